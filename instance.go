@@ -78,6 +78,7 @@ func (p *ProviderData) UnmarshalJSON(b []byte) error {
 		p.Code = jsonText(v)
 		delete(m, "code")
 	}
+	delete(m, "") // not a key anyone can set; keeps the value re-encodable
 	if len(m) > 0 {
 		p.Extra = m
 	}
@@ -199,6 +200,9 @@ func (c *Configuration) UnmarshalJSON(b []byte) error {
 		ConfigEventVendorType:   &out.EventVendorType,
 	}
 	for k, raw := range m {
+		if k == "" {
+			continue // not a key anyone can set; keeps the value re-encodable
+		}
 		if dst, ok := fields[k]; ok {
 			var s flex.String
 			if err := json.Unmarshal(raw, &s); err != nil {
@@ -672,7 +676,11 @@ func (t *jsonTime) UnmarshalJSON(b []byte) error {
 		if err != nil {
 			return fmt.Errorf("date: %.40s is neither a date string nor epoch milliseconds", b)
 		}
-		*t = jsonTime(time.UnixMilli(ms).UTC())
+		v := time.UnixMilli(ms).UTC()
+		if v.Year() < 1 || v.Year() > 9999 {
+			return fmt.Errorf("date: epoch milliseconds %d out of range", ms)
+		}
+		*t = jsonTime(v)
 		return nil
 	}
 	var s string
