@@ -150,8 +150,9 @@ func WithUserAgent(product string) Option {
 
 // NewClient returns a client that authenticates with the organization's
 // user secret and organization secret (Authorization: User …, Organization …).
-// Without options it talks to [DefaultBaseURL] with the default retry policy
-// and logs nothing.
+// Without options it talks to [DefaultBaseURL] through an http.Client with a
+// 60-second timeout per attempt, retries with [DefaultMaxRetries],
+// [DefaultMinWait] and [DefaultMaxWait], and logs nothing.
 func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, error) {
 	if err := checkSecret("user secret", userSecret); err != nil {
 		return nil, err
@@ -248,6 +249,9 @@ type secretsKey struct{}
 func (c *Client) NewRequest(ctx context.Context, method, path string, body any, opts ...RequestOption) (*http.Request, error) {
 	if ctx == nil {
 		return nil, errors.New("elements: NewRequest: nil context")
+	}
+	if c.baseURL == nil {
+		return nil, errors.New("elements: NewRequest: the Client was not created with NewClient")
 	}
 	var rc requestConfig
 	for _, opt := range opts {
@@ -389,7 +393,7 @@ func (c *Client) redactorFor(req *http.Request) redactor {
 	if _, tok, ok := strings.Cut(req.Header.Get("Authorization"), "Element "); ok {
 		secrets = append(secrets, strings.TrimSpace(tok))
 	}
-	return newRedactor(secrets)
+	return redactor(secrets)
 }
 
 // RequestError is a failure to get an answer from the platform: a
@@ -405,6 +409,8 @@ type RequestError struct {
 	red redactor
 }
 
+// Error implements error. The text names the method and path and the
+// cause, with every known secret replaced by [REDACTED].
 func (e *RequestError) Error() string {
 	msg := e.Err.Error()
 	var ue *url.Error

@@ -158,32 +158,26 @@ func summarize(body []byte) string {
 	return s
 }
 
-// redactor replaces known secret values, raw and URL-escaped, in text.
+// redactor replaces known secret values, raw and URL-escaped, in text. It
+// holds the raw values; the escaped forms are computed only when text is
+// actually redacted (errors and logs), keeping the success path cheap.
 type redactor []string
 
 // minSecretLen keeps absurdly short "secrets" from mangling every message.
 const minSecretLen = 4
 
-func newRedactor(secrets []string) redactor {
-	var r redactor
-	for _, s := range secrets {
-		if len(s) < minSecretLen {
-			continue
-		}
-		r = append(r, s)
-		if q := url.QueryEscape(s); q != s {
-			r = append(r, q)
-		}
-		if p := url.PathEscape(s); p != s {
-			r = append(r, p)
-		}
-	}
-	return r
-}
-
 func (r redactor) redact(s string) string {
 	for _, secret := range r {
+		if len(secret) < minSecretLen {
+			continue
+		}
 		s = strings.ReplaceAll(s, secret, redactedText)
+		if q := url.QueryEscape(secret); q != secret {
+			s = strings.ReplaceAll(s, q, redactedText)
+		}
+		if p := url.PathEscape(secret); p != secret {
+			s = strings.ReplaceAll(s, p, redactedText)
+		}
 	}
 	return s
 }
