@@ -196,13 +196,18 @@ func TestErrorShapes(t *testing.T) {
 		},
 		{
 			name:    "HTML page with a title",
-			respond: answer(502, "<!DOCTYPE html><html><head><title>502 Bad Gateway</title><style>body{}</style></head><body><h1>Bad Gateway</h1></body></html>", "Content-Type: text/html", "Elements-Request-Id: hdr-3"),
-			want:    &elements.APIError{StatusCode: 502, RequestID: "hdr-3", Message: "502 Bad Gateway"},
+			respond: answer(502, "<!DOCTYPE html><html><head><title>502 Bad Gateway &amp; more</title><style>body{}</style></head><body><h1>Bad Gateway</h1></body></html>", "Content-Type: text/html", "Elements-Request-Id: hdr-3"),
+			want:    &elements.APIError{StatusCode: 502, RequestID: "hdr-3", Message: "502 Bad Gateway & more"},
 		},
 		{
 			name:    "long HTML page without a title",
 			respond: answer(500, longHTML, "Content-Type: text/html"),
 			want:    &elements.APIError{StatusCode: 500, Message: "Oops " + strings.TrimSpace(strings.Repeat("word ", 39)) + "…"},
+		},
+		{
+			name:    "HTML page without a title: scripts and styles dropped",
+			respond: answer(503, "<html><head><style>p{color:red}</style></head><body><script>var x=1;</script><p>Service\n  Unavailable</p></body></html>"),
+			want:    &elements.APIError{StatusCode: 503, Message: "Service Unavailable"},
 		},
 		{
 			name:    "plain text",

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -136,7 +137,8 @@ var (
 
 // summarize turns a non-JSON body (an HTML error page, plain text) into a
 // short one-line message: the page title if any, else the first words of
-// its text, without control characters.
+// its text (scripts and styles dropped, entities decoded), without control
+// characters.
 func summarize(body []byte) string {
 	s := string(body)
 	if m := titleRE.FindStringSubmatch(s); m != nil && strings.TrimSpace(tagRE.ReplaceAllString(m[1], "")) != "" {
@@ -144,7 +146,7 @@ func summarize(body []byte) string {
 	} else {
 		s = dropRE.ReplaceAllString(s, " ")
 	}
-	s = tagRE.ReplaceAllString(s, " ")
+	s = html.UnescapeString(tagRE.ReplaceAllString(s, " "))
 	s = strings.Map(func(r rune) rune {
 		if r == utf8.RuneError || !unicode.IsPrint(r) {
 			return ' '
