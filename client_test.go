@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -535,4 +536,30 @@ type countingTransport struct {
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.n++
 	return c.next.RoundTrip(r)
+}
+
+func TestClientIsSafeForConcurrentUse(t *testing.T) {
+	t.Parallel()
+	c, mt := newTestClient(t)
+	rec := mock(mt, answer(503, ""), answer(200, `{"id":1}`))
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.Instances.Get(context.Background(), 1)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if n := rec.calls(); n != 21 {
+		t.Errorf("calls = %d, want 21 (one 503 retried, 20 answers)", n)
+	}
 }

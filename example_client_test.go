@@ -44,6 +44,13 @@ func examplePlatform() *httptest.Server {
 			"element":  r.PathValue("key"),
 		})
 	})
+	mux.HandleFunc("GET /elements/api-v2/instances", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("searchText") != "API Instance" {
+			http.Error(w, `{"message":"No instances found"}`, http.StatusNotFound)
+			return
+		}
+		fmt.Fprint(w, `[{"id":12345,"name":"API Instance","tags":[{"id":1,"name":"Docs"}],"element":{"key":"acuityscheduling"}}]`)
+	})
 	mux.HandleFunc("GET /elements/api-v2/instances/{id}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Elements-Request-Id", "5f2a8c")
 		w.WriteHeader(http.StatusNotFound)
@@ -126,6 +133,30 @@ func ExampleInstancesService_OAuthURL() {
 	fmt.Println(authURL)
 	// Output:
 	// https://acuityscheduling.com/oauth2/authorize?client_id=Rand0MAP1-key&redirect_uri=https%3A%2F%2Fmycoolapp.com&response_type=code&scope=api-v1&state=d2f1c0
+}
+
+func ExampleInstancesService_List() {
+	platform := examplePlatform()
+	defer platform.Close()
+	client, err := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(platform.URL+"/elements/api-v2"))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	for _, search := range []string{"API Instance", "nothing like it"} {
+		list, err := client.Instances.List(context.Background(), &elements.ListOptions{SearchText: search, Tags: []string{"Docs"}})
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%q: %d found\n", search, len(list))
+		for _, inst := range list {
+			fmt.Println(inst.ID, inst.Name, inst.Tags)
+		}
+	}
+	// Output:
+	// "API Instance": 1 found
+	// 12345 API Instance [Docs]
+	// "nothing like it": 0 found
 }
 
 func ExampleAPIError() {
