@@ -222,6 +222,7 @@ type RequestOption func(*requestConfig)
 type requestConfig struct {
 	elementToken string
 	secrets      []string // values to redact from errors and logs
+	once         bool     // not repeatable once sent, whatever the method
 }
 
 // WithElementToken scopes a request to one element instance: the
@@ -240,7 +241,15 @@ func withSecrets(values ...string) RequestOption {
 	return func(rc *requestConfig) { rc.secrets = append(rc.secrets, values...) }
 }
 
-type secretsKey struct{}
+// sendOnce marks a request that must not be repeated once it may have
+// reached the platform, even if its method is idempotent: a PUT that
+// exchanges a single-use OAuth code, for example.
+func sendOnce() RequestOption {
+	return func(rc *requestConfig) { rc.once = true }
+}
+
+// configKey carries the request's requestConfig from NewRequest to Do.
+type configKey struct{}
 
 // NewRequest builds an API request. path is relative to the base URL (for
 // example "/instances/123" or "instances?searchText=x"); body, if not nil, is
@@ -277,8 +286,8 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body any, 
 			rc.secrets = append(rc.secrets, s.secretValues()...)
 		}
 	}
-	if len(rc.secrets) > 0 {
-		ctx = context.WithValue(ctx, secretsKey{}, rc.secrets)
+	if len(rc.secrets) > 0 || rc.once {
+		ctx = context.WithValue(ctx, configKey{}, &rc)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), buf)
 	if err != nil {
@@ -337,8 +346,16 @@ func headerInt(h http.Header, name string) int {
 // returns an error wrapping [ErrInvalidResponse]. Transport failures and the
 // end of req's context are returned wrapped (errors.Is(err,
 // context.DeadlineExceeded) works). No error text carries a secret.
+//
+// NewRequest records its options (secrets to redact, retry restrictions) in
+// the request's context: if you swap the context, derive the new one from
+// req.Context().
 func (c *Client) Do(req *http.Request, v any) (*Response, error) {
-	red := c.redactorFor(req)
+	cfg, _ := req.Context().Value(configKey{}).(*requestConfig)
+	if cfg == nil {
+		cfg = &requestConfig{}
+	}
+	red := c.redactorFor(req, cfg)
 	op := req.Method + " " + req.URL.EscapedPath()
 
 	rreq, err := retryablehttp.FromRequest(req)
@@ -350,7 +367,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		RetryMax:     c.maxRetries,
 		RetryWaitMin: c.minWait,
 		RetryWaitMax: c.maxWait,
-		CheckRetry:   retryPolicy(isIdempotent(req.Method)),
+		CheckRetry:   retryPolicy(isIdempotent(req.Method) && !cfg.once),
 		Backoff:      backoff,
 		ErrorHandler: lastResponse,
 	}
@@ -385,11 +402,8 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 }
 
 // redactorFor lists what must never appear in this request's errors or logs.
-func (c *Client) redactorFor(req *http.Request) redactor {
-	secrets := []string{c.userSecret, c.orgSecret}
-	if extra, ok := req.Context().Value(secretsKey{}).([]string); ok {
-		secrets = append(secrets, extra...)
-	}
+func (c *Client) redactorFor(req *http.Request, cfg *requestConfig) redactor {
+	secrets := append([]string{c.userSecret, c.orgSecret}, cfg.secrets...)
 	if _, tok, ok := strings.Cut(req.Header.Get("Authorization"), "Element "); ok {
 		secrets = append(secrets, strings.TrimSpace(tok))
 	}

@@ -563,3 +563,29 @@ func TestClientIsSafeForConcurrentUse(t *testing.T) {
 		t.Errorf("calls = %d, want 21 (one 503 retried, 20 answers)", n)
 	}
 }
+
+func TestReauthenticateIsNotRepeatedAfterSending(t *testing.T) {
+	t.Parallel()
+	// A PUT, but the authorization code in it is single-use.
+	req := &elements.InstanceRequest{ProviderData: elements.ProviderData{Code: testCode}}
+	for _, tt := range []struct {
+		name      string
+		responses []func() (*http.Response, error)
+		wantCalls int
+	}{
+		{"503 not retried", []func() (*http.Response, error){answer(503, ""), answer(200, `{"id":7}`)}, 1},
+		{"connection reset not retried", []func() (*http.Response, error){failWith(resetErr), answer(200, `{"id":7}`)}, 1},
+		{"429 retried", []func() (*http.Response, error){answer(429, ""), answer(200, `{"id":7}`)}, 2},
+		{"dial error retried", []func() (*http.Response, error){failWith(dialErr), answer(200, `{"id":7}`)}, 2},
+	} {
+		c, mt := newTestClient(t)
+		rec := mock(mt, tt.responses...)
+		_, err := c.Instances.Reauthenticate(context.Background(), 7, req)
+		if rec.calls() != tt.wantCalls {
+			t.Errorf("%s: calls = %d, want %d (err %v)", tt.name, rec.calls(), tt.wantCalls, err)
+		}
+		if (err == nil) != (tt.wantCalls == 2) {
+			t.Errorf("%s: err = %v", tt.name, err)
+		}
+	}
+}

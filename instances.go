@@ -119,15 +119,16 @@ func (s *InstancesService) Replace(ctx context.Context, id int64, req *InstanceR
 
 // Reauthenticate replaces the instance and re-runs the OAuth exchange with
 // a new authorization code: PUT /instances/{id}?reAuthenticate=true.
-// req.ProviderData.Code must hold the new code.
+// req.ProviderData.Code must hold the new code. As the code is single-use,
+// this PUT is retried only like a POST (on 429 and failures before sending).
 func (s *InstancesService) Reauthenticate(ctx context.Context, id int64, req *InstanceRequest) (*Instance, error) {
 	if req != nil && req.ProviderData.Code == "" {
 		return nil, errors.New("elements: Reauthenticate: InstanceRequest.ProviderData.Code (the new authorization code) is empty")
 	}
-	return s.sendBody(ctx, "Reauthenticate", http.MethodPut, id, "?reAuthenticate=true", req)
+	return s.sendBody(ctx, "Reauthenticate", http.MethodPut, id, "?reAuthenticate=true", req, sendOnce())
 }
 
-func (s *InstancesService) sendBody(ctx context.Context, name, method string, id int64, query string, req *InstanceRequest) (*Instance, error) {
+func (s *InstancesService) sendBody(ctx context.Context, name, method string, id int64, query string, req *InstanceRequest, opts ...RequestOption) (*Instance, error) {
 	if req == nil {
 		return nil, fmt.Errorf("elements: %s: nil *InstanceRequest", name)
 	}
@@ -135,12 +136,12 @@ func (s *InstancesService) sendBody(ctx context.Context, name, method string, id
 	if err != nil {
 		return nil, err
 	}
-	return s.send(ctx, method, path+query, req)
+	return s.send(ctx, method, path+query, req, opts...)
 }
 
 // send does one call answering an instance and checks the answer has an id.
-func (s *InstancesService) send(ctx context.Context, method, path string, body any) (*Instance, error) {
-	req, err := s.client.NewRequest(ctx, method, path, body)
+func (s *InstancesService) send(ctx context.Context, method, path string, body any, opts ...RequestOption) (*Instance, error) {
+	req, err := s.client.NewRequest(ctx, method, path, body, opts...)
 	if err != nil {
 		return nil, err
 	}
