@@ -27,8 +27,12 @@ var (
 // maxErrorBody bounds how much of an error answer is read.
 const maxErrorBody = 1 << 20
 
-// maxMessage bounds APIError.Message when it comes from a non-JSON page.
-const maxMessage = 200
+// maxMessage bounds APIError.Message when it comes from a non-JSON page,
+// and maxSummarized how much of such a page is looked at.
+const (
+	maxMessage    = 200
+	maxSummarized = 64 << 10
+)
 
 // APIError is a non-2xx answer from the platform. Every call returns it
 // (possibly wrapped) for such answers; use errors.As to get it.
@@ -40,7 +44,7 @@ type APIError struct {
 	RequestID string
 	// Message is the platform's message, or for a non-JSON answer (an HTML
 	// error page of a proxy) a short plain-text summary of it, or the
-	// status text for an empty body.
+	// status text for an empty body. Never empty.
 	Message string
 	// ProviderMessage is the message of the vendor behind the element, if any.
 	ProviderMessage string
@@ -110,6 +114,9 @@ func newAPIError(method, path string, resp *http.Response, red redactor) *APIErr
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
+	if e.Message == "" {
+		e.Message = "unknown status"
+	}
 	e.Message = red.redact(e.Message)
 	e.ProviderMessage = red.redact(e.ProviderMessage)
 	e.RequestID = red.redact(e.RequestID)
@@ -140,6 +147,9 @@ var (
 // its text (scripts and styles dropped, entities decoded), without control
 // characters.
 func summarize(body []byte) string {
+	if len(body) > maxSummarized {
+		body = body[:maxSummarized]
+	}
 	s := string(body)
 	if m := titleRE.FindStringSubmatch(s); m != nil && strings.TrimSpace(tagRE.ReplaceAllString(m[1], "")) != "" {
 		s = m[1]
