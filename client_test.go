@@ -450,7 +450,7 @@ func TestContextEndsTheRetryWait(t *testing.T) {
 		t.Parallel()
 		c, mt := newTestClient(t, elements.WithRetry(5, time.Hour, time.Hour))
 		rec := mock(mt, answer(503, "", "Retry-After: 3600"))
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
 		defer cancel()
 		_, err := c.Instances.Get(ctx, 1)
 		if !errors.Is(err, context.DeadlineExceeded) {
