@@ -279,13 +279,16 @@ func (h *WebhookHandler) whDispatch(ctx context.Context, n *Notification) (err e
 			return fmt.Errorf("%s: %w", whWhere(n, cur), err)
 		}
 	}
+	if h.router.empty() {
+		return nil // OnNotification alone
+	}
 	for i := range n.Events {
 		cur = i
 		e := n.Events[i]
 		rt := h.router.match(&e)
 		if rt == nil {
 			if h.Logger != nil {
-				h.whLog(ctx, slog.LevelDebug, "elements: event matched no route; acknowledged and dropped", nil, n,
+				h.whLog(ctx, slog.LevelDebug, "elements: event matched no route", nil, n,
 					slog.String("event", whWhere(n, i)))
 			}
 			continue
