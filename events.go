@@ -62,12 +62,13 @@ type Event struct {
 	PollDate   time.Time // for polled elements; zero when absent
 }
 
-// Shadow structs for decoding. Ids go through internal/flex, which takes a
-// JSON number or a string. Strings that the documentation shows as strings
-// stay plain strings, so a wrong type is reported rather than guessed at.
+// Shadow structs for decoding. Ids take a JSON number or a string: numeric
+// ones through flex.Int64, textual ones through evID (flex.String with a fast
+// path). Fields the documentation shows as strings stay plain strings, so a
+// wrong type is reported rather than guessed at.
 type evBody struct {
 	Message  *evMessage      `json:"message"`
-	ID       flex.String     `json:"id"`
+	ID       evID            `json:"id"`
 	Severity string          `json:"severity"`
 	Topic    string          `json:"topic"`
 	Action   string          `json:"action"`

@@ -249,14 +249,14 @@ func (h *WebhookHandler) whReadBody(w http.ResponseWriter, r *http.Request) ([]b
 	for {
 		n, err := rd.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, 0, nil
-		}
-		var tooLarge *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooLarge):
-			return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("body is over the limit of %d bytes", limit)
-		case err != nil:
+		if err != nil {
+			if err == io.EOF {
+				return buf, 0, nil
+			}
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) { // also one from a MaxBytesReader the host's middleware added
+				return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("body is over the limit of %d bytes", limit)
+			}
 			return nil, http.StatusBadRequest, fmt.Errorf("reading the body: %w", err)
 		}
 		if len(buf) == cap(buf) {
