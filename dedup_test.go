@@ -316,3 +316,50 @@ func TestWebhookHandlerDedupStoreErrors(t *testing.T) {
 		})
 	}
 }
+
+// evCtxDedup records whether Done and Release got a live context.
+type evCtxDedup struct {
+	*MemoryDeduplicator
+	mu   sync.Mutex
+	errs []error
+}
+
+func (d *evCtxDedup) Done(ctx context.Context, key string) error {
+	d.mu.Lock()
+	d.errs = append(d.errs, ctx.Err())
+	d.mu.Unlock()
+	return d.MemoryDeduplicator.Done(ctx, key)
+}
+
+func (d *evCtxDedup) Release(ctx context.Context, key string) error {
+	d.mu.Lock()
+	d.errs = append(d.errs, ctx.Err())
+	d.mu.Unlock()
+	return d.MemoryDeduplicator.Release(ctx, key)
+}
+
+// The platform may hang up while the host works; the bookkeeping after the
+// callback must still happen.
+func TestWebhookHandlerDedupAfterHangUp(t *testing.T) {
+	t.Parallel()
+	for _, hostErr := range []error{nil, errors.New("host failed")} {
+		d := &evCtxDedup{MemoryDeduplicator: NewMemoryDeduplicator(4)}
+		ctx, cancel := context.WithCancel(context.Background())
+		h := &WebhookHandler{
+			SigningKeys:  []string{"k"},
+			Deduplicator: d,
+			OnNotification: func(context.Context, *Notification) error {
+				cancel() // the platform hangs up
+				return hostErr
+			},
+		}
+		h.ServeHTTP(httptest.NewRecorder(), evPost(evTestBody(1), "k").WithContext(ctx))
+		if len(d.errs) != 1 || d.errs[0] != nil {
+			t.Errorf("host error %v: Done/Release saw context errors %v, want one nil", hostErr, d.errs)
+		}
+		state, _ := d.Claim(context.Background(), "4e2a9c")
+		if want := map[bool]DedupState{true: DedupDone, false: DedupClaimed}[hostErr == nil]; state != want {
+			t.Errorf("host error %v: key state %v afterwards, want %v", hostErr, state, want)
+		}
+	}
+}

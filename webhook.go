@@ -191,9 +191,11 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	// Done and Release run even if the platform has hung up meanwhile: the
+	// bookkeeping must match what the host did.
 	if err := h.whDispatch(ctx, n); err != nil {
 		if key != "" {
-			if rerr := h.Deduplicator.Release(ctx, key); rerr != nil {
+			if rerr := h.Deduplicator.Release(context.WithoutCancel(ctx), key); rerr != nil {
 				err = errors.Join(err, fmt.Errorf("deduplicator: release: %w", rerr))
 			}
 		}
@@ -201,7 +203,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if key != "" {
-		if err := h.Deduplicator.Done(ctx, key); err != nil {
+		if err := h.Deduplicator.Done(context.WithoutCancel(ctx), key); err != nil {
 			h.whReport(r, http.StatusOK, fmt.Errorf("deduplicator: done (the notification was handled; a redelivery may reach the host again): %w", err))
 		}
 	}
