@@ -33,6 +33,9 @@ type WebhookError struct {
 	Err        error // the cause
 }
 
+// Error returns the status and the cause, e.g. "elements: webhook answered
+// 401 Unauthorized: elements: invalid webhook signature: no signing key
+// matches". It never holds a key or a signature.
 func (e *WebhookError) Error() string {
 	return "elements: webhook answered " + strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode) + ": " + e.Err.Error()
 }
@@ -48,6 +51,8 @@ type PanicError struct {
 	Stack []byte // the goroutine's stack at the panic (runtime/debug.Stack)
 }
 
+// Error returns "callback panicked: " and the panic value; the stack is only
+// in the Stack field.
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("callback panicked: %v", e.Value)
 }
