@@ -228,7 +228,7 @@ func (h *WebhookHandler) whConfigError() error {
 			}
 		}
 	}
-	if h.OnNotification == nil && h.router.empty() {
+	if h.OnNotification == nil && len(h.router.load()) == 0 {
 		return fmt.Errorf("%w: neither OnNotification nor any route is set, so events would be lost", ErrWebhookMisconfigured)
 	}
 	return nil
@@ -286,13 +286,14 @@ func (h *WebhookHandler) whDispatch(ctx context.Context, n *Notification) (err e
 			return fmt.Errorf("%s: %w", whWhere(n, cur), err)
 		}
 	}
-	if h.router.empty() {
+	routes := h.router.load()
+	if len(routes) == 0 {
 		return nil // OnNotification alone
 	}
 	for i := range n.Events {
 		cur = i
 		e := n.Events[i]
-		rt := h.router.match(&e)
+		rt := whMatch(routes, &e)
 		if rt == nil {
 			if h.Logger != nil {
 				h.whLog(ctx, slog.LevelDebug, "elements: event matched no route", nil, n,
