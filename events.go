@@ -1,0 +1,310 @@
+package elements
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/elementsgo/elements/internal/flex"
+)
+
+// ErrMalformedNotification is wrapped by every error [ParseNotification]
+// returns; the error text after it says what was wrong.
+var ErrMalformedNotification = errors.New("elements: malformed notification")
+
+// Notification is one event callback the platform POSTs to an instance's
+// event.notification.callback.url: the standardized events of one element
+// instance plus the vendor's own payload.
+//
+// The JSON body is {"message": {...}}; some accounts add the wrapper fields
+// "severity", "topic", "action", "id" and "user" beside "message", which fill
+// the fields of the same names here (zero otherwise).
+type Notification struct {
+	ElementKey   string // element key, e.g. "acuityscheduling"
+	EventID      string // the platform's id for this notification; numbers are kept as their decimal text
+	InstanceID   int64  // from "instanceId", or "instance_id" when "instanceId" is absent, null or 0
+	InstanceName string
+	AccountID    int64
+	CompanyID    int64
+	UserID       int64
+
+	// Raw is the vendor's own webhook exactly as the platform passed it on
+	// (the bytes of message.raw, untouched); nil when absent. For Acuity it
+	// is an object of form fields or a form-encoded string: see package acuity.
+	Raw json.RawMessage
+
+	// Events holds the standardized events, in the order sent; the platform
+	// sends up to 20 per notification. It is never nil for a parsed
+	// notification, but may be empty.
+	Events []Event
+
+	// Optional wrapper fields, sent beside "message" by some accounts; zero
+	// when absent. They describe the delivery, not the vendor's event.
+	ID       string          // the wrapper's "id"; numbers kept as their decimal text
+	Severity string          // "severity"
+	Topic    string          // "topic"
+	Action   string          // "action"
+	User     json.RawMessage // "user", as sent (its shape is undocumented)
+}
+
+// Event is one standardized change inside a [Notification].
+type Event struct {
+	Date       time.Time // when the change happened; zero if the platform sent no date
+	ElementKey string
+	ObjectID   string // the vendor's id of the object; numbers are kept as their decimal text
+	ObjectType string // e.g. "appointments"
+	EventType  EventType
+	HubKey     string    // e.g. "scheduling"; empty when absent
+	PollDate   time.Time // for polled elements; zero when absent
+}
+
+// Shadow structs for decoding. Ids take a JSON number or a string: numeric
+// ones through flex.Int64, textual ones through evID (flex.String with a fast
+// path). Fields the documentation shows as strings stay plain strings, so a
+// wrong type is reported rather than guessed at.
+type evBody struct {
+	Message  *evMessage      `json:"message"`
+	ID       evID            `json:"id"`
+	Severity string          `json:"severity"`
+	Topic    string          `json:"topic"`
+	Action   string          `json:"action"`
+	User     json.RawMessage `json:"user"`
+}
+
+type evMessage struct {
+	ElementKey   string          `json:"elementKey"`
+	EventID      evID            `json:"eventId"`
+	AccountID    flex.Int64      `json:"accountId"`
+	CompanyID    flex.Int64      `json:"companyId"`
+	InstanceID   flex.Int64      `json:"instanceId"`
+	InstanceID2  flex.Int64      `json:"instance_id"`
+	InstanceName string          `json:"instanceName"`
+	UserID       flex.Int64      `json:"userId"`
+	Raw          json.RawMessage `json:"raw"`
+	Events       []evEvent       `json:"events"`
+}
+
+type evEvent struct {
+	Date       evTime `json:"date"`
+	ElementKey string `json:"elementKey"`
+	EventType  string `json:"eventType"`
+	ObjectID   evID   `json:"objectId"`
+	ObjectType string `json:"objectType"`
+	HubKey     string `json:"hubKey"`
+	PollDate   evTime `json:"pollDate"`
+}
+
+// evID is an id sent as a JSON string or number, like flex.String, with a
+// fast path for the common cases (a number, or a string without escapes or
+// non-ASCII bytes) that skips flex's nested json.Unmarshal: an event carries
+// one per event, and there may be 20.
+type evID string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *evID) UnmarshalJSON(b []byte) error {
+	n := len(b)
+	if n >= 2 && b[0] == '"' && b[n-1] == '"' && evPlainASCII(b[1:n-1]) {
+		*s = evID(b[1 : n-1])
+		return nil
+	}
+	if n > 0 && (b[0] == '-' || '0' <= b[0] && b[0] <= '9') {
+		*s = evID(b) // encoding/json has already checked it is a number
+		return nil
+	}
+	var f flex.String
+	if err := f.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*s = evID(f)
+	return nil
+}
+
+func evPlainASCII(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// evTime is an RFC 3339 time sent as a JSON string; null and "" are the zero
+// time. It decodes without allocating (time.Time's own strict RFC 3339
+// parser), where a string field plus time.Parse would cost one allocation
+// per event.
+type evTime struct{ time.Time }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *evTime) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" || string(b) == `""` {
+		return nil
+	}
+	if err := t.Time.UnmarshalJSON(b); err != nil {
+		return fmt.Errorf("%.40s is not an RFC 3339 time (like \"2015-09-22T19:52:16Z\")", b)
+	}
+	return nil
+}
+
+// ParseNotification decodes the body of an event callback, the whole
+// {"message": {...}} document.
+//
+// It is tolerant where real payloads vary: ids may be JSON numbers or
+// strings, the instance id may come as "instanceId" or "instance_id", the
+// wrapper fields are optional and unknown fields are ignored. An eventType
+// other than the four documented ones is kept as sent (so a type the platform
+// adds later is not lost; see [EventType.Valid]); a missing or empty one
+// becomes [EventUnknown].
+//
+// It is strict where it matters: a body that is not a JSON object, has no
+// "message" object, has no "events" list, or holds a date that is not
+// RFC 3339, is an error wrapping [ErrMalformedNotification] that says what
+// was wrong. It does not verify the signature: see [VerifySignature].
+func ParseNotification(body []byte) (*Notification, error) {
+	var b evBody
+	if err := json.Unmarshal(body, &b); err != nil {
+		return nil, evDecodeError(body, err)
+	}
+	m := b.Message
+	switch {
+	case m == nil:
+		return nil, fmt.Errorf(`%w: no "message" object`, ErrMalformedNotification)
+	case m.Events == nil:
+		return nil, fmt.Errorf(`%w: "message.events" is missing or null; want a list`, ErrMalformedNotification)
+	}
+	n := &Notification{
+		ElementKey:   m.ElementKey,
+		EventID:      string(m.EventID),
+		InstanceID:   int64(m.InstanceID2),
+		InstanceName: m.InstanceName,
+		AccountID:    int64(m.AccountID),
+		CompanyID:    int64(m.CompanyID),
+		UserID:       int64(m.UserID),
+		Raw:          m.Raw,
+		Events:       make([]Event, len(m.Events)),
+		ID:           string(b.ID),
+		Severity:     b.Severity,
+		Topic:        b.Topic,
+		Action:       b.Action,
+		User:         b.User,
+	}
+	if m.InstanceID != 0 {
+		n.InstanceID = int64(m.InstanceID)
+	}
+	for i, e := range m.Events {
+		typ := EventType(e.EventType)
+		if typ == "" {
+			typ = EventUnknown
+		}
+		n.Events[i] = Event{
+			Date:       e.Date.Time,
+			ElementKey: e.ElementKey,
+			ObjectID:   string(e.ObjectID),
+			ObjectType: e.ObjectType,
+			EventType:  typ,
+			HubKey:     e.HubKey,
+			PollDate:   e.PollDate.Time,
+		}
+	}
+	return n, nil
+}
+
+// evDecodeError turns an encoding/json error into one that names the
+// problem in the terms of the wire format, not of our shadow types.
+func evDecodeError(body []byte, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Errorf("%w: not valid JSON (at byte %d: %v)", ErrMalformedNotification, syn.Offset, syn)
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return fmt.Errorf("%w: the body is a JSON %s; want an object", ErrMalformedNotification, typ.Value)
+		}
+		if typ.Field == "message.events" && typ.Type.Kind() == reflect.Struct {
+			return fmt.Errorf("%w: an element of \"message.events\" is a JSON %s; want an object", ErrMalformedNotification, typ.Value)
+		}
+		return fmt.Errorf("%w: %q is a JSON %s; want %s", ErrMalformedNotification, typ.Field, typ.Value, evKindName(typ.Type))
+	}
+	// An id or a date that its decoder refused (such errors carry no field
+	// name): find which one, off the hot path.
+	detail := strings.TrimPrefix(err.Error(), "flex: ")
+	if field := evBadField(body); field != "" {
+		return fmt.Errorf("%w: %q: %s", ErrMalformedNotification, field, detail)
+	}
+	return fmt.Errorf("%w: %s", ErrMalformedNotification, detail)
+}
+
+func evKindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice:
+		return "a list"
+	case reflect.Struct, reflect.Pointer, reflect.Map:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Int64, reflect.Int:
+		return "an integer"
+	}
+	return "another type"
+}
+
+// evBadField returns the path of the first id or date field of body that
+// its decoder refuses, or "".
+func evBadField(body []byte) string {
+	var b struct {
+		ID      json.RawMessage `json:"id"`
+		Message struct {
+			EventID     json.RawMessage `json:"eventId"`
+			AccountID   json.RawMessage `json:"accountId"`
+			CompanyID   json.RawMessage `json:"companyId"`
+			InstanceID  json.RawMessage `json:"instanceId"`
+			InstanceID2 json.RawMessage `json:"instance_id"`
+			UserID      json.RawMessage `json:"userId"`
+			Events      []struct {
+				ObjectID json.RawMessage `json:"objectId"`
+				Date     json.RawMessage `json:"date"`
+				PollDate json.RawMessage `json:"pollDate"`
+			} `json:"events"`
+		} `json:"message"`
+	}
+	// Best effort: a partial decode still fills the fields before the error.
+	_ = json.Unmarshal(body, &b)
+	var s evID
+	var n flex.Int64
+	var t evTime
+	bad := func(raw json.RawMessage, v json.Unmarshaler) bool {
+		return len(bytes.TrimSpace(raw)) > 0 && v.UnmarshalJSON(raw) != nil
+	}
+	m := &b.Message
+	switch {
+	case bad(b.ID, &s):
+		return "id"
+	case bad(m.EventID, &s):
+		return "message.eventId"
+	case bad(m.AccountID, &n):
+		return "message.accountId"
+	case bad(m.CompanyID, &n):
+		return "message.companyId"
+	case bad(m.InstanceID, &n):
+		return "message.instanceId"
+	case bad(m.InstanceID2, &n):
+		return "message.instance_id"
+	case bad(m.UserID, &n):
+		return "message.userId"
+	}
+	for i, e := range m.Events {
+		switch {
+		case bad(e.ObjectID, &s):
+			return fmt.Sprintf("message.events[%d].objectId", i)
+		case bad(e.Date, &t):
+			return fmt.Sprintf("message.events[%d].date", i)
+		case bad(e.PollDate, &t):
+			return fmt.Sprintf("message.events[%d].pollDate", i)
+		}
+	}
+	return ""
+}
