@@ -84,6 +84,11 @@ func ParseWebhook(body []byte) (*Webhook, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: not a valid form encoding", ErrMalformedWebhook)
 	}
+	return webhookFromForm(form)
+}
+
+// webhookFromForm validates the fields of an Acuity webhook; see ParseWebhook.
+func webhookFromForm(form url.Values) (*Webhook, error) {
 	for _, k := range []string{"action", "id", "calendarID", "appointmentTypeID"} {
 		if len(form[k]) > 1 {
 			return nil, fmt.Errorf("%w: field %s given %d times", ErrMalformedWebhook, k, len(form[k]))
@@ -99,6 +104,7 @@ func ParseWebhook(body []byte) (*Webhook, error) {
 	if !form.Has("id") {
 		return nil, fmt.Errorf("%w: no id field", ErrInvalidID)
 	}
+	var err error
 	w.ID, err = strconv.ParseInt(form.Get("id"), 10, 64)
 	if err != nil || w.ID <= 0 {
 		return nil, fmt.Errorf("%w: id %s", ErrInvalidID, quote(form.Get("id")))
