@@ -1,6 +1,8 @@
 package acuity
 
 import (
+	"github.com/elementsgo/elements"
+
 	"encoding/base64"
 	"strconv"
 	"strings"
@@ -17,18 +19,14 @@ const (
 	Hub = "scheduling"
 )
 
-// defaultBaseURL is the Cloud Elements US host, used by [WebhookURL] when it
-// is given no base URL.
-const defaultBaseURL = "https://api.cloud-elements.com/elements/api-v2"
-
 // WebhookURL returns the URL to paste into Acuity's webhook settings so that
 // Acuity's webhooks for the instance reach the platform:
 //
 //	<baseURL>/events/acuityscheduling/<base64 of the instance id>
 //
-// baseURL is the platform base URL the client uses (for example
-// "https://api.cloud-elements.com/elements/api-v2"); a trailing slash is
-// ignored and an empty baseURL means the Cloud Elements US host.
+// baseURL is the platform base URL the client uses (client.BaseURL(), for
+// example elements.DefaultBaseURL); a trailing slash is ignored and an empty
+// baseURL means elements.DefaultBaseURL.
 //
 // The pattern is inferred: the platform's documentation describes the URL as
 // the element's event path followed by a base64-encoded id, but does not
@@ -43,7 +41,7 @@ const defaultBaseURL = "https://api.cloud-elements.com/elements/api-v2"
 // occur), and '=' is allowed in a URL path, so the result needs no escaping.
 func WebhookURL(baseURL string, instanceID int64) string {
 	if baseURL == "" {
-		baseURL = defaultBaseURL
+		baseURL = elements.DefaultBaseURL
 	}
 	id := base64.StdEncoding.EncodeToString([]byte(strconv.FormatInt(instanceID, 10)))
 	return strings.TrimRight(baseURL, "/") + "/events/" + ElementKey + "/" + id

@@ -29,8 +29,10 @@ const ScopeAPIV1 = "api-v1"
 // authorize page. There are two ways to get that URL:
 //
 //   - locally, with config.AuthCodeURL(state), which needs no network call;
-//   - from the platform, with the core client's Instances.OAuthURL call
-//     (GET /elements/acuityscheduling/oauth/url), which answers the URL the
+//   - from the platform, with
+//     client.Instances.OAuthURL(ctx, ElementKey, &elements.OAuthURLParams{...})
+//     (GET /elements/acuityscheduling/oauth/url) given the same client id,
+//     secret, redirect URI, ScopeAPIV1 and state; it answers the URL the
 //     platform itself would use.
 //
 // Either way, Acuity then redirects the browser to the redirect URI with a
