@@ -156,3 +156,27 @@ func FuzzParseRaw(f *testing.F) {
 		}
 	})
 }
+
+func TestWebhookMarshalJSON(t *testing.T) {
+	t.Parallel()
+	// The shape of message.raw in the shared notification fixture.
+	w := Webhook{Action: ActionRescheduled, ID: 8801, CalendarID: 12, AppointmentTypeID: 3}
+	got, err := json.Marshal(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := elements.ParseNotification(readFixture(t, "notification_acuity.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(jsonMeaning(t, n.Raw), jsonMeaning(t, got)); diff != "" {
+		t.Errorf("MarshalJSON differs from the fixture's raw (-fixture +got):\n%s", diff)
+	}
+	if want := `{"action":"rescheduled","id":"8801","calendarID":"12","appointmentTypeID":"3"}`; string(got) != want {
+		t.Errorf("MarshalJSON = %s, want %s", got, want)
+	}
+	order, err := json.Marshal(&Webhook{Action: ActionOrderCompleted, ID: 5})
+	if err != nil || string(order) != `{"action":"order.completed","id":"5"}` {
+		t.Errorf("MarshalJSON(order) = %s, %v", order, err)
+	}
+}

@@ -1,6 +1,7 @@
 package acuity
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -159,6 +160,30 @@ func (w *Webhook) Encode() []byte {
 		b.WriteString(strconv.FormatInt(w.AppointmentTypeID, 10))
 	}
 	return []byte(b.String())
+}
+
+// MarshalJSON encodes w the way the platform passes Acuity's webhook on in a
+// notification's message.raw: an object of the form's fields with string
+// values, zero calendarID and appointmentTypeID left out, e.g.
+//
+//	{"action":"rescheduled","id":"8801","calendarID":"12","appointmentTypeID":"3"}
+//
+// ParseRaw reads it back. It is meant for fakes and tests that build
+// notifications.
+func (w Webhook) MarshalJSON() ([]byte, error) {
+	raw := struct {
+		Action            string `json:"action"`
+		ID                string `json:"id"`
+		CalendarID        string `json:"calendarID,omitempty"`
+		AppointmentTypeID string `json:"appointmentTypeID,omitempty"`
+	}{Action: w.Action, ID: strconv.FormatInt(w.ID, 10)}
+	if w.CalendarID != 0 {
+		raw.CalendarID = strconv.FormatInt(w.CalendarID, 10)
+	}
+	if w.AppointmentTypeID != 0 {
+		raw.AppointmentTypeID = strconv.FormatInt(w.AppointmentTypeID, 10)
+	}
+	return json.Marshal(raw)
 }
 
 // ClassicAction returns the action in its classic form: "scheduled" for both
