@@ -34,8 +34,8 @@ const (
 // The pattern is inferred: the platform's documentation describes the URL as
 // the element's event path followed by a base64-encoded id, but does not
 // spell it out for Acuity. The platform's UI shows the real Webhook URL of an
-// instance; prefer it when in doubt. This function is the one place the
-// pattern lives.
+// instance; prefer it when in doubt. This function and its inverse,
+// InstanceIDFromWebhookURL, are the one place the pattern lives.
 //
 // The id is written in decimal and that string is encoded with standard
 // base64 with padding (what common base64 tools produce): for example

@@ -145,7 +145,7 @@ func quote(s string) string {
 // order Acuity uses (action, id, calendarID, appointmentTypeID), leaving out
 // zero calendarID and appointmentTypeID. It is meant for tests and fakes that
 // need to send a webhook as Acuity would; sign the result with Sign.
-func (w *Webhook) Encode() []byte {
+func (w Webhook) Encode() []byte {
 	var b strings.Builder
 	b.WriteString("action=")
 	b.WriteString(url.QueryEscape(w.Action))
@@ -189,13 +189,13 @@ func (w Webhook) MarshalJSON() ([]byte, error) {
 // ClassicAction returns the action in its classic form: "scheduled" for both
 // "scheduled" and "appointment.scheduled"; other actions are returned as they
 // are.
-func (w *Webhook) ClassicAction() string {
+func (w Webhook) ClassicAction() string {
 	return classicAction(w.Action)
 }
 
 // PlatformEvent returns the object type and event type the platform reports
 // for this webhook; see the package-level PlatformEvent.
-func (w *Webhook) PlatformEvent() (objectType string, eventType elements.EventType) {
+func (w Webhook) PlatformEvent() (objectType string, eventType elements.EventType) {
 	objectType, eventType, _ = PlatformEvent(w.Action)
 	return objectType, eventType
 }
