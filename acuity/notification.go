@@ -41,7 +41,8 @@ func WebhookFromNotification(n *elements.Notification) (*Webhook, error) {
 //	"action=rescheduled&id=8801&calendarID=12&appointmentTypeID=3"
 //
 // Both give the same Webhook, validated as ParseWebhook does and with its
-// errors; fields other than the four it knows are ignored. A missing or null
+// errors; fields other than the four it knows are ignored (and, as with
+// encoding/json, a key repeated in the object takes its last value). A missing or null
 // raw, or one that is neither an object nor a string, returns an error
 // wrapping ErrMalformedWebhook.
 func ParseRaw(raw json.RawMessage) (*Webhook, error) {

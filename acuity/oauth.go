@@ -89,8 +89,9 @@ func (e *AuthError) Error() string {
 // platform's OAuth URL call); it is compared with the redirect's state in
 // constant time. It returns an *AuthError when Acuity reported an error (the
 // user refused, say), ErrStateMismatch when the state is missing, different
-// or state is empty, and ErrMissingCode when there is no code. Error messages
-// never include the code or the state.
+// or state is empty, and ErrMissingCode when there is no code. Acuity's
+// error is reported whatever the state, since it grants nothing. Error
+// messages never include the code or the state.
 func CodeFromRedirect(r *http.Request, state string) (string, error) {
 	q := r.URL.Query()
 	if e := q.Get("error"); e != "" {
