@@ -339,7 +339,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 
 	rreq, err := retryablehttp.FromRequest(req)
 	if err != nil {
-		return nil, &requestError{op: op, err: err, red: red}
+		return nil, newRequestError(req, err, red)
 	}
 	rc := &retryablehttp.Client{
 		HTTPClient:   c.httpClient,
@@ -355,7 +355,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	}
 	resp, err := rc.Do(rreq)
 	if err != nil {
-		return nil, &requestError{op: op, err: err, red: red}
+		return nil, newRequestError(req, err, red)
 	}
 	defer resp.Body.Close()
 	r := newResponse(resp)
@@ -372,7 +372,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		if errors.Is(err, io.EOF) {
 			err = errors.New("empty body")
 		} else if ctxErr := req.Context().Err(); ctxErr != nil {
-			return r, &requestError{op: op, err: ctxErr, red: red}
+			return r, newRequestError(req, ctxErr, red)
 		}
 		return r, fmt.Errorf("elements: %s: %w: %d answer with Content-Type %q: %s",
 			op, ErrInvalidResponse, resp.StatusCode, resp.Header.Get("Content-Type"), red.redact(err.Error()))
@@ -392,24 +392,41 @@ func (c *Client) redactorFor(req *http.Request) redactor {
 	return newRedactor(secrets)
 }
 
-// requestError is a failure to get an answer: transport error, end of the
-// context. Its text names the method and path and is redacted.
-type requestError struct {
-	op  string
-	err error
+// RequestError is a failure to get an answer from the platform: a
+// transport error, or the end of the request's context (while sending or
+// while waiting to retry). It wraps the cause, so errors.Is(err,
+// context.DeadlineExceeded) and errors.As(err, &netErr) work. Its text names
+// the method and path, never the query, and holds no secret.
+type RequestError struct {
+	Method string
+	Path   string
+	Err    error
+
 	red redactor
 }
 
-func (e *requestError) Error() string {
-	msg := e.err.Error()
+func (e *RequestError) Error() string {
+	msg := e.Err.Error()
 	var ue *url.Error
-	if errors.As(e.err, &ue) {
-		msg = ue.Err.Error() // drop the URL: its query may hold an OAuth secret
+	if errors.As(e.Err, &ue) {
+		msg = ue.Err.Error() // the URL's query may hold an OAuth secret
 	}
-	return "elements: " + e.op + ": " + e.red.redact(msg)
+	return "elements: " + e.Method + " " + e.Path + ": " + e.red.redact(msg)
 }
 
-func (e *requestError) Unwrap() error { return e.err }
+// Unwrap returns the cause.
+func (e *RequestError) Unwrap() error { return e.Err }
+
+func newRequestError(req *http.Request, err error, red redactor) *RequestError {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// Strip the query from the wrapped *url.Error too.
+		u := *req.URL
+		u.RawQuery = ""
+		ue.URL = u.String()
+	}
+	return &RequestError{Method: req.Method, Path: req.URL.EscapedPath(), Err: err, red: red}
+}
 
 // leveledLogger adapts slog to retryablehttp.LeveledLogger, redacting every
 // value it logs.

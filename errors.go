@@ -153,7 +153,7 @@ func summarize(body []byte) string {
 	}, s)
 	s = strings.Join(strings.Fields(s), " ")
 	if utf8.RuneCountInString(s) > maxMessage {
-		s = string([]rune(s)[:maxMessage]) + "…"
+		s = strings.TrimSpace(string([]rune(s)[:maxMessage])) + "…"
 	}
 	return s
 }

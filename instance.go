@@ -625,6 +625,10 @@ func formatValue(f fmt.State, verb rune, v redactedValue) {
 type tagList []string
 
 func (t *tagList) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		*t = nil
+		return nil
+	}
 	var raw []json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return errors.New("tags: want a list")
@@ -753,6 +757,9 @@ func (e ConfigurationEntry) GoString() string { return "elements.ConfigurationEn
 
 // Format prints the redacted form for every verb.
 func (e ConfigurationEntry) Format(f fmt.State, verb rune) { formatValue(f, verb, e) }
+
+// LogValue makes slog print the redacted form.
+func (e ConfigurationEntry) LogValue() slog.Value { return slog.StringValue(e.String()) }
 
 // InstanceEvent is one event the platform recorded for an instance (GET
 // /instances/{id}/events). The platform does not document its shape: the

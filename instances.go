@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -325,6 +326,9 @@ func (p OAuthURLParams) GoString() string { return "elements.OAuthURLParams" + p
 
 // Format prints the redacted form for every verb.
 func (p OAuthURLParams) Format(f fmt.State, verb rune) { formatValue(f, verb, p) }
+
+// LogValue makes slog print the redacted form.
+func (p OAuthURLParams) LogValue() slog.Value { return slog.StringValue(p.String()) }
 
 // OAuthURL asks the platform for the vendor's OAuth authorize URL: GET
 // /elements/{elementKey}/oauth/url. Send the user's browser there; the
