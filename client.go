@@ -1,0 +1,445 @@
+package elements
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Version is the version of this SDK, sent in the User-Agent header.
+const Version = "0.1.0"
+
+// Base URLs of the platform's hosts. All of them serve the same API; pick
+// the one your account lives on with [WithBaseURL].
+const (
+	BaseURLCloudElementsUS      = "https://api.cloud-elements.com/elements/api-v2"
+	BaseURLCloudElementsEU      = "https://api.cloud-elements.co.uk/elements/api-v2"
+	BaseURLCloudElementsStaging = "https://staging.cloud-elements.com/elements/api-v2"
+	BaseURLOpenConnectorsUS2    = "https://api.openconnectors.us2.ext.hana.ondemand.com/elements/api-v2"
+	BaseURLOpenConnectorsEU10   = "https://api.openconnectors.eu10.ext.hana.ondemand.com/elements/api-v2"
+
+	// DefaultBaseURL is the host a Client talks to without WithBaseURL.
+	DefaultBaseURL = BaseURLCloudElementsUS
+)
+
+// Retry defaults, used unless WithRetry is given.
+const (
+	DefaultMaxRetries = 3
+	DefaultMinWait    = 500 * time.Millisecond
+	DefaultMaxWait    = 30 * time.Second
+)
+
+const defaultUserAgent = "elements-go/" + Version
+
+// Client talks to the platform's REST API. Create it with [NewClient]; it is
+// safe for concurrent use. Its secrets never appear in its printed form.
+type Client struct {
+	// Instances manages element instances (the /instances API).
+	Instances *InstancesService
+
+	baseURL    *url.URL
+	httpClient *http.Client
+	userSecret string
+	orgSecret  string
+	userAgent  string
+	logger     *slog.Logger
+
+	maxRetries int
+	minWait    time.Duration
+	maxWait    time.Duration
+}
+
+// An Option configures a Client in NewClient.
+type Option func(*Client) error
+
+// WithBaseURL sets the platform host, for example [BaseURLOpenConnectorsEU10]
+// or the URL of an elementstest server. A trailing slash is ignored and the
+// path is kept. The URL must be absolute http or https, without query or
+// fragment.
+func WithBaseURL(rawURL string) Option {
+	return func(c *Client) error {
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return fmt.Errorf("elements: WithBaseURL: invalid URL: %w", err)
+		}
+		if u.Scheme != "http" && u.Scheme != "https" {
+			return fmt.Errorf("elements: WithBaseURL: scheme must be http or https, got %q", u.Scheme)
+		}
+		if u.Host == "" {
+			return errors.New("elements: WithBaseURL: URL has no host")
+		}
+		if u.User != nil {
+			return errors.New("elements: WithBaseURL: URL must not carry user information")
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			return errors.New("elements: WithBaseURL: URL must not have a query or fragment")
+		}
+		u.Path = strings.TrimRight(u.Path, "/")
+		u.RawPath = strings.TrimRight(u.RawPath, "/")
+		c.baseURL = u
+		return nil
+	}
+}
+
+// WithHTTPClient sets the http.Client whose Transport sends each attempt; the
+// retry logic runs around it. Its Timeout, if any, bounds each attempt.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) error {
+		if hc == nil {
+			return errors.New("elements: WithHTTPClient: nil *http.Client")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithRetry sets the retry policy: at most maxRetries retries after the first
+// attempt (0 disables retries), waiting between minWait and maxWait, growing
+// exponentially. A Retry-After header is honoured but never waited longer
+// than maxWait.
+func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
+	return func(c *Client) error {
+		switch {
+		case maxRetries < 0:
+			return fmt.Errorf("elements: WithRetry: maxRetries must be >= 0, got %d", maxRetries)
+		case minWait < 0:
+			return fmt.Errorf("elements: WithRetry: minWait must be >= 0, got %v", minWait)
+		case maxWait < minWait:
+			return fmt.Errorf("elements: WithRetry: maxWait (%v) must be >= minWait (%v)", maxWait, minWait)
+		}
+		c.maxRetries, c.minWait, c.maxWait = maxRetries, minWait, maxWait
+		return nil
+	}
+}
+
+// WithLogger makes the client log requests, retries and failures at Debug
+// and Error level. Secrets are redacted. Without it the client is silent.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *Client) error {
+		if l == nil {
+			return errors.New("elements: WithLogger: nil *slog.Logger")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithUserAgent puts product (for example "myapp/1.2") in front of the
+// SDK's own User-Agent.
+func WithUserAgent(product string) Option {
+	return func(c *Client) error {
+		product = strings.TrimSpace(product)
+		if product == "" || strings.ContainsAny(product, "\r\n") {
+			return errors.New("elements: WithUserAgent: empty or multi-line user agent")
+		}
+		c.userAgent = product + " " + defaultUserAgent
+		return nil
+	}
+}
+
+// NewClient returns a client that authenticates with the organization's
+// user secret and organization secret (Authorization: User …, Organization …).
+// Without options it talks to [DefaultBaseURL] with the default retry policy
+// and logs nothing.
+func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, error) {
+	if err := checkSecret("user secret", userSecret); err != nil {
+		return nil, err
+	}
+	if err := checkSecret("organization secret", organizationSecret); err != nil {
+		return nil, err
+	}
+	base, _ := url.Parse(DefaultBaseURL)
+	c := &Client{
+		baseURL:    base,
+		httpClient: &http.Client{Timeout: 60 * time.Second},
+		userSecret: userSecret,
+		orgSecret:  organizationSecret,
+		userAgent:  defaultUserAgent,
+		maxRetries: DefaultMaxRetries,
+		minWait:    DefaultMinWait,
+		maxWait:    DefaultMaxWait,
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(c); err != nil {
+			return nil, err
+		}
+	}
+	c.Instances = &InstancesService{client: c}
+	return c, nil
+}
+
+// checkSecret rejects empty secrets and ones that cannot go in a header. The
+// message names the secret, never its value.
+func checkSecret(name, s string) error {
+	if s == "" {
+		return fmt.Errorf("elements: the %s is empty", name)
+	}
+	for _, r := range s {
+		if r < 0x21 || r == 0x7f || r == ',' {
+			return fmt.Errorf("elements: the %s contains whitespace, a comma or a control character", name)
+		}
+	}
+	return nil
+}
+
+// BaseURL returns the base URL the client sends requests to, without a
+// trailing slash.
+func (c *Client) BaseURL() string { return c.baseURL.String() }
+
+// String describes the client without its secrets.
+func (c Client) String() string {
+	return fmt.Sprintf("elements.Client{BaseURL: %s, UserSecret: %s, OrganizationSecret: %s}",
+		c.baseURL, redacted(c.userSecret), redacted(c.orgSecret))
+}
+
+// GoString is like String, so %#v does not print the secrets either.
+func (c Client) GoString() string { return c.String() }
+
+// Format prints the redacted form for every verb.
+func (c Client) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String()) }
+
+// LogValue makes slog print the redacted form.
+func (c Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// A RequestOption changes one request built by [Client.NewRequest].
+type RequestOption func(*requestConfig)
+
+type requestConfig struct {
+	elementToken string
+	secrets      []string // values to redact from errors and logs
+}
+
+// WithElementToken scopes a request to one element instance: the
+// Authorization header becomes "User …, Organization …, Element <token>".
+// The token is redacted from errors and logs like the other secrets.
+func WithElementToken(token string) RequestOption {
+	return func(rc *requestConfig) {
+		rc.elementToken = token
+		rc.secrets = append(rc.secrets, token)
+	}
+}
+
+// withSecrets marks further values (OAuth secrets in a query, codes) for
+// redaction from errors and logs of this request.
+func withSecrets(values ...string) RequestOption {
+	return func(rc *requestConfig) { rc.secrets = append(rc.secrets, values...) }
+}
+
+type secretsKey struct{}
+
+// NewRequest builds an API request. path is relative to the base URL (for
+// example "/instances/123" or "instances?searchText=x"); body, if not nil, is
+// encoded as JSON. The request carries the Authorization, Accept, User-Agent
+// and, with a body, Content-Type headers. Send it with [Client.Do].
+func (c *Client) NewRequest(ctx context.Context, method, path string, body any, opts ...RequestOption) (*http.Request, error) {
+	if ctx == nil {
+		return nil, errors.New("elements: NewRequest: nil context")
+	}
+	var rc requestConfig
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&rc)
+		}
+	}
+	if err := checkSecret("element token", rc.elementToken); rc.elementToken != "" && err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(c.baseURL.String() + "/" + strings.TrimLeft(path, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("elements: NewRequest: invalid path: %w", err)
+	}
+	var buf io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("elements: %s %s: encoding the request body: %w", method, u.EscapedPath(), err)
+		}
+		buf = bytes.NewReader(b)
+		if s, ok := body.(interface{ secretValues() []string }); ok {
+			rc.secrets = append(rc.secrets, s.secretValues()...)
+		}
+	}
+	if len(rc.secrets) > 0 {
+		ctx = context.WithValue(ctx, secretsKey{}, rc.secrets)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), buf)
+	if err != nil {
+		return nil, fmt.Errorf("elements: NewRequest: %w", err)
+	}
+	auth := "User " + c.userSecret + ", Organization " + c.orgSecret
+	if rc.elementToken != "" {
+		auth += ", Element " + rc.elementToken
+	}
+	req.Header.Set("Authorization", auth)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
+// Response is a platform answer. It embeds the *http.Response (whose Body
+// has already been read and closed) and exposes the platform's headers.
+type Response struct {
+	*http.Response
+
+	// RequestID is the Elements-Request-Id header.
+	RequestID string
+	// NextPageToken is the Elements-Next-Page-Token header: pass it back to
+	// get the next page; empty on the last page.
+	NextPageToken string
+	// TotalCount and ReturnedCount are the Elements-Total-Count and
+	// Elements-Returned-Count headers; -1 when absent or not a number.
+	TotalCount    int
+	ReturnedCount int
+}
+
+func newResponse(r *http.Response) *Response {
+	return &Response{
+		Response:      r,
+		RequestID:     r.Header.Get("Elements-Request-Id"),
+		NextPageToken: r.Header.Get("Elements-Next-Page-Token"),
+		TotalCount:    headerInt(r.Header, "Elements-Total-Count"),
+		ReturnedCount: headerInt(r.Header, "Elements-Returned-Count"),
+	}
+}
+
+func headerInt(h http.Header, name string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(h.Get(name)))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// Do sends req (built by [Client.NewRequest]) with the client's retry
+// policy and decodes a 2xx JSON answer into v, unless v is nil. A non-2xx
+// answer returns *[APIError]; a 2xx answer that cannot be decoded into v
+// returns an error wrapping [ErrInvalidResponse]. Transport failures and the
+// end of req's context are returned wrapped (errors.Is(err,
+// context.DeadlineExceeded) works). No error text carries a secret.
+func (c *Client) Do(req *http.Request, v any) (*Response, error) {
+	red := c.redactorFor(req)
+	op := req.Method + " " + req.URL.EscapedPath()
+
+	rreq, err := retryablehttp.FromRequest(req)
+	if err != nil {
+		return nil, &requestError{op: op, err: err, red: red}
+	}
+	rc := &retryablehttp.Client{
+		HTTPClient:   c.httpClient,
+		RetryMax:     c.maxRetries,
+		RetryWaitMin: c.minWait,
+		RetryWaitMax: c.maxWait,
+		CheckRetry:   retryPolicy(isIdempotent(req.Method)),
+		Backoff:      backoff,
+		ErrorHandler: lastResponse,
+	}
+	if c.logger != nil {
+		rc.Logger = &leveledLogger{ctx: req.Context(), l: c.logger, red: red}
+	}
+	resp, err := rc.Do(rreq)
+	if err != nil {
+		return nil, &requestError{op: op, err: err, red: red}
+	}
+	defer resp.Body.Close()
+	r := newResponse(resp)
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return r, newAPIError(req.Method, req.URL.EscapedPath(), resp, red)
+	}
+	if v == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+		return r, nil
+	}
+	dec := json.NewDecoder(resp.Body)
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = errors.New("empty body")
+		} else if ctxErr := req.Context().Err(); ctxErr != nil {
+			return r, &requestError{op: op, err: ctxErr, red: red}
+		}
+		return r, fmt.Errorf("elements: %s: %w: %d answer with Content-Type %q: %s",
+			op, ErrInvalidResponse, resp.StatusCode, resp.Header.Get("Content-Type"), red.redact(err.Error()))
+	}
+	return r, nil
+}
+
+// redactorFor lists what must never appear in this request's errors or logs.
+func (c *Client) redactorFor(req *http.Request) redactor {
+	secrets := []string{c.userSecret, c.orgSecret}
+	if extra, ok := req.Context().Value(secretsKey{}).([]string); ok {
+		secrets = append(secrets, extra...)
+	}
+	if _, tok, ok := strings.Cut(req.Header.Get("Authorization"), "Element "); ok {
+		secrets = append(secrets, strings.TrimSpace(tok))
+	}
+	return newRedactor(secrets)
+}
+
+// requestError is a failure to get an answer: transport error, end of the
+// context. Its text names the method and path and is redacted.
+type requestError struct {
+	op  string
+	err error
+	red redactor
+}
+
+func (e *requestError) Error() string {
+	msg := e.err.Error()
+	var ue *url.Error
+	if errors.As(e.err, &ue) {
+		msg = ue.Err.Error() // drop the URL: its query may hold an OAuth secret
+	}
+	return "elements: " + e.op + ": " + e.red.redact(msg)
+}
+
+func (e *requestError) Unwrap() error { return e.err }
+
+// leveledLogger adapts slog to retryablehttp.LeveledLogger, redacting every
+// value it logs.
+type leveledLogger struct {
+	ctx context.Context
+	l   *slog.Logger
+	red redactor
+}
+
+func (g *leveledLogger) log(level slog.Level, msg string, kv []any) {
+	if !g.l.Enabled(g.ctx, level) {
+		return
+	}
+	out := make([]any, len(kv))
+	for i, v := range kv {
+		switch x := v.(type) {
+		case string:
+			out[i] = g.red.redact(x)
+		case error:
+			out[i] = g.red.redact(x.Error())
+		case fmt.Stringer:
+			out[i] = g.red.redact(x.String())
+		default:
+			out[i] = v
+		}
+	}
+	g.l.Log(g.ctx, level, "elements: "+msg, out...)
+}
+
+func (g *leveledLogger) Error(msg string, kv ...any) { g.log(slog.LevelError, msg, kv) }
+func (g *leveledLogger) Info(msg string, kv ...any)  { g.log(slog.LevelInfo, msg, kv) }
+func (g *leveledLogger) Debug(msg string, kv ...any) { g.log(slog.LevelDebug, msg, kv) }
+func (g *leveledLogger) Warn(msg string, kv ...any)  { g.log(slog.LevelWarn, msg, kv) }

@@ -1,0 +1,138 @@
+package elements
+
+import (
+	"context"
+	"strconv"
+	"sync"
+)
+
+// DedupState is what a [Deduplicator] knows about a notification key.
+type DedupState int
+
+const (
+	// DedupClaimed means the key was new and is now claimed by the caller,
+	// who must later call Done or Release.
+	DedupClaimed DedupState = iota
+	// DedupInFlight means another delivery of the same notification holds
+	// the claim and has not finished. The handler answers 409 so the
+	// platform retries later.
+	DedupInFlight
+	// DedupDone means the notification was processed successfully before.
+	// The handler answers 200 without calling the host.
+	DedupDone
+)
+
+// Deduplicator remembers which notifications were processed, so a
+// [WebhookHandler] hands each one to the host once even though the platform
+// retries for days and vendors send duplicates. Implement it over your own
+// store (SQL, Redis, ...) to share it between replicas or keep it across
+// restarts; [NewMemoryDeduplicator] is an in-process default.
+//
+// Keys are Notification.EventID, or the Elements-Webhook-Id header when the
+// notification has none. The handler calls Claim before any callback; on
+// DedupClaimed it calls exactly one of Done (all callbacks returned nil) or
+// Release (a callback failed or panicked, so the platform's retry must be
+// processed). Claim must be atomic: of concurrent Claims of one key, one
+// gets DedupClaimed. A store that can lose a holder (a crashed replica)
+// should let claims expire. Methods must be safe for concurrent use.
+//
+// An error from Claim makes the handler answer 500 without calling the host;
+// an error from Done or Release is reported to OnError only (the answer is
+// already decided by the callbacks).
+type Deduplicator interface {
+	Claim(ctx context.Context, key string) (DedupState, error)
+	Done(ctx context.Context, key string) error
+	Release(ctx context.Context, key string) error
+}
+
+// MemoryDeduplicator is a bounded, in-process [Deduplicator]: it remembers the
+// keys of the last capacity processed notifications (oldest forgotten first)
+// and the keys in flight. It is lost on restart and not shared between
+// processes. Use [NewMemoryDeduplicator] to make one.
+type MemoryDeduplicator struct {
+	mu    sync.Mutex
+	keys  map[string]bool // false: in flight; true: done
+	done  []string        // ring of done keys, oldest at next when full
+	next  int
+	limit int
+}
+
+// DefaultDedupCapacity is the capacity [NewMemoryDeduplicator] uses when given
+// zero or less.
+const DefaultDedupCapacity = 10000
+
+// NewMemoryDeduplicator returns a MemoryDeduplicator that remembers up to
+// capacity completed keys ([DefaultDedupCapacity] if capacity <= 0). Choose
+// it above the number of notifications the platform may redeliver in its
+// retry window (about three days).
+func NewMemoryDeduplicator(capacity int) *MemoryDeduplicator {
+	if capacity <= 0 {
+		capacity = DefaultDedupCapacity
+	}
+	return &MemoryDeduplicator{keys: make(map[string]bool), limit: capacity}
+}
+
+// Claim implements [Deduplicator].
+func (d *MemoryDeduplicator) Claim(_ context.Context, key string) (DedupState, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	done, seen := d.keys[key]
+	switch {
+	case !seen:
+		d.keys[key] = false
+		return DedupClaimed, nil
+	case done:
+		return DedupDone, nil
+	}
+	return DedupInFlight, nil
+}
+
+// Done implements [Deduplicator]. Done of a key that is not in flight does
+// nothing.
+func (d *MemoryDeduplicator) Done(_ context.Context, key string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if done, seen := d.keys[key]; !seen || done {
+		return nil
+	}
+	d.keys[key] = true
+	if len(d.done) < d.limit {
+		d.done = append(d.done, key)
+		return nil
+	}
+	delete(d.keys, d.done[d.next])
+	d.done[d.next] = key
+	d.next = (d.next + 1) % d.limit
+	return nil
+}
+
+// Release implements [Deduplicator]. Release of a key that is not in flight
+// does nothing.
+func (d *MemoryDeduplicator) Release(_ context.Context, key string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if done, seen := d.keys[key]; seen && !done {
+		delete(d.keys, key)
+	}
+	return nil
+}
+
+// Len returns how many keys d holds, done and in flight.
+func (d *MemoryDeduplicator) Len() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.keys)
+}
+
+// String returns "claimed", "in flight" or "done".
+func (s DedupState) String() string {
+	switch s {
+	case DedupClaimed:
+		return "claimed"
+	case DedupInFlight:
+		return "in flight"
+	case DedupDone:
+		return "done"
+	}
+	return "DedupState(" + strconv.Itoa(int(s)) + ")"
+}

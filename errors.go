@@ -1,0 +1,208 @@
+package elements
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Sentinel errors callers can test with errors.Is.
+var (
+	// ErrNotFound matches an *APIError with status 404.
+	ErrNotFound = errors.New("elements: not found")
+	// ErrInvalidResponse is wrapped when a 2xx answer cannot be decoded or
+	// lacks what the call needs (for example a created instance without an id).
+	ErrInvalidResponse = errors.New("invalid response from the platform")
+)
+
+// maxErrorBody bounds how much of an error answer is read.
+const maxErrorBody = 1 << 20
+
+// maxMessage bounds APIError.Message when it comes from a non-JSON page.
+const maxMessage = 200
+
+// APIError is a non-2xx answer from the platform. Every call returns it
+// (possibly wrapped) for such answers; use errors.As to get it.
+type APIError struct {
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// RequestID is the platform's request id, from the body or the
+	// Elements-Request-Id header. Quote it to the platform's support.
+	RequestID string
+	// Message is the platform's message, or for a non-JSON answer (an HTML
+	// error page of a proxy) a short plain-text summary of it, or the
+	// status text for an empty body.
+	Message string
+	// ProviderMessage is the message of the vendor behind the element, if any.
+	ProviderMessage string
+	// Method and Path are the request's method and URL path (never its query).
+	Method string
+	Path   string
+	// Header holds the answer's headers (Retry-After, Elements-* ...).
+	Header http.Header
+}
+
+// Error implements error.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("elements: ")
+	if e.Method != "" {
+		b.WriteString(e.Method + " " + e.Path + ": ")
+	}
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if t := http.StatusText(e.StatusCode); t != "" {
+		b.WriteString(" " + t)
+	}
+	if e.Message != "" && e.Message != http.StatusText(e.StatusCode) {
+		b.WriteString(": " + e.Message)
+	}
+	if e.ProviderMessage != "" {
+		b.WriteString(" (provider: " + e.ProviderMessage + ")")
+	}
+	if e.RequestID != "" {
+		b.WriteString(" [request id " + e.RequestID + "]")
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrNotFound) true for a 404.
+func (e *APIError) Is(target error) bool {
+	return target == ErrNotFound && e.StatusCode == http.StatusNotFound
+}
+
+// newAPIError reads (a bounded part of) resp's body into an *APIError.
+func newAPIError(method, path string, resp *http.Response, red redactor) *APIError {
+	e := &APIError{
+		StatusCode: resp.StatusCode,
+		Method:     method,
+		Path:       path,
+		Header:     resp.Header,
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	var wire struct {
+		Message         any `json:"message"`
+		Error           any `json:"error"`
+		RequestID       any `json:"requestId"`
+		ProviderMessage any `json:"providerMessage"`
+	}
+	if err := json.Unmarshal(body, &wire); err == nil {
+		e.Message = jsonText(wire.Message)
+		if e.Message == "" {
+			e.Message = jsonText(wire.Error)
+		}
+		e.RequestID = jsonText(wire.RequestID)
+		e.ProviderMessage = jsonText(wire.ProviderMessage)
+	} else {
+		e.Message = summarize(body)
+	}
+	if e.RequestID == "" {
+		e.RequestID = resp.Header.Get("Elements-Request-Id")
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(resp.StatusCode)
+	}
+	e.Message = red.redact(e.Message)
+	e.ProviderMessage = red.redact(e.ProviderMessage)
+	e.RequestID = red.redact(e.RequestID)
+	return e
+}
+
+// jsonText renders a decoded JSON value as text: strings as they are,
+// numbers and booleans in JSON form, objects and arrays compactly.
+func jsonText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+var (
+	titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+	dropRE  = regexp.MustCompile(`(?is)<(script|style|head)[^>]*>.*?</(script|style|head)>`)
+	tagRE   = regexp.MustCompile(`(?s)<[^>]*>`)
+)
+
+// summarize turns a non-JSON body (an HTML error page, plain text) into a
+// short one-line message: the page title if any, else the first words of
+// its text, without control characters.
+func summarize(body []byte) string {
+	s := string(body)
+	if m := titleRE.FindStringSubmatch(s); m != nil && strings.TrimSpace(tagRE.ReplaceAllString(m[1], "")) != "" {
+		s = m[1]
+	} else {
+		s = dropRE.ReplaceAllString(s, " ")
+	}
+	s = tagRE.ReplaceAllString(s, " ")
+	s = strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > maxMessage {
+		s = string([]rune(s)[:maxMessage]) + "…"
+	}
+	return s
+}
+
+// redactor replaces known secret values, raw and URL-escaped, in text.
+type redactor []string
+
+// minSecretLen keeps absurdly short "secrets" from mangling every message.
+const minSecretLen = 4
+
+func newRedactor(secrets []string) redactor {
+	var r redactor
+	for _, s := range secrets {
+		if len(s) < minSecretLen {
+			continue
+		}
+		r = append(r, s)
+		if q := url.QueryEscape(s); q != s {
+			r = append(r, q)
+		}
+		if p := url.PathEscape(s); p != s {
+			r = append(r, p)
+		}
+	}
+	return r
+}
+
+func (r redactor) redact(s string) string {
+	for _, secret := range r {
+		s = strings.ReplaceAll(s, secret, redactedText)
+	}
+	return s
+}
+
+const redactedText = "[REDACTED]"
+
+// redacted shows whether a secret is set without showing it.
+func redacted(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return redactedText
+}
+
+// formatRedacted writes s, the redacted form of a value, for any verb: %q
+// quotes it, every other verb prints it as is.
+func formatRedacted(f fmt.State, verb rune, s string) {
+	if verb == 'q' {
+		s = strconv.Quote(s)
+	}
+	_, _ = io.WriteString(f, s)
+}

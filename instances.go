@@ -1,0 +1,364 @@
+package elements
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// InstancesService manages element instances: the platform's /instances
+// API. Get it from Client.Instances.
+type InstancesService struct {
+	client *Client
+}
+
+func instancePath(id int64) (string, error) {
+	if id <= 0 {
+		return "", fmt.Errorf("elements: instance id must be positive, got %d", id)
+	}
+	return "/instances/" + strconv.FormatInt(id, 10), nil
+}
+
+// Create creates (authenticates) an instance: POST /instances with the
+// request as its JSON body. It answers the new instance with its ID and
+// Token. Create is never retried once the request may have reached the
+// platform (only on 429 and connection failures before sending), so an
+// instance is not created twice.
+func (s *InstancesService) Create(ctx context.Context, req *InstanceRequest) (*Instance, error) {
+	if req == nil {
+		return nil, errors.New("elements: Create: nil *InstanceRequest")
+	}
+	if req.Element.IsZero() {
+		return nil, errors.New("elements: Create: InstanceRequest.Element needs a Key or an ID")
+	}
+	inst, err := s.send(ctx, http.MethodPost, "/instances", req)
+	if err != nil {
+		if errors.Is(err, ErrInvalidResponse) {
+			return nil, fmt.Errorf("%w (the instance may have been created: check List before retrying)", err)
+		}
+		return nil, err
+	}
+	return inst, nil
+}
+
+// Get returns one instance: GET /instances/{id}. A missing instance is an
+// *APIError matching ErrNotFound.
+func (s *InstancesService) Get(ctx context.Context, id int64) (*Instance, error) {
+	path, err := instancePath(id)
+	if err != nil {
+		return nil, err
+	}
+	return s.send(ctx, http.MethodGet, path, nil)
+}
+
+// ListOptions filters InstancesService.List.
+type ListOptions struct {
+	// Tags keeps instances carrying these tags (tags[] in the query).
+	Tags []string
+	// SearchText keeps instances whose name matches.
+	SearchText string
+	// SkipHydrate sends hydrate=false: a lighter answer without the
+	// element's full details.
+	SkipHydrate bool
+}
+
+// List returns the organization's instances: GET /instances. With a filter
+// (tags or search text), a 404 answer (the platform's "no match") is an
+// empty list, not an error.
+func (s *InstancesService) List(ctx context.Context, opts *ListOptions) ([]*Instance, error) {
+	q := url.Values{}
+	filtered := false
+	if opts != nil {
+		for _, t := range opts.Tags {
+			q.Add("tags[]", t)
+		}
+		if opts.SearchText != "" {
+			q.Set("searchText", opts.SearchText)
+		}
+		if opts.SkipHydrate {
+			q.Set("hydrate", "false")
+		}
+		filtered = len(opts.Tags) > 0 || opts.SearchText != ""
+	}
+	path := "/instances"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	req, err := s.client.NewRequest(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Instance
+	if _, err := s.client.Do(req, &out); err != nil {
+		if filtered && errors.Is(err, ErrNotFound) {
+			return []*Instance{}, nil
+		}
+		return nil, err
+	}
+	if out == nil {
+		out = []*Instance{}
+	}
+	return out, nil
+}
+
+// Update changes an instance in part: PATCH /instances/{id}. Only the
+// non-empty fields of req are sent, typically Name, Tags (which replace the
+// instance's tags) and Configuration entries.
+func (s *InstancesService) Update(ctx context.Context, id int64, req *InstanceRequest) (*Instance, error) {
+	return s.sendBody(ctx, "Update", http.MethodPatch, id, "", req)
+}
+
+// Replace updates the whole instance: PUT /instances/{id}.
+func (s *InstancesService) Replace(ctx context.Context, id int64, req *InstanceRequest) (*Instance, error) {
+	return s.sendBody(ctx, "Replace", http.MethodPut, id, "", req)
+}
+
+// Reauthenticate replaces the instance and re-runs the OAuth exchange with
+// a new authorization code: PUT /instances/{id}?reAuthenticate=true.
+// req.ProviderData.Code must hold the new code.
+func (s *InstancesService) Reauthenticate(ctx context.Context, id int64, req *InstanceRequest) (*Instance, error) {
+	if req != nil && req.ProviderData.Code == "" {
+		return nil, errors.New("elements: Reauthenticate: InstanceRequest.ProviderData.Code (the new authorization code) is empty")
+	}
+	return s.sendBody(ctx, "Reauthenticate", http.MethodPut, id, "?reAuthenticate=true", req)
+}
+
+func (s *InstancesService) sendBody(ctx context.Context, name, method string, id int64, query string, req *InstanceRequest) (*Instance, error) {
+	if req == nil {
+		return nil, fmt.Errorf("elements: %s: nil *InstanceRequest", name)
+	}
+	path, err := instancePath(id)
+	if err != nil {
+		return nil, err
+	}
+	return s.send(ctx, method, path+query, req)
+}
+
+// send does one call answering an instance and checks the answer has an id.
+func (s *InstancesService) send(ctx context.Context, method, path string, body any) (*Instance, error) {
+	req, err := s.client.NewRequest(ctx, method, path, body)
+	if err != nil {
+		return nil, err
+	}
+	inst := new(Instance)
+	if _, err := s.client.Do(req, inst); err != nil {
+		return nil, err
+	}
+	if inst.ID == 0 {
+		return nil, fmt.Errorf("elements: %s %s: %w: the answer has no instance id", method, req.URL.EscapedPath(), ErrInvalidResponse)
+	}
+	return inst, nil
+}
+
+// Delete deletes an instance: DELETE /instances/{id}.
+func (s *InstancesService) Delete(ctx context.Context, id int64) error {
+	return s.noContent(ctx, http.MethodDelete, id, "", nil)
+}
+
+// Enable enables a disabled instance: PUT /instances/{id}/enabled.
+func (s *InstancesService) Enable(ctx context.Context, id int64) error {
+	return s.noContent(ctx, http.MethodPut, id, "/enabled", nil)
+}
+
+// Disable disables an instance without deleting it: DELETE
+// /instances/{id}/enabled.
+func (s *InstancesService) Disable(ctx context.Context, id int64) error {
+	return s.noContent(ctx, http.MethodDelete, id, "/enabled", nil)
+}
+
+func (s *InstancesService) noContent(ctx context.Context, method string, id int64, suffix string, body any) error {
+	path, err := instancePath(id)
+	if err != nil {
+		return err
+	}
+	req, err := s.client.NewRequest(ctx, method, path+suffix, body)
+	if err != nil {
+		return err
+	}
+	_, err = s.client.Do(req, nil)
+	return err
+}
+
+// Configuration returns the instance's configuration entries: GET
+// /instances/{id}/configuration. Secret values come back masked.
+func (s *InstancesService) Configuration(ctx context.Context, id int64) ([]*ConfigurationEntry, error) {
+	path, err := instancePath(id)
+	if err != nil {
+		return nil, err
+	}
+	req, err := s.client.NewRequest(ctx, http.MethodGet, path+"/configuration", nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []*ConfigurationEntry
+	if _, err := s.client.Do(req, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// UpdateConfiguration sets one configuration entry's value: PATCH
+// /instances/{id}/configuration/{configID} with {"propertyValue": value}.
+// The value is treated as a secret: it never appears in errors or logs.
+func (s *InstancesService) UpdateConfiguration(ctx context.Context, id, configID int64, value string) (*ConfigurationEntry, error) {
+	path, err := instancePath(id)
+	if err != nil {
+		return nil, err
+	}
+	if configID <= 0 {
+		return nil, fmt.Errorf("elements: UpdateConfiguration: configuration id must be positive, got %d", configID)
+	}
+	body := map[string]string{"propertyValue": value}
+	req, err := s.client.NewRequest(ctx, http.MethodPatch,
+		path+"/configuration/"+strconv.FormatInt(configID, 10), body, withSecrets(value))
+	if err != nil {
+		return nil, err
+	}
+	entry := new(ConfigurationEntry)
+	if _, err := s.client.Do(req, entry); err != nil {
+		return nil, err
+	}
+	return entry, nil
+}
+
+// EventListOptions pages through InstancesService.Events.
+type EventListOptions struct {
+	// PageSize is the number of events per page (pageSize); 0 leaves the
+	// platform's default.
+	PageSize int
+	// NextPage is the token of the page to fetch (nextPage), from a previous
+	// EventPage.NextPageToken.
+	NextPage string
+}
+
+// EventPage is one page of an instance's events.
+type EventPage struct {
+	Events []*InstanceEvent
+	// NextPageToken fetches the next page; empty on the last one.
+	NextPageToken string
+}
+
+// Events lists the events the platform recorded for an instance: GET
+// /instances/{id}/events.
+func (s *InstancesService) Events(ctx context.Context, id int64, opts *EventListOptions) (*EventPage, error) {
+	path, err := instancePath(id)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	if opts != nil {
+		if opts.PageSize < 0 {
+			return nil, fmt.Errorf("elements: Events: page size must be >= 0, got %d", opts.PageSize)
+		}
+		if opts.PageSize > 0 {
+			q.Set("pageSize", strconv.Itoa(opts.PageSize))
+		}
+		if opts.NextPage != "" {
+			q.Set("nextPage", opts.NextPage)
+		}
+	}
+	path += "/events"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	req, err := s.client.NewRequest(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	page := &EventPage{}
+	resp, err := s.client.Do(req, &page.Events)
+	if err != nil {
+		return nil, err
+	}
+	page.NextPageToken = resp.NextPageToken
+	if page.Events == nil {
+		page.Events = []*InstanceEvent{}
+	}
+	return page, nil
+}
+
+// Event returns one recorded event: GET /instances/{id}/events/{eventID}.
+func (s *InstancesService) Event(ctx context.Context, id int64, eventID string) (*InstanceEvent, error) {
+	path, err := instancePath(id)
+	if err != nil {
+		return nil, err
+	}
+	if eventID == "" {
+		return nil, errors.New("elements: Event: empty event id")
+	}
+	req, err := s.client.NewRequest(ctx, http.MethodGet, path+"/events/"+url.PathEscape(eventID), nil)
+	if err != nil {
+		return nil, err
+	}
+	ev := new(InstanceEvent)
+	if _, err := s.client.Do(req, ev); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// OAuthURLParams are the inputs of InstancesService.OAuthURL. APISecret is
+// a secret: it never appears in printed output, errors or logs (the platform
+// takes it in the query string, so it is redacted from URLs too).
+type OAuthURLParams struct {
+	APIKey      string // the OAuth client id (apiKey); required
+	APISecret   string // the OAuth client secret (apiSecret); required
+	CallbackURL string // the redirect URI (callbackUrl); required
+	Scope       string // optional
+	State       string // optional; checked on the redirect
+	SiteAddress string // optional, for vendors with per-account hosts
+}
+
+// String prints the parameters with the secret redacted.
+func (p OAuthURLParams) String() string {
+	type plain OAuthURLParams
+	c := plain(p)
+	c.APISecret = redacted(c.APISecret)
+	return fmt.Sprintf("%+v", c)
+}
+
+// GoString is like String.
+func (p OAuthURLParams) GoString() string { return "elements.OAuthURLParams" + p.String() }
+
+// Format prints the redacted form for every verb.
+func (p OAuthURLParams) Format(f fmt.State, verb rune) { formatValue(f, verb, p) }
+
+// OAuthURL asks the platform for the vendor's OAuth authorize URL: GET
+// /elements/{elementKey}/oauth/url. Send the user's browser there; the
+// vendor redirects back to CallbackURL with code and state (or error).
+func (s *InstancesService) OAuthURL(ctx context.Context, elementKey string, p *OAuthURLParams) (string, error) {
+	if elementKey == "" {
+		return "", errors.New("elements: OAuthURL: empty element key")
+	}
+	if p == nil || p.APIKey == "" || p.APISecret == "" || p.CallbackURL == "" {
+		return "", errors.New("elements: OAuthURL: APIKey, APISecret and CallbackURL are required")
+	}
+	q := url.Values{}
+	q.Set("apiKey", p.APIKey)
+	q.Set("apiSecret", p.APISecret)
+	q.Set("callbackUrl", p.CallbackURL)
+	for k, v := range map[string]string{"scope": p.Scope, "state": p.State, "siteAddress": p.SiteAddress} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	req, err := s.client.NewRequest(ctx, http.MethodGet,
+		"/elements/"+url.PathEscape(elementKey)+"/oauth/url?"+q.Encode(), nil, withSecrets(p.APISecret))
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		OAuthURL string `json:"oauthUrl"`
+	}
+	if _, err := s.client.Do(req, &out); err != nil {
+		return "", err
+	}
+	u, err := url.Parse(out.OAuthURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", fmt.Errorf("elements: GET %s: %w: oauthUrl is not an absolute http(s) URL", req.URL.EscapedPath(), ErrInvalidResponse)
+	}
+	return out.OAuthURL, nil
+}

@@ -1,0 +1,378 @@
+package elements
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+)
+
+// DefaultMaxBodyBytes is the body size limit a [WebhookHandler] applies when
+// MaxBodyBytes is zero or less: 1 MiB, far above 20 events plus a vendor
+// payload.
+const DefaultMaxBodyBytes = 1 << 20
+
+// ErrWebhookMisconfigured is wrapped by the error a [WebhookHandler] reports
+// when its configuration makes it refuse every callback: no usable signing
+// key without InsecureSkipVerify (then [ErrNoSigningKey] is wrapped too), or
+// neither OnNotification nor any route to deliver to.
+var ErrWebhookMisconfigured = errors.New("elements: webhook handler misconfigured")
+
+// WebhookError is what a [WebhookHandler] passes to its OnError hook: the
+// status it answered and why. Err is one of [ErrMissingSignature],
+// [ErrInvalidSignature], [ErrMalformedNotification], [ErrWebhookMisconfigured]
+// (all usable with errors.Is), a [*PanicError], the error a callback or the
+// Deduplicator returned, or a request-level error (wrong method, body too
+// large, body read failed).
+type WebhookError struct {
+	StatusCode int   // the status answered; 200 for an error after success (a failed Deduplicator.Done)
+	Err        error // the cause
+}
+
+func (e *WebhookError) Error() string {
+	return "elements: webhook answered " + strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode) + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *WebhookError) Unwrap() error { return e.Err }
+
+// PanicError is the error a [WebhookHandler] reports when a callback
+// panicked. The panic value and stack go only to OnError and the Logger,
+// never into the HTTP response.
+type PanicError struct {
+	Value any    // what the callback passed to panic
+	Stack []byte // the goroutine's stack at the panic (runtime/debug.Stack)
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("callback panicked: %v", e.Value)
+}
+
+// Unwrap returns the panic value if it is an error, else nil.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// WebhookHandler is an [http.Handler] that receives the platform's event
+// callbacks: mount it at the path of an instance's
+// event.notification.callback.url. A literal with SigningKeys and
+// OnNotification (or routes registered with Handle) is ready to serve;
+// every other field has a working zero value.
+//
+// For each request it works in this order, answering the first failure with
+// a short generic body (details go only to OnError and Logger):
+//
+//  1. method: anything but POST is 405 with "Allow: POST";
+//  2. configuration: with no usable signing key and InsecureSkipVerify
+//     false, or with neither OnNotification nor a route, every callback is
+//     refused with 500 and [ErrWebhookMisconfigured] goes to OnError. 500, not
+//     401, because the fault is the receiver's: the platform keeps retrying
+//     (for about three days) and the events arrive once the host is fixed;
+//  3. body: read up to MaxBodyBytes; larger is 413, a failed read 400;
+//  4. signature: [VerifySignature] over the raw bytes with SigningKeys;
+//     missing or invalid is 401;
+//  5. parsing: [ParseNotification]; malformed is 400;
+//  6. de-duplication, if a Deduplicator is set: a notification processed
+//     before is answered 200 without calling the host; one whose first
+//     delivery is still being processed is answered 409 (the platform
+//     retries any non-2xx), so nothing is acknowledged before the host
+//     accepted it;
+//  7. callbacks: OnNotification first, then each event in order to its
+//     route (see [WebhookHandler.Handle]); the first error or panic stops
+//     and answers 500, so the platform redelivers the notification;
+//  8. 200, only after every callback returned nil.
+//
+// A panic in a callback is recovered: the host server never crashes.
+// Callbacks get the request's context, which ends if the platform hangs up.
+// The platform waits for the answer, so callbacks should be quick; hand slow
+// work to a queue and return once it is safely stored.
+//
+// Set the fields before serving and do not change them afterwards; routes
+// may be added at any time. A WebhookHandler must not be copied after first
+// use. Printing it with fmt or slog shows how many signing keys it has,
+// never the keys.
+type WebhookHandler struct {
+	// SigningKeys are the instance's event.notification.signature.key
+	// values; a callback is accepted if any one of them produced its
+	// signature, so during rotation list the new and the old key. An empty
+	// string among them is a misconfiguration (see step 2 above).
+	SigningKeys []string
+
+	// InsecureSkipVerify accepts callbacks without checking any signature,
+	// even when SigningKeys is set. It is the only way to accept unsigned
+	// callbacks; use it only for instances without a signature key, behind
+	// another form of authentication.
+	InsecureSkipVerify bool
+
+	// MaxBodyBytes caps the request body; zero or less means
+	// DefaultMaxBodyBytes (1 MiB).
+	MaxBodyBytes int64
+
+	// OnNotification, if set, receives every verified, parsed notification
+	// before the events are routed. An error stops the notification (no
+	// route is called) and answers 500.
+	OnNotification func(ctx context.Context, n *Notification) error
+
+	// OnError, if set, is told of every request not answered 2xx, and of a
+	// failed Deduplicator.Done after a 200. err is a [*WebhookError]. It
+	// runs before the answer is written and must be quick and safe for
+	// concurrent use.
+	OnError func(r *http.Request, err error)
+
+	// Logger, if set, receives one record per request: debug for a handled
+	// or duplicate notification, warn for a rejected request, error for a
+	// 500. Nil is silent. Records never hold a key, a signature or the body.
+	Logger *slog.Logger
+
+	// Deduplicator, if set, makes the handler hand each notification to the
+	// host once; see [Deduplicator] and step 6 above. Nil turns
+	// de-duplication off: the platform's retries and the vendor's duplicate
+	// webhooks then reach the host again.
+	Deduplicator Deduplicator
+
+	router whRouter
+}
+
+// ServeHTTP implements [http.Handler]; see [WebhookHandler] for what it does.
+func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		h.whFail(w, r, http.StatusMethodNotAllowed, fmt.Errorf("method %.16q not allowed; the platform POSTs callbacks", r.Method))
+		return
+	}
+	if err := h.whConfigError(); err != nil {
+		h.whFail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	body, status, err := h.whReadBody(w, r)
+	if err != nil {
+		h.whFail(w, r, status, err)
+		return
+	}
+	if !h.InsecureSkipVerify {
+		if err := VerifySignature(body, r.Header.Get(SignatureHeader), h.SigningKeys...); err != nil {
+			h.whFail(w, r, http.StatusUnauthorized, err)
+			return
+		}
+	}
+	n, err := ParseNotification(body)
+	if err != nil {
+		h.whFail(w, r, http.StatusBadRequest, err)
+		return
+	}
+	ctx := r.Context()
+	key := ""
+	if d := h.Deduplicator; d != nil {
+		key = n.EventID
+		if key == "" {
+			key = r.Header.Get(WebhookIDHeader)
+		}
+		if key != "" {
+			state, err := d.Claim(ctx, key)
+			switch {
+			case err != nil:
+				h.whFail(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: %w", err))
+				return
+			case state == DedupDone:
+				h.whLog(ctx, slog.LevelDebug, "elements: duplicate notification acknowledged", r, n)
+				w.WriteHeader(http.StatusOK)
+				return
+			case state == DedupInFlight:
+				h.whFail(w, r, http.StatusConflict, fmt.Errorf("notification %.64q is still being processed by another delivery", key))
+				return
+			case state != DedupClaimed:
+				h.whFail(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: unknown state %v", state))
+				return
+			}
+		}
+	}
+	if err := h.whDispatch(ctx, n); err != nil {
+		if key != "" {
+			if rerr := h.Deduplicator.Release(ctx, key); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("deduplicator: release: %w", rerr))
+			}
+		}
+		h.whFail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	if key != "" {
+		if err := h.Deduplicator.Done(ctx, key); err != nil {
+			h.whReport(r, http.StatusOK, fmt.Errorf("deduplicator: done (the notification was handled; a redelivery may reach the host again): %w", err))
+		}
+	}
+	h.whLog(ctx, slog.LevelDebug, "elements: notification handled", r, n)
+	w.WriteHeader(http.StatusOK)
+}
+
+// whConfigError returns why h must refuse every callback, or nil.
+func (h *WebhookHandler) whConfigError() error {
+	if !h.InsecureSkipVerify {
+		if len(h.SigningKeys) == 0 {
+			return fmt.Errorf("%w: %w; set SigningKeys to the instance's signature key", ErrWebhookMisconfigured, ErrNoSigningKey)
+		}
+		for _, k := range h.SigningKeys {
+			if k == "" {
+				return fmt.Errorf("%w: %w; an empty string is in SigningKeys", ErrWebhookMisconfigured, ErrNoSigningKey)
+			}
+		}
+	}
+	if h.OnNotification == nil && h.router.empty() {
+		return fmt.Errorf("%w: neither OnNotification nor any route is set, so events would be lost", ErrWebhookMisconfigured)
+	}
+	return nil
+}
+
+// whReadBody reads the body up to the limit, into one buffer sized from
+// Content-Length when the client sent it.
+func (h *WebhookHandler) whReadBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
+	limit := h.MaxBodyBytes
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	if r.ContentLength > limit {
+		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("body of %d bytes is over the limit of %d", r.ContentLength, limit)
+	}
+	if r.Body == nil {
+		return nil, 0, nil
+	}
+	rd := http.MaxBytesReader(w, r.Body, limit)
+	size := int64(512)
+	if r.ContentLength > 0 {
+		size = r.ContentLength + 1 // +1: the final read that sees EOF needs room
+	}
+	buf := make([]byte, 0, size)
+	for {
+		n, err := rd.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, 0, nil
+		}
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("body is over the limit of %d bytes", limit)
+		case err != nil:
+			return nil, http.StatusBadRequest, fmt.Errorf("reading the body: %w", err)
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
+}
+
+// whDispatch runs OnNotification and the routes, turning a panic into a
+// *PanicError.
+func (h *WebhookHandler) whDispatch(ctx context.Context, n *Notification) (err error) {
+	cur := -1 // the event being handled; -1: OnNotification
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%s: %w", whWhere(n, cur), &PanicError{Value: v, Stack: debug.Stack()})
+		}
+	}()
+	if h.OnNotification != nil {
+		if err := h.OnNotification(ctx, n); err != nil {
+			return fmt.Errorf("%s: %w", whWhere(n, cur), err)
+		}
+	}
+	for i := range n.Events {
+		cur = i
+		e := n.Events[i]
+		rt := h.router.match(&e)
+		if rt == nil {
+			if h.Logger != nil {
+				h.whLog(ctx, slog.LevelDebug, "elements: event matched no route; acknowledged and dropped", nil, n,
+					slog.String("event", whWhere(n, i)))
+			}
+			continue
+		}
+		if err := rt.fn(ctx, n, e); err != nil {
+			return fmt.Errorf("%s: %w", whWhere(n, i), err)
+		}
+	}
+	return nil
+}
+
+// whWhere names the callback that handled event i of n (-1: OnNotification)
+// for error texts.
+func whWhere(n *Notification, i int) string {
+	if i < 0 || i >= len(n.Events) {
+		return "OnNotification"
+	}
+	e := &n.Events[i]
+	return fmt.Sprintf("event %d of %d (element %.64q, object type %.64q, event type %.32q, object id %.64q)",
+		i+1, len(n.Events), e.ElementKey, e.ObjectType, e.EventType, e.ObjectID)
+}
+
+// whFail answers status with a generic body and reports err.
+func (h *WebhookHandler) whFail(w http.ResponseWriter, r *http.Request, status int, err error) {
+	h.whReport(r, status, err)
+	http.Error(w, http.StatusText(status), status)
+}
+
+// whReport hands err to OnError and the Logger.
+func (h *WebhookHandler) whReport(r *http.Request, status int, err error) {
+	werr := &WebhookError{StatusCode: status, Err: err}
+	if h.OnError != nil {
+		h.OnError(r, werr)
+	}
+	if h.Logger == nil {
+		return
+	}
+	level := slog.LevelWarn
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	attrs := []slog.Attr{slog.Int("status", status), slog.String("error", werr.Error())}
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		attrs = append(attrs, slog.String("stack", string(pe.Stack)))
+	}
+	h.whLog(r.Context(), level, "elements: webhook callback not accepted", r, nil, attrs...)
+}
+
+// whLog writes one record if a Logger is set and enabled for level.
+func (h *WebhookHandler) whLog(ctx context.Context, level slog.Level, msg string, r *http.Request, n *Notification, attrs ...slog.Attr) {
+	if h.Logger == nil || !h.Logger.Enabled(ctx, level) {
+		return
+	}
+	if r != nil {
+		attrs = append(attrs, slog.String("remote", r.RemoteAddr), slog.String("webhookId", r.Header.Get(WebhookIDHeader)))
+	}
+	if n != nil {
+		attrs = append(attrs, slog.String("eventId", n.EventID), slog.Int64("instanceId", n.InstanceID),
+			slog.Int("events", len(n.Events)))
+	}
+	h.Logger.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// String describes h without its signing keys, e.g.
+// "elements.WebhookHandler{SigningKeys:[2 redacted] InsecureSkipVerify:false MaxBodyBytes:1048576 Deduplicator:on}".
+func (h *WebhookHandler) String() string {
+	limit := h.MaxBodyBytes
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	dedup := "off"
+	if h.Deduplicator != nil {
+		dedup = "on"
+	}
+	return fmt.Sprintf("elements.WebhookHandler{SigningKeys:[%d redacted] InsecureSkipVerify:%t MaxBodyBytes:%d Deduplicator:%s}",
+		len(h.SigningKeys), h.InsecureSkipVerify, limit, dedup)
+}
+
+// Format implements [fmt.Formatter] so that every verb, %#v and %+v
+// included, prints String and never the signing keys.
+func (h *WebhookHandler) Format(f fmt.State, _ rune) {
+	io.WriteString(f, h.String())
+}
+
+// LogValue implements [slog.LogValuer] so that loggers, the JSON handler
+// included, print String and never the signing keys.
+func (h *WebhookHandler) LogValue() slog.Value {
+	return slog.StringValue(h.String())
+}
