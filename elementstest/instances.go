@@ -103,8 +103,8 @@ type instance struct {
 	config    map[string]string
 	configIDs map[string]int64
 	disabled  bool
-	acuityKey string            // Acuity API key for X-Acuity-Signature; "" accepts unsigned
-	events    []json.RawMessage // notification messages recorded for GET .../events
+	acuityKey string        // Acuity API key for X-Acuity-Signature; "" accepts unsigned
+	events    []eventRecord // for GET .../events
 }
 
 // instanceJSON is an instance as the platform answers it.
@@ -664,24 +664,52 @@ func (s *Server) updateConfiguration(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// listEvents answers GET /instances/{id}/events with the notification
-// messages the fake standardized for the instance, oldest first. The real
-// platform's shape for this list is not documented.
+// eventRecord is one event as GET /instances/{id}/events shows it. The
+// platform does not document this shape; the fake records each standardized
+// event with the notification's eventId (suffixed -2, -3, ... for the second
+// and later events of one notification), its message and the vendor payload.
+type eventRecord struct {
+	ID          string          `json:"id"`
+	EventID     string          `json:"eventId"` // the notification's eventId
+	InstanceID  int64           `json:"instanceId"`
+	ElementKey  string          `json:"elementKey"`
+	EventType   string          `json:"eventType"`
+	ObjectType  string          `json:"objectType"`
+	ObjectID    string          `json:"objectId"`
+	CreatedDate string          `json:"createdDate"`
+	Raw         json.RawMessage `json:"raw"`
+}
+
+// listEvents answers GET /instances/{id}/events, oldest first, paged with
+// pageSize and nextPage (the token from Elements-Next-Page-Token).
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	size, err := strconv.Atoi(q.Get("pageSize"))
+	if q.Get("pageSize") != "" && (err != nil || size < 1) {
+		writeError(w, http.StatusBadRequest, "pageSize must be a positive integer")
+		return
+	}
+	start, err := strconv.Atoi(q.Get("nextPage"))
+	if q.Get("nextPage") != "" && (err != nil || start < 0) {
+		writeError(w, http.StatusBadRequest, "nextPage is not a token from Elements-Next-Page-Token")
+		return
+	}
 	s.withInstance(w, r, func(in *instance) (any, error) {
-		return append([]json.RawMessage{}, in.events...), nil
+		page := in.events[min(start, len(in.events)):]
+		if size > 0 && size < len(page) {
+			page = page[:size]
+			w.Header().Set("Elements-Next-Page-Token", strconv.Itoa(start+size))
+		}
+		return slices.Clone(page), nil
 	})
 }
 
-// getEvent answers GET /instances/{id}/events/{eventID}, matching eventId.
+// getEvent answers GET /instances/{id}/events/{eventID}.
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 	s.withInstance(w, r, func(in *instance) (any, error) {
 		want := r.PathValue("eventID")
 		for _, e := range in.events {
-			var m struct {
-				EventID string `json:"eventId"`
-			}
-			if json.Unmarshal(e, &m) == nil && m.EventID == want {
+			if e.ID == want {
 				return e, nil
 			}
 		}

@@ -60,8 +60,9 @@ type Server struct {
 	cfg       config
 	ctx       context.Context // ends at Close; stops waits and deliveries
 	cancel    context.CancelFunc
-	wg        sync.WaitGroup // delivery goroutines
-	transport *http.Transport
+	wg        sync.WaitGroup  // delivery goroutines
+	transport *http.Transport // deliveries' own, so Close can drop its idle connections
+	client    *http.Client
 
 	mu           sync.Mutex
 	closed       bool
@@ -71,7 +72,7 @@ type Server struct {
 	ingress      map[string]int64 // webhook URL path → instance id
 	codes        map[string]issuedCode
 	faults       faults
-	deliveries   []*delivery
+	deliveries   []*Delivery
 	changed      chan struct{} // closed and replaced when deliveries change
 }
 
@@ -135,13 +136,14 @@ func NewServer(opts ...Option) *Server {
 		cfg:       cfg,
 		ctx:       ctx,
 		cancel:    cancel,
-		transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4},
+		transport: &http.Transport{MaxIdleConnsPerHost: 4},
 		nextID:    1001,
 		instances: make(map[int64]*instance),
 		ingress:   make(map[string]int64),
 		codes:     make(map[string]issuedCode),
 		changed:   make(chan struct{}),
 	}
+	s.client = &http.Client{Transport: s.transport}
 	s.ts = httptest.NewServer(s.routes())
 	s.URL = s.ts.URL + APIPath
 	return s
