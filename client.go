@@ -150,8 +150,9 @@ func WithUserAgent(product string) Option {
 
 // NewClient returns a client that authenticates with the organization's
 // user secret and organization secret (Authorization: User …, Organization …).
-// Without options it talks to [DefaultBaseURL] with the default retry policy
-// and logs nothing.
+// Without options it talks to [DefaultBaseURL] through an http.Client with a
+// 60-second timeout per attempt, retries with [DefaultMaxRetries],
+// [DefaultMinWait] and [DefaultMaxWait], and logs nothing.
 func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, error) {
 	if err := checkSecret("user secret", userSecret); err != nil {
 		return nil, err
@@ -221,6 +222,7 @@ type RequestOption func(*requestConfig)
 type requestConfig struct {
 	elementToken string
 	secrets      []string // values to redact from errors and logs
+	once         bool     // not repeatable once sent, whatever the method
 }
 
 // WithElementToken scopes a request to one element instance: the
@@ -239,7 +241,15 @@ func withSecrets(values ...string) RequestOption {
 	return func(rc *requestConfig) { rc.secrets = append(rc.secrets, values...) }
 }
 
-type secretsKey struct{}
+// sendOnce marks a request that must not be repeated once it may have
+// reached the platform, even if its method is idempotent: a PUT that
+// exchanges a single-use OAuth code, for example.
+func sendOnce() RequestOption {
+	return func(rc *requestConfig) { rc.once = true }
+}
+
+// configKey carries the request's requestConfig from NewRequest to Do.
+type configKey struct{}
 
 // NewRequest builds an API request. path is relative to the base URL (for
 // example "/instances/123" or "instances?searchText=x"); body, if not nil, is
@@ -248,6 +258,9 @@ type secretsKey struct{}
 func (c *Client) NewRequest(ctx context.Context, method, path string, body any, opts ...RequestOption) (*http.Request, error) {
 	if ctx == nil {
 		return nil, errors.New("elements: NewRequest: nil context")
+	}
+	if c.baseURL == nil {
+		return nil, errors.New("elements: NewRequest: the Client was not created with NewClient")
 	}
 	var rc requestConfig
 	for _, opt := range opts {
@@ -273,8 +286,8 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body any, 
 			rc.secrets = append(rc.secrets, s.secretValues()...)
 		}
 	}
-	if len(rc.secrets) > 0 {
-		ctx = context.WithValue(ctx, secretsKey{}, rc.secrets)
+	if len(rc.secrets) > 0 || rc.once {
+		ctx = context.WithValue(ctx, configKey{}, &rc)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), buf)
 	if err != nil {
@@ -333,20 +346,28 @@ func headerInt(h http.Header, name string) int {
 // returns an error wrapping [ErrInvalidResponse]. Transport failures and the
 // end of req's context are returned wrapped (errors.Is(err,
 // context.DeadlineExceeded) works). No error text carries a secret.
+//
+// NewRequest records its options (secrets to redact, retry restrictions) in
+// the request's context: if you swap the context, derive the new one from
+// req.Context().
 func (c *Client) Do(req *http.Request, v any) (*Response, error) {
-	red := c.redactorFor(req)
+	cfg, _ := req.Context().Value(configKey{}).(*requestConfig)
+	if cfg == nil {
+		cfg = &requestConfig{}
+	}
+	red := c.redactorFor(req, cfg)
 	op := req.Method + " " + req.URL.EscapedPath()
 
 	rreq, err := retryablehttp.FromRequest(req)
 	if err != nil {
-		return nil, &requestError{op: op, err: err, red: red}
+		return nil, newRequestError(req, err, red)
 	}
 	rc := &retryablehttp.Client{
 		HTTPClient:   c.httpClient,
 		RetryMax:     c.maxRetries,
 		RetryWaitMin: c.minWait,
 		RetryWaitMax: c.maxWait,
-		CheckRetry:   retryPolicy(isIdempotent(req.Method)),
+		CheckRetry:   retryPolicy(isIdempotent(req.Method) && !cfg.once),
 		Backoff:      backoff,
 		ErrorHandler: lastResponse,
 	}
@@ -355,7 +376,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	}
 	resp, err := rc.Do(rreq)
 	if err != nil {
-		return nil, &requestError{op: op, err: err, red: red}
+		return nil, newRequestError(req, err, red)
 	}
 	defer resp.Body.Close()
 	r := newResponse(resp)
@@ -372,7 +393,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		if errors.Is(err, io.EOF) {
 			err = errors.New("empty body")
 		} else if ctxErr := req.Context().Err(); ctxErr != nil {
-			return r, &requestError{op: op, err: ctxErr, red: red}
+			return r, newRequestError(req, ctxErr, red)
 		}
 		return r, fmt.Errorf("elements: %s: %w: %d answer with Content-Type %q: %s",
 			op, ErrInvalidResponse, resp.StatusCode, resp.Header.Get("Content-Type"), red.redact(err.Error()))
@@ -381,35 +402,51 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 }
 
 // redactorFor lists what must never appear in this request's errors or logs.
-func (c *Client) redactorFor(req *http.Request) redactor {
-	secrets := []string{c.userSecret, c.orgSecret}
-	if extra, ok := req.Context().Value(secretsKey{}).([]string); ok {
-		secrets = append(secrets, extra...)
-	}
+func (c *Client) redactorFor(req *http.Request, cfg *requestConfig) redactor {
+	secrets := append([]string{c.userSecret, c.orgSecret}, cfg.secrets...)
 	if _, tok, ok := strings.Cut(req.Header.Get("Authorization"), "Element "); ok {
 		secrets = append(secrets, strings.TrimSpace(tok))
 	}
-	return newRedactor(secrets)
+	return redactor(secrets)
 }
 
-// requestError is a failure to get an answer: transport error, end of the
-// context. Its text names the method and path and is redacted.
-type requestError struct {
-	op  string
-	err error
+// RequestError is a failure to get an answer from the platform: a
+// transport error, or the end of the request's context (while sending or
+// while waiting to retry). It wraps the cause, so errors.Is(err,
+// context.DeadlineExceeded) and errors.As(err, &netErr) work. Its text names
+// the method and path, never the query, and holds no secret.
+type RequestError struct {
+	Method string
+	Path   string
+	Err    error
+
 	red redactor
 }
 
-func (e *requestError) Error() string {
-	msg := e.err.Error()
+// Error implements error. The text names the method and path and the
+// cause, with every known secret replaced by [REDACTED].
+func (e *RequestError) Error() string {
+	msg := e.Err.Error()
 	var ue *url.Error
-	if errors.As(e.err, &ue) {
-		msg = ue.Err.Error() // drop the URL: its query may hold an OAuth secret
+	if errors.As(e.Err, &ue) {
+		msg = ue.Err.Error() // the URL's query may hold an OAuth secret
 	}
-	return "elements: " + e.op + ": " + e.red.redact(msg)
+	return "elements: " + e.Method + " " + e.Path + ": " + e.red.redact(msg)
 }
 
-func (e *requestError) Unwrap() error { return e.err }
+// Unwrap returns the cause.
+func (e *RequestError) Unwrap() error { return e.Err }
+
+func newRequestError(req *http.Request, err error, red redactor) *RequestError {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// Strip the query from the wrapped *url.Error too.
+		u := *req.URL
+		u.RawQuery = ""
+		ue.URL = u.String()
+	}
+	return &RequestError{Method: req.Method, Path: req.URL.EscapedPath(), Err: err, red: red}
+}
 
 // leveledLogger adapts slog to retryablehttp.LeveledLogger, redacting every
 // value it logs.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -26,8 +27,12 @@ var (
 // maxErrorBody bounds how much of an error answer is read.
 const maxErrorBody = 1 << 20
 
-// maxMessage bounds APIError.Message when it comes from a non-JSON page.
-const maxMessage = 200
+// maxMessage bounds APIError.Message when it comes from a non-JSON page,
+// and maxSummarized how much of such a page is looked at.
+const (
+	maxMessage    = 200
+	maxSummarized = 64 << 10
+)
 
 // APIError is a non-2xx answer from the platform. Every call returns it
 // (possibly wrapped) for such answers; use errors.As to get it.
@@ -39,7 +44,7 @@ type APIError struct {
 	RequestID string
 	// Message is the platform's message, or for a non-JSON answer (an HTML
 	// error page of a proxy) a short plain-text summary of it, or the
-	// status text for an empty body.
+	// status text for an empty body. Never empty.
 	Message string
 	// ProviderMessage is the message of the vendor behind the element, if any.
 	ProviderMessage string
@@ -109,6 +114,9 @@ func newAPIError(method, path string, resp *http.Response, red redactor) *APIErr
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
+	if e.Message == "" {
+		e.Message = "unknown status"
+	}
 	e.Message = red.redact(e.Message)
 	e.ProviderMessage = red.redact(e.ProviderMessage)
 	e.RequestID = red.redact(e.RequestID)
@@ -136,15 +144,19 @@ var (
 
 // summarize turns a non-JSON body (an HTML error page, plain text) into a
 // short one-line message: the page title if any, else the first words of
-// its text, without control characters.
+// its text (scripts and styles dropped, entities decoded), without control
+// characters.
 func summarize(body []byte) string {
+	if len(body) > maxSummarized {
+		body = body[:maxSummarized]
+	}
 	s := string(body)
 	if m := titleRE.FindStringSubmatch(s); m != nil && strings.TrimSpace(tagRE.ReplaceAllString(m[1], "")) != "" {
 		s = m[1]
 	} else {
 		s = dropRE.ReplaceAllString(s, " ")
 	}
-	s = tagRE.ReplaceAllString(s, " ")
+	s = html.UnescapeString(tagRE.ReplaceAllString(s, " "))
 	s = strings.Map(func(r rune) rune {
 		if r == utf8.RuneError || !unicode.IsPrint(r) {
 			return ' '
@@ -153,37 +165,31 @@ func summarize(body []byte) string {
 	}, s)
 	s = strings.Join(strings.Fields(s), " ")
 	if utf8.RuneCountInString(s) > maxMessage {
-		s = string([]rune(s)[:maxMessage]) + "…"
+		s = strings.TrimSpace(string([]rune(s)[:maxMessage])) + "…"
 	}
 	return s
 }
 
-// redactor replaces known secret values, raw and URL-escaped, in text.
+// redactor replaces known secret values, raw and URL-escaped, in text. It
+// holds the raw values; the escaped forms are computed only when text is
+// actually redacted (errors and logs), keeping the success path cheap.
 type redactor []string
 
 // minSecretLen keeps absurdly short "secrets" from mangling every message.
 const minSecretLen = 4
 
-func newRedactor(secrets []string) redactor {
-	var r redactor
-	for _, s := range secrets {
-		if len(s) < minSecretLen {
-			continue
-		}
-		r = append(r, s)
-		if q := url.QueryEscape(s); q != s {
-			r = append(r, q)
-		}
-		if p := url.PathEscape(s); p != s {
-			r = append(r, p)
-		}
-	}
-	return r
-}
-
 func (r redactor) redact(s string) string {
 	for _, secret := range r {
+		if len(secret) < minSecretLen {
+			continue
+		}
 		s = strings.ReplaceAll(s, secret, redactedText)
+		if q := url.QueryEscape(secret); q != secret {
+			s = strings.ReplaceAll(s, q, redactedText)
+		}
+		if p := url.PathEscape(secret); p != secret {
+			s = strings.ReplaceAll(s, p, redactedText)
+		}
 	}
 	return s
 }

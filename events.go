@@ -62,12 +62,13 @@ type Event struct {
 	PollDate   time.Time // for polled elements; zero when absent
 }
 
-// Shadow structs for decoding. Ids go through internal/flex, which takes a
-// JSON number or a string. Strings that the documentation shows as strings
-// stay plain strings, so a wrong type is reported rather than guessed at.
+// Shadow structs for decoding. Ids take a JSON number or a string: numeric
+// ones through flex.Int64, textual ones through evID (flex.String with a fast
+// path). Fields the documentation shows as strings stay plain strings, so a
+// wrong type is reported rather than guessed at.
 type evBody struct {
 	Message  *evMessage      `json:"message"`
-	ID       flex.String     `json:"id"`
+	ID       evID            `json:"id"`
 	Severity string          `json:"severity"`
 	Topic    string          `json:"topic"`
 	Action   string          `json:"action"`
@@ -76,7 +77,7 @@ type evBody struct {
 
 type evMessage struct {
 	ElementKey   string          `json:"elementKey"`
-	EventID      flex.String     `json:"eventId"`
+	EventID      evID            `json:"eventId"`
 	AccountID    flex.Int64      `json:"accountId"`
 	CompanyID    flex.Int64      `json:"companyId"`
 	InstanceID   flex.Int64      `json:"instanceId"`
@@ -88,13 +89,64 @@ type evMessage struct {
 }
 
 type evEvent struct {
-	Date       string      `json:"date"`
-	ElementKey string      `json:"elementKey"`
-	EventType  string      `json:"eventType"`
-	ObjectID   flex.String `json:"objectId"`
-	ObjectType string      `json:"objectType"`
-	HubKey     string      `json:"hubKey"`
-	PollDate   string      `json:"pollDate"`
+	Date       evTime `json:"date"`
+	ElementKey string `json:"elementKey"`
+	EventType  string `json:"eventType"`
+	ObjectID   evID   `json:"objectId"`
+	ObjectType string `json:"objectType"`
+	HubKey     string `json:"hubKey"`
+	PollDate   evTime `json:"pollDate"`
+}
+
+// evID is an id sent as a JSON string or number, like flex.String, with a
+// fast path for the common cases (a number, or a string without escapes or
+// non-ASCII bytes) that skips flex's nested json.Unmarshal: an event carries
+// one per event, and there may be 20.
+type evID string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *evID) UnmarshalJSON(b []byte) error {
+	n := len(b)
+	if n >= 2 && b[0] == '"' && b[n-1] == '"' && evPlainASCII(b[1:n-1]) {
+		*s = evID(b[1 : n-1])
+		return nil
+	}
+	if n > 0 && (b[0] == '-' || '0' <= b[0] && b[0] <= '9') {
+		*s = evID(b) // encoding/json has already checked it is a number
+		return nil
+	}
+	var f flex.String
+	if err := f.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*s = evID(f)
+	return nil
+}
+
+func evPlainASCII(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// evTime is an RFC 3339 time sent as a JSON string; null and "" are the zero
+// time. It decodes without allocating (time.Time's own strict RFC 3339
+// parser), where a string field plus time.Parse would cost one allocation
+// per event.
+type evTime struct{ time.Time }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *evTime) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" || string(b) == `""` {
+		return nil
+	}
+	if err := t.Time.UnmarshalJSON(b); err != nil {
+		return fmt.Errorf("%.40s is not an RFC 3339 time (like \"2015-09-22T19:52:16Z\")", b)
+	}
+	return nil
 }
 
 // ParseNotification decodes the body of an event callback, the whole
@@ -143,42 +195,21 @@ func ParseNotification(body []byte) (*Notification, error) {
 		n.InstanceID = int64(m.InstanceID)
 	}
 	for i, e := range m.Events {
-		date, err := evParseTime(e.Date)
-		if err != nil {
-			return nil, fmt.Errorf("%w: message.events[%d].date: %v", ErrMalformedNotification, i, err)
-		}
-		poll, err := evParseTime(e.PollDate)
-		if err != nil {
-			return nil, fmt.Errorf("%w: message.events[%d].pollDate: %v", ErrMalformedNotification, i, err)
-		}
 		typ := EventType(e.EventType)
 		if typ == "" {
 			typ = EventUnknown
 		}
 		n.Events[i] = Event{
-			Date:       date,
+			Date:       e.Date.Time,
 			ElementKey: e.ElementKey,
 			ObjectID:   string(e.ObjectID),
 			ObjectType: e.ObjectType,
 			EventType:  typ,
 			HubKey:     e.HubKey,
-			PollDate:   poll,
+			PollDate:   e.PollDate.Time,
 		}
 	}
 	return n, nil
-}
-
-// evParseTime parses an RFC 3339 time (fractional seconds allowed); "" is
-// the zero time.
-func evParseTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%.40q is not an RFC 3339 time", s)
-	}
-	return t, nil
 }
 
 // evDecodeError turns an encoding/json error into one that names the
@@ -198,10 +229,10 @@ func evDecodeError(body []byte, err error) error {
 		}
 		return fmt.Errorf("%w: %q is a JSON %s; want %s", ErrMalformedNotification, typ.Field, typ.Value, evKindName(typ.Type))
 	}
-	// An id that is neither a number nor a string (flex's error carries no
-	// field name): find which one, off the hot path.
+	// An id or a date that its decoder refused (such errors carry no field
+	// name): find which one, off the hot path.
 	detail := strings.TrimPrefix(err.Error(), "flex: ")
-	if field := evBadIDField(body); field != "" {
+	if field := evBadField(body); field != "" {
 		return fmt.Errorf("%w: %q: %s", ErrMalformedNotification, field, detail)
 	}
 	return fmt.Errorf("%w: %s", ErrMalformedNotification, detail)
@@ -221,9 +252,9 @@ func evKindName(t reflect.Type) string {
 	return "another type"
 }
 
-// evBadIDField returns the path of the first id field of body that flex
-// refuses, or "".
-func evBadIDField(body []byte) string {
+// evBadField returns the path of the first id or date field of body that
+// its decoder refuses, or "".
+func evBadField(body []byte) string {
 	var b struct {
 		ID      json.RawMessage `json:"id"`
 		Message struct {
@@ -235,13 +266,16 @@ func evBadIDField(body []byte) string {
 			UserID      json.RawMessage `json:"userId"`
 			Events      []struct {
 				ObjectID json.RawMessage `json:"objectId"`
+				Date     json.RawMessage `json:"date"`
+				PollDate json.RawMessage `json:"pollDate"`
 			} `json:"events"`
 		} `json:"message"`
 	}
 	// Best effort: a partial decode still fills the fields before the error.
 	_ = json.Unmarshal(body, &b)
-	var s flex.String
+	var s evID
 	var n flex.Int64
+	var t evTime
 	bad := func(raw json.RawMessage, v json.Unmarshaler) bool {
 		return len(bytes.TrimSpace(raw)) > 0 && v.UnmarshalJSON(raw) != nil
 	}
@@ -263,8 +297,13 @@ func evBadIDField(body []byte) string {
 		return "message.userId"
 	}
 	for i, e := range m.Events {
-		if bad(e.ObjectID, &s) {
+		switch {
+		case bad(e.ObjectID, &s):
 			return fmt.Sprintf("message.events[%d].objectId", i)
+		case bad(e.Date, &t):
+			return fmt.Sprintf("message.events[%d].date", i)
+		case bad(e.PollDate, &t):
+			return fmt.Sprintf("message.events[%d].pollDate", i)
 		}
 	}
 	return ""

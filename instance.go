@@ -78,6 +78,7 @@ func (p *ProviderData) UnmarshalJSON(b []byte) error {
 		p.Code = jsonText(v)
 		delete(m, "code")
 	}
+	delete(m, "") // not a key anyone can set; keeps the value re-encodable
 	if len(m) > 0 {
 		p.Extra = m
 	}
@@ -199,6 +200,9 @@ func (c *Configuration) UnmarshalJSON(b []byte) error {
 		ConfigEventVendorType:   &out.EventVendorType,
 	}
 	for k, raw := range m {
+		if k == "" {
+			continue // not a key anyone can set; keeps the value re-encodable
+		}
 		if dst, ok := fields[k]; ok {
 			var s flex.String
 			if err := json.Unmarshal(raw, &s); err != nil {
@@ -625,6 +629,10 @@ func formatValue(f fmt.State, verb rune, v redactedValue) {
 type tagList []string
 
 func (t *tagList) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		*t = nil
+		return nil
+	}
 	var raw []json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return errors.New("tags: want a list")
@@ -668,7 +676,11 @@ func (t *jsonTime) UnmarshalJSON(b []byte) error {
 		if err != nil {
 			return fmt.Errorf("date: %.40s is neither a date string nor epoch milliseconds", b)
 		}
-		*t = jsonTime(time.UnixMilli(ms).UTC())
+		v := time.UnixMilli(ms).UTC()
+		if v.Year() < 1 || v.Year() > 9999 {
+			return fmt.Errorf("date: epoch milliseconds %d out of range", ms)
+		}
+		*t = jsonTime(v)
 		return nil
 	}
 	var s string
@@ -753,6 +765,9 @@ func (e ConfigurationEntry) GoString() string { return "elements.ConfigurationEn
 
 // Format prints the redacted form for every verb.
 func (e ConfigurationEntry) Format(f fmt.State, verb rune) { formatValue(f, verb, e) }
+
+// LogValue makes slog print the redacted form.
+func (e ConfigurationEntry) LogValue() slog.Value { return slog.StringValue(e.String()) }
 
 // InstanceEvent is one event the platform recorded for an instance (GET
 // /instances/{id}/events). The platform does not document its shape: the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -118,15 +119,16 @@ func (s *InstancesService) Replace(ctx context.Context, id int64, req *InstanceR
 
 // Reauthenticate replaces the instance and re-runs the OAuth exchange with
 // a new authorization code: PUT /instances/{id}?reAuthenticate=true.
-// req.ProviderData.Code must hold the new code.
+// req.ProviderData.Code must hold the new code. As the code is single-use,
+// this PUT is retried only like a POST (on 429 and failures before sending).
 func (s *InstancesService) Reauthenticate(ctx context.Context, id int64, req *InstanceRequest) (*Instance, error) {
 	if req != nil && req.ProviderData.Code == "" {
 		return nil, errors.New("elements: Reauthenticate: InstanceRequest.ProviderData.Code (the new authorization code) is empty")
 	}
-	return s.sendBody(ctx, "Reauthenticate", http.MethodPut, id, "?reAuthenticate=true", req)
+	return s.sendBody(ctx, "Reauthenticate", http.MethodPut, id, "?reAuthenticate=true", req, sendOnce())
 }
 
-func (s *InstancesService) sendBody(ctx context.Context, name, method string, id int64, query string, req *InstanceRequest) (*Instance, error) {
+func (s *InstancesService) sendBody(ctx context.Context, name, method string, id int64, query string, req *InstanceRequest, opts ...RequestOption) (*Instance, error) {
 	if req == nil {
 		return nil, fmt.Errorf("elements: %s: nil *InstanceRequest", name)
 	}
@@ -134,12 +136,12 @@ func (s *InstancesService) sendBody(ctx context.Context, name, method string, id
 	if err != nil {
 		return nil, err
 	}
-	return s.send(ctx, method, path+query, req)
+	return s.send(ctx, method, path+query, req, opts...)
 }
 
 // send does one call answering an instance and checks the answer has an id.
-func (s *InstancesService) send(ctx context.Context, method, path string, body any) (*Instance, error) {
-	req, err := s.client.NewRequest(ctx, method, path, body)
+func (s *InstancesService) send(ctx context.Context, method, path string, body any, opts ...RequestOption) (*Instance, error) {
+	req, err := s.client.NewRequest(ctx, method, path, body, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -325,6 +327,9 @@ func (p OAuthURLParams) GoString() string { return "elements.OAuthURLParams" + p
 
 // Format prints the redacted form for every verb.
 func (p OAuthURLParams) Format(f fmt.State, verb rune) { formatValue(f, verb, p) }
+
+// LogValue makes slog print the redacted form.
+func (p OAuthURLParams) LogValue() slog.Value { return slog.StringValue(p.String()) }
 
 // OAuthURL asks the platform for the vendor's OAuth authorize URL: GET
 // /elements/{elementKey}/oauth/url. Send the user's browser there; the

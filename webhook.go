@@ -33,6 +33,9 @@ type WebhookError struct {
 	Err        error // the cause
 }
 
+// Error returns the status and the cause, e.g. "elements: webhook answered
+// 401 Unauthorized: elements: invalid webhook signature: no signing key
+// matches". It never holds a key or a signature.
 func (e *WebhookError) Error() string {
 	return "elements: webhook answered " + strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode) + ": " + e.Err.Error()
 }
@@ -48,6 +51,8 @@ type PanicError struct {
 	Stack []byte // the goroutine's stack at the panic (runtime/debug.Stack)
 }
 
+// Error returns "callback panicked: " and the panic value; the stack is only
+// in the Stack field.
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("callback panicked: %v", e.Value)
 }
@@ -191,9 +196,11 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	// Done and Release run even if the platform has hung up meanwhile: the
+	// bookkeeping must match what the host did.
 	if err := h.whDispatch(ctx, n); err != nil {
 		if key != "" {
-			if rerr := h.Deduplicator.Release(ctx, key); rerr != nil {
+			if rerr := h.Deduplicator.Release(context.WithoutCancel(ctx), key); rerr != nil {
 				err = errors.Join(err, fmt.Errorf("deduplicator: release: %w", rerr))
 			}
 		}
@@ -201,7 +208,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if key != "" {
-		if err := h.Deduplicator.Done(ctx, key); err != nil {
+		if err := h.Deduplicator.Done(context.WithoutCancel(ctx), key); err != nil {
 			h.whReport(r, http.StatusOK, fmt.Errorf("deduplicator: done (the notification was handled; a redelivery may reach the host again): %w", err))
 		}
 	}
@@ -249,14 +256,14 @@ func (h *WebhookHandler) whReadBody(w http.ResponseWriter, r *http.Request) ([]b
 	for {
 		n, err := rd.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, 0, nil
-		}
-		var tooLarge *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooLarge):
-			return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("body is over the limit of %d bytes", limit)
-		case err != nil:
+		if err != nil {
+			if err == io.EOF {
+				return buf, 0, nil
+			}
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) { // also one from a MaxBytesReader the host's middleware added
+				return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("body is over the limit of %d bytes", limit)
+			}
 			return nil, http.StatusBadRequest, fmt.Errorf("reading the body: %w", err)
 		}
 		if len(buf) == cap(buf) {
@@ -279,13 +286,16 @@ func (h *WebhookHandler) whDispatch(ctx context.Context, n *Notification) (err e
 			return fmt.Errorf("%s: %w", whWhere(n, cur), err)
 		}
 	}
+	if h.router.empty() {
+		return nil // OnNotification alone
+	}
 	for i := range n.Events {
 		cur = i
 		e := n.Events[i]
 		rt := h.router.match(&e)
 		if rt == nil {
 			if h.Logger != nil {
-				h.whLog(ctx, slog.LevelDebug, "elements: event matched no route; acknowledged and dropped", nil, n,
+				h.whLog(ctx, slog.LevelDebug, "elements: event matched no route", nil, n,
 					slog.String("event", whWhere(n, i)))
 			}
 			continue

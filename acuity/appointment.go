@@ -51,7 +51,8 @@ type Appointment struct {
 	Price      string
 	PriceSold  string
 	AmountPaid string
-	// Paid is Acuity's paid field: true for "yes", false for "no".
+	// Paid is Acuity's paid field: true for "yes", false for "no" (a JSON
+	// boolean is accepted too).
 	Paid bool
 
 	Type              string // name of the appointment type

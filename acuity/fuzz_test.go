@@ -3,6 +3,7 @@ package acuity
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -49,6 +50,18 @@ func FuzzParseWebhook(f *testing.F) {
 		}
 		if enc2 := w2.Encode(); !bytes.Equal(enc, enc2) {
 			t.Fatalf("Encode not stable: %q then %q", enc, enc2)
+		}
+		// The platform's raw shape round-trips too.
+		raw, err := json.Marshal(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w3, err := ParseRaw(raw)
+		if err != nil {
+			t.Fatalf("ParseRaw(%s): %v", raw, err)
+		}
+		if diff := cmp.Diff(w, w3); diff != "" {
+			t.Fatalf("ParseRaw(%s) differs (-first +raw):\n%s", raw, diff)
 		}
 	})
 }

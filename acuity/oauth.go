@@ -29,8 +29,10 @@ const ScopeAPIV1 = "api-v1"
 // authorize page. There are two ways to get that URL:
 //
 //   - locally, with config.AuthCodeURL(state), which needs no network call;
-//   - from the platform, with the core client's Instances.OAuthURL call
-//     (GET /elements/acuityscheduling/oauth/url), which answers the URL the
+//   - from the platform, with
+//     client.Instances.OAuthURL(ctx, ElementKey, &elements.OAuthURLParams{...})
+//     (GET /elements/acuityscheduling/oauth/url) given the same client id,
+//     secret, redirect URI, ScopeAPIV1 and state; it answers the URL the
 //     platform itself would use.
 //
 // Either way, Acuity then redirects the browser to the redirect URI with a
@@ -87,8 +89,9 @@ func (e *AuthError) Error() string {
 // platform's OAuth URL call); it is compared with the redirect's state in
 // constant time. It returns an *AuthError when Acuity reported an error (the
 // user refused, say), ErrStateMismatch when the state is missing, different
-// or state is empty, and ErrMissingCode when there is no code. Error messages
-// never include the code or the state.
+// or state is empty, and ErrMissingCode when there is no code. Acuity's
+// error is reported whatever the state, since it grants nothing. Error
+// messages never include the code or the state.
 func CodeFromRedirect(r *http.Request, state string) (string, error) {
 	q := r.URL.Query()
 	if e := q.Get("error"); e != "" {

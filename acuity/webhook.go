@@ -1,6 +1,7 @@
 package acuity
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -84,6 +85,11 @@ func ParseWebhook(body []byte) (*Webhook, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: not a valid form encoding", ErrMalformedWebhook)
 	}
+	return webhookFromForm(form)
+}
+
+// webhookFromForm validates the fields of an Acuity webhook; see ParseWebhook.
+func webhookFromForm(form url.Values) (*Webhook, error) {
 	for _, k := range []string{"action", "id", "calendarID", "appointmentTypeID"} {
 		if len(form[k]) > 1 {
 			return nil, fmt.Errorf("%w: field %s given %d times", ErrMalformedWebhook, k, len(form[k]))
@@ -99,6 +105,7 @@ func ParseWebhook(body []byte) (*Webhook, error) {
 	if !form.Has("id") {
 		return nil, fmt.Errorf("%w: no id field", ErrInvalidID)
 	}
+	var err error
 	w.ID, err = strconv.ParseInt(form.Get("id"), 10, 64)
 	if err != nil || w.ID <= 0 {
 		return nil, fmt.Errorf("%w: id %s", ErrInvalidID, quote(form.Get("id")))
@@ -138,7 +145,7 @@ func quote(s string) string {
 // order Acuity uses (action, id, calendarID, appointmentTypeID), leaving out
 // zero calendarID and appointmentTypeID. It is meant for tests and fakes that
 // need to send a webhook as Acuity would; sign the result with Sign.
-func (w *Webhook) Encode() []byte {
+func (w Webhook) Encode() []byte {
 	var b strings.Builder
 	b.WriteString("action=")
 	b.WriteString(url.QueryEscape(w.Action))
@@ -155,16 +162,40 @@ func (w *Webhook) Encode() []byte {
 	return []byte(b.String())
 }
 
+// MarshalJSON encodes w the way the platform passes Acuity's webhook on in a
+// notification's message.raw: an object of the form's fields with string
+// values, zero calendarID and appointmentTypeID left out, e.g.
+//
+//	{"action":"rescheduled","id":"8801","calendarID":"12","appointmentTypeID":"3"}
+//
+// ParseRaw reads it back. It is meant for fakes and tests that build
+// notifications.
+func (w Webhook) MarshalJSON() ([]byte, error) {
+	raw := struct {
+		Action            string `json:"action"`
+		ID                string `json:"id"`
+		CalendarID        string `json:"calendarID,omitempty"`
+		AppointmentTypeID string `json:"appointmentTypeID,omitempty"`
+	}{Action: w.Action, ID: strconv.FormatInt(w.ID, 10)}
+	if w.CalendarID != 0 {
+		raw.CalendarID = strconv.FormatInt(w.CalendarID, 10)
+	}
+	if w.AppointmentTypeID != 0 {
+		raw.AppointmentTypeID = strconv.FormatInt(w.AppointmentTypeID, 10)
+	}
+	return json.Marshal(raw)
+}
+
 // ClassicAction returns the action in its classic form: "scheduled" for both
 // "scheduled" and "appointment.scheduled"; other actions are returned as they
 // are.
-func (w *Webhook) ClassicAction() string {
+func (w Webhook) ClassicAction() string {
 	return classicAction(w.Action)
 }
 
 // PlatformEvent returns the object type and event type the platform reports
 // for this webhook; see the package-level PlatformEvent.
-func (w *Webhook) PlatformEvent() (objectType string, eventType elements.EventType) {
+func (w Webhook) PlatformEvent() (objectType string, eventType elements.EventType) {
 	objectType, eventType, _ = PlatformEvent(w.Action)
 	return objectType, eventType
 }

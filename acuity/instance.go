@@ -1,0 +1,142 @@
+package acuity
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/elementsgo/elements"
+)
+
+// ErrInvalidInstanceParams is wrapped by NewInstanceRequest's errors; the
+// message names every missing or malformed field.
+var ErrInvalidInstanceParams = errors.New("acuity: invalid instance parameters")
+
+// InstanceParams are the named inputs of an Acuity instance with events
+// enabled. Code, ClientSecret and SignatureKey are secrets: they never appear
+// in the printed form of InstanceParams (String, GoString, %v, %+v, slog).
+type InstanceParams struct {
+	// Code is the authorization code Acuity put on the redirect (see
+	// CodeFromRedirect). Required.
+	Code string
+	// ClientID and ClientSecret are the Acuity OAuth app's credentials.
+	// Required.
+	ClientID     string
+	ClientSecret string
+	// RedirectURI is the app's OAuth redirect URI, exactly as registered
+	// with Acuity and used for the authorize step. Required.
+	RedirectURI string
+	// EventCallbackURL is where the platform POSTs event notifications (the
+	// host's WebhookHandler). Required: events are always enabled.
+	EventCallbackURL string
+	// SignatureKey, if set, makes the platform sign its notifications; give
+	// the same key to WebhookHandler.SigningKeys. Optional but recommended.
+	SignatureKey string
+	// Tags are optional instance tags.
+	Tags []string
+	// Name is the instance's name. Required.
+	Name string
+}
+
+// NewInstanceRequest returns the create body for an Acuity instance with
+// events enabled, ready for Client.Instances.Create:
+//
+//	{"element": {"key": "acuityscheduling"},
+//	 "providerData": {"code": p.Code},
+//	 "configuration": {
+//	   "oauth.api.key": p.ClientID, "oauth.api.secret": p.ClientSecret,
+//	   "oauth.callback.url": p.RedirectURI,
+//	   "event.notification.enabled": true,
+//	   "event.notification.callback.url": p.EventCallbackURL,
+//	   "event.notification.signature.key": p.SignatureKey},  // only if set
+//	 "tags": p.Tags, "name": p.Name}
+//
+// It returns an error wrapping ErrInvalidInstanceParams that names every
+// required field left empty and each URL that is not an absolute http or
+// https URL. For anything else (events off, extra configuration keys), build
+// or adjust the elements.InstanceRequest directly.
+func NewInstanceRequest(p InstanceParams) (*elements.InstanceRequest, error) {
+	var problems, missing []string
+	for _, f := range []struct{ name, val string }{
+		{"Code", p.Code},
+		{"ClientID", p.ClientID},
+		{"ClientSecret", p.ClientSecret},
+		{"RedirectURI", p.RedirectURI},
+		{"EventCallbackURL", p.EventCallbackURL},
+		{"Name", p.Name},
+	} {
+		if strings.TrimSpace(f.val) == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		problems = append(problems, "missing "+strings.Join(missing, ", "))
+	}
+	for _, f := range []struct{ name, val string }{
+		{"RedirectURI", p.RedirectURI},
+		{"EventCallbackURL", p.EventCallbackURL},
+	} {
+		if f.val != "" && !isHTTPURL(f.val) {
+			problems = append(problems, f.name+" is not an absolute http(s) URL")
+		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrInvalidInstanceParams, strings.Join(problems, "; "))
+	}
+	return &elements.InstanceRequest{
+		Element:      elements.ElementRef{Key: ElementKey},
+		ProviderData: elements.ProviderData{Code: p.Code},
+		Configuration: elements.Configuration{
+			OAuthAPIKey:       p.ClientID,
+			OAuthAPISecret:    p.ClientSecret,
+			OAuthCallbackURL:  p.RedirectURI,
+			EventsEnabled:     true,
+			EventCallbackURL:  p.EventCallbackURL,
+			EventSignatureKey: p.SignatureKey,
+		},
+		Tags: append([]string(nil), p.Tags...),
+		Name: p.Name,
+	}, nil
+}
+
+// isHTTPURL reports whether s is an absolute http or https URL with a host.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// String prints p with Code, ClientSecret and SignatureKey redacted.
+func (p InstanceParams) String() string {
+	return fmt.Sprintf("{Code:%s ClientID:%s ClientSecret:%s RedirectURI:%s EventCallbackURL:%s SignatureKey:%s Tags:%q Name:%s}",
+		redacted(p.Code), strconv.Quote(p.ClientID), redacted(p.ClientSecret), strconv.Quote(p.RedirectURI),
+		strconv.Quote(p.EventCallbackURL), redacted(p.SignatureKey), p.Tags, strconv.Quote(p.Name))
+}
+
+// GoString is like String.
+func (p InstanceParams) GoString() string { return "acuity.InstanceParams" + p.String() }
+
+// Format prints the redacted form for every verb.
+func (p InstanceParams) Format(f fmt.State, verb rune) {
+	s := p.String()
+	if verb == 'v' && f.Flag('#') {
+		s = p.GoString()
+	}
+	if verb == 'q' {
+		s = strconv.Quote(s)
+	}
+	_, _ = f.Write([]byte(s))
+}
+
+// LogValue makes slog print the redacted form.
+func (p InstanceParams) LogValue() slog.Value { return slog.StringValue(p.String()) }
+
+// redacted shows whether a secret is set without showing it.
+func redacted(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return "[REDACTED]"
+}

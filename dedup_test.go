@@ -1,0 +1,365 @@
+package elements
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+func TestMemoryDeduplicator(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := NewMemoryDeduplicator(2)
+	step := func(what string, got, want DedupState) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s: %v, want %v", what, got, want)
+		}
+	}
+	claim := func(key string) DedupState {
+		s, err := d.Claim(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	step("first claim of a", claim("a"), DedupClaimed)
+	step("second claim of a, in flight", claim("a"), DedupInFlight)
+	_ = d.Release(ctx, "a")
+	step("claim of a after release", claim("a"), DedupClaimed)
+	_ = d.Done(ctx, "a")
+	step("claim of a after done", claim("a"), DedupDone)
+	_ = d.Release(ctx, "a") // release of a done key: no effect
+	step("claim of a after a stray release", claim("a"), DedupDone)
+
+	step("claim b", claim("b"), DedupClaimed)
+	_ = d.Done(ctx, "b")
+	step("claim c", claim("c"), DedupClaimed)
+	_ = d.Done(ctx, "c") // capacity 2: forgets a
+	step("a forgotten after two newer keys", claim("a"), DedupClaimed)
+	step("b still known", claim("b"), DedupDone)
+	step("c still known", claim("c"), DedupDone)
+	_ = d.Done(ctx, "a") // forgets b
+	step("b forgotten", claim("b"), DedupClaimed)
+	_ = d.Done(ctx, "never-claimed")
+	step("done of an unclaimed key does nothing", claim("never-claimed"), DedupClaimed)
+	if got := d.Len(); got != 4 { // c, a done; b, never-claimed in flight
+		t.Errorf("Len = %d, want 4", got)
+	}
+	if got := NewMemoryDeduplicator(0).limit; got != DefaultDedupCapacity {
+		t.Errorf("capacity 0 gives %d, want %d", got, DefaultDedupCapacity)
+	}
+	if DedupInFlight.String() != "in flight" || DedupState(9).String() != "DedupState(9)" {
+		t.Errorf("String: %q, %q", DedupInFlight, DedupState(9))
+	}
+}
+
+func TestWebhookHandlerDedupSequential(t *testing.T) {
+	t.Parallel()
+	body := evTestBody(2)
+	var calls atomic.Int32
+	fail := true
+	h := &WebhookHandler{
+		SigningKeys:  []string{"k"},
+		Deduplicator: NewMemoryDeduplicator(10),
+		OnNotification: func(context.Context, *Notification) error {
+			calls.Add(1)
+			if fail {
+				return errors.New("try again")
+			}
+			return nil
+		},
+	}
+	serve := func() int {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, evPost(body, "k"))
+		return w.Code
+	}
+	steps := []struct {
+		fail       bool
+		wantStatus int
+		wantCalls  int32
+	}{
+		{true, 500, 1},  // the host fails: released, not done
+		{false, 200, 2}, // the platform's retry is processed
+		{false, 200, 2}, // a duplicate: 200, host not called
+		{true, 200, 2},  // still a duplicate, whatever the host would say
+	}
+	for i, s := range steps {
+		fail = s.fail
+		if got := serve(); got != s.wantStatus {
+			t.Errorf("delivery %d: status %d, want %d", i+1, got, s.wantStatus)
+		}
+		if got := calls.Load(); got != s.wantCalls {
+			t.Errorf("delivery %d: %d calls in all, want %d", i+1, got, s.wantCalls)
+		}
+	}
+}
+
+func TestWebhookHandlerDedupKeys(t *testing.T) {
+	t.Parallel()
+	noID := []byte(`{"message":{"events":[{"eventType":"CREATED"}]}}`)
+	post := func(body []byte, webhookID string) *http.Request {
+		r := evPost(body, "k")
+		if webhookID != "" {
+			r.Header.Set(WebhookIDHeader, webhookID)
+		}
+		return r
+	}
+	tests := []struct {
+		name      string
+		reqs      []*http.Request
+		wantCalls int32
+	}{
+		{"eventId wins over the header", []*http.Request{post(evTestBody(1), "w1"), post(evTestBody(1), "w2")}, 1},
+		{"header when no eventId", []*http.Request{post(noID, "w1"), post(noID, "w1"), post(noID, "w2")}, 2},
+		{"no key at all: not de-duplicated", []*http.Request{post(noID, ""), post(noID, "")}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int32
+			h := &WebhookHandler{
+				SigningKeys:    []string{"k"},
+				Deduplicator:   NewMemoryDeduplicator(10),
+				OnNotification: func(context.Context, *Notification) error { calls.Add(1); return nil },
+			}
+			for _, r := range tt.reqs {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != 200 {
+					t.Errorf("status %d", w.Code)
+				}
+			}
+			if got := calls.Load(); got != tt.wantCalls {
+				t.Errorf("%d calls, want %d", got, tt.wantCalls)
+			}
+		})
+	}
+}
+
+// A duplicate that arrives while the first delivery is still being handled
+// must not be acknowledged: if the first then fails, nothing would redeliver.
+func TestWebhookHandlerDedupInFlight(t *testing.T) {
+	t.Parallel()
+	body := evTestBody(1)
+	entered := make(chan struct{})
+	release := make(chan error)
+	var calls atomic.Int32
+	h := &WebhookHandler{
+		SigningKeys:  []string{"k"},
+		Deduplicator: NewMemoryDeduplicator(10),
+		OnNotification: func(context.Context, *Notification) error {
+			if calls.Add(1) == 1 {
+				close(entered)
+				return <-release
+			}
+			return nil
+		},
+	}
+	first := make(chan int)
+	go func() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, evPost(body, "k"))
+		first <- w.Code
+	}()
+	<-entered
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, evPost(body, "k"))
+	if w.Code != http.StatusConflict {
+		t.Errorf("duplicate during the first delivery: status %d, want 409", w.Code)
+	}
+	release <- errors.New("the first delivery fails after all")
+	if got := <-first; got != 500 {
+		t.Errorf("first delivery: status %d, want 500", got)
+	}
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, evPost(body, "k"))
+	if w.Code != 200 || calls.Load() != 2 {
+		t.Errorf("retry after the failure: status %d, %d calls; want 200 and 2", w.Code, calls.Load())
+	}
+}
+
+// Many identical deliveries at once, with callbacks that fail and panic now
+// and then; each delivery retries until 2xx, as the platform does. Each
+// notification must reach the host successfully exactly once, and no 2xx may
+// be answered before that success.
+func TestWebhookHandlerDedupConcurrent(t *testing.T) {
+	t.Parallel()
+	const notifications, copies = 16, 8
+	var mu sync.Mutex
+	succeeded := map[string]int{}
+	attempts := map[string]int{}
+	answered := map[string]int{} // answers to deliveries of a key, any status
+	h := &WebhookHandler{
+		SigningKeys:  []string{"k"},
+		Deduplicator: NewMemoryDeduplicator(notifications),
+		OnNotification: func(_ context.Context, n *Notification) error {
+			mu.Lock()
+			defer mu.Unlock()
+			attempts[n.EventID]++
+			if attempts[n.EventID] == 1 {
+				// Hold the first delivery until a duplicate has been answered,
+				// so the in-flight path is exercised (bounded: never hangs).
+				for i := 0; i < 100000 && answered[n.EventID] == 0; i++ {
+					mu.Unlock()
+					runtime.Gosched()
+					mu.Lock()
+				}
+			}
+			switch attempts[n.EventID] {
+			case 1:
+				return errors.New("transient")
+			case 2:
+				panic("transient panic")
+			}
+			succeeded[n.EventID]++
+			return nil
+		},
+	}
+	var conflicts atomic.Int32
+	var wg sync.WaitGroup
+	for i := range notifications {
+		body := []byte(fmt.Sprintf(`{"message":{"eventId":"n%d","events":[{"eventType":"CREATED"}]}}`, i))
+		for range copies {
+			wg.Go(func() {
+				for {
+					w := httptest.NewRecorder()
+					h.ServeHTTP(w, evPost(body, "k"))
+					key := fmt.Sprintf("n%d", i)
+					mu.Lock()
+					answered[key]++
+					ok := succeeded[key] == 1
+					mu.Unlock()
+					switch w.Code {
+					case 200:
+						if !ok {
+							t.Errorf("n%d acknowledged before the host accepted it", i)
+						}
+						return
+					case 409, 500:
+						if w.Code == 409 {
+							conflicts.Add(1)
+						}
+						runtime.Gosched() // the platform would wait; let the holder finish
+					default:
+						t.Errorf("unexpected status %d", w.Code)
+						return
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if conflicts.Load() == 0 {
+		t.Error("no delivery met one in flight; the test did not exercise that path")
+	}
+	for i := range notifications {
+		if got := succeeded[fmt.Sprintf("n%d", i)]; got != 1 {
+			t.Errorf("n%d reached the host successfully %d times, want exactly 1", i, got)
+		}
+	}
+}
+
+type evFailingDedup struct{ claimErr, doneErr, releaseErr error }
+
+func (d evFailingDedup) Claim(context.Context, string) (DedupState, error) {
+	return DedupClaimed, d.claimErr
+}
+func (d evFailingDedup) Done(context.Context, string) error    { return d.doneErr }
+func (d evFailingDedup) Release(context.Context, string) error { return d.releaseErr }
+
+func TestWebhookHandlerDedupStoreErrors(t *testing.T) {
+	t.Parallel()
+	storeDown := errors.New("store down")
+	tests := []struct {
+		name       string
+		dedup      evFailingDedup
+		hostErr    error
+		wantStatus int
+		wantCalls  int32
+		wantReport int // the status in the one OnError report; 0: none
+	}{
+		{"claim fails: host not called", evFailingDedup{claimErr: storeDown}, nil, 500, 0, 500},
+		{"done fails: still 200, reported", evFailingDedup{doneErr: storeDown}, nil, 200, 1, 200},
+		{"release fails after a host error: 500, both reported", evFailingDedup{releaseErr: storeDown}, errors.New("host"), 500, 1, 500},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int32
+			var reported evErrors
+			h := &WebhookHandler{
+				SigningKeys:    []string{"k"},
+				Deduplicator:   tt.dedup,
+				OnError:        reported.hook,
+				OnNotification: func(context.Context, *Notification) error { calls.Add(1); return tt.hostErr },
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, evPost(evTestBody(1), "k"))
+			if w.Code != tt.wantStatus || calls.Load() != tt.wantCalls {
+				t.Errorf("status %d, %d calls; want %d, %d", w.Code, calls.Load(), tt.wantStatus, tt.wantCalls)
+			}
+			errs := reported.all()
+			if len(errs) != 1 || errs[0].StatusCode != tt.wantReport || !errors.Is(errs[0], storeDown) {
+				t.Fatalf("reports %v, want one with status %d wrapping the store error", errs, tt.wantReport)
+			}
+			if tt.hostErr != nil && !errors.Is(errs[0], tt.hostErr) {
+				t.Errorf("report %v lacks the host's error", errs[0])
+			}
+		})
+	}
+}
+
+// evCtxDedup records whether Done and Release got a live context.
+type evCtxDedup struct {
+	*MemoryDeduplicator
+	mu   sync.Mutex
+	errs []error
+}
+
+func (d *evCtxDedup) Done(ctx context.Context, key string) error {
+	d.mu.Lock()
+	d.errs = append(d.errs, ctx.Err())
+	d.mu.Unlock()
+	return d.MemoryDeduplicator.Done(ctx, key)
+}
+
+func (d *evCtxDedup) Release(ctx context.Context, key string) error {
+	d.mu.Lock()
+	d.errs = append(d.errs, ctx.Err())
+	d.mu.Unlock()
+	return d.MemoryDeduplicator.Release(ctx, key)
+}
+
+// The platform may hang up while the host works; the bookkeeping after the
+// callback must still happen.
+func TestWebhookHandlerDedupAfterHangUp(t *testing.T) {
+	t.Parallel()
+	for _, hostErr := range []error{nil, errors.New("host failed")} {
+		d := &evCtxDedup{MemoryDeduplicator: NewMemoryDeduplicator(4)}
+		ctx, cancel := context.WithCancel(context.Background())
+		h := &WebhookHandler{
+			SigningKeys:  []string{"k"},
+			Deduplicator: d,
+			OnNotification: func(context.Context, *Notification) error {
+				cancel() // the platform hangs up
+				return hostErr
+			},
+		}
+		h.ServeHTTP(httptest.NewRecorder(), evPost(evTestBody(1), "k").WithContext(ctx))
+		if len(d.errs) != 1 || d.errs[0] != nil {
+			t.Errorf("host error %v: Done/Release saw context errors %v, want one nil", hostErr, d.errs)
+		}
+		state, _ := d.Claim(context.Background(), "4e2a9c")
+		if want := map[bool]DedupState{true: DedupDone, false: DedupClaimed}[hostErr == nil]; state != want {
+			t.Errorf("host error %v: key state %v afterwards, want %v", hostErr, state, want)
+		}
+	}
+}

@@ -1,0 +1,148 @@
+package elements_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+
+	"github.com/elementsgo/elements"
+)
+
+// A notification as the platform sends it for an Acuity appointment.
+const exampleBody = `{"message":{"elementKey":"acuityscheduling","eventId":"4e2a9c","instanceId":4242,` +
+	`"instanceName":"Front desk","raw":{"action":"scheduled","id":"8801"},` +
+	`"events":[{"date":"2020-02-14T09:30:00Z","elementKey":"acuityscheduling","eventType":"CREATED",` +
+	`"objectId":"8801","objectType":"appointments"}]}}`
+
+// Mount the handler on an existing http.ServeMux, at the path given to the
+// instance as event.notification.callback.url.
+func ExampleWebhookHandler() {
+	const signingKey = "shared-demo-key" // in real code: os.Getenv, the instance's event.notification.signature.key
+
+	events := &elements.WebhookHandler{
+		SigningKeys: []string{signingKey},
+		OnNotification: func(ctx context.Context, n *elements.Notification) error {
+			for _, e := range n.Events {
+				fmt.Printf("instance %d: %s %s %s\n", n.InstanceID, e.EventType, e.ObjectType, e.ObjectID)
+			}
+			return nil // returning an error answers 500: the platform redelivers
+		},
+		OnError: func(r *http.Request, err error) { log.Printf("event callback: %v", err) },
+		Logger:  slog.New(slog.NewTextHandler(os.Stderr, nil)),
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.Handle("POST /events/acuity", events)
+
+	// Stand-in for the platform: POST a signed notification.
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	body := []byte(exampleBody)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/events/acuity", bytes.NewReader(body))
+	req.Header.Set(elements.SignatureHeader, elements.Sign(signingKey, body))
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.Status)
+	// Output:
+	// instance 4242: CREATED appointments 8801
+	// 200 OK
+}
+
+// Route events by element, object type and event type instead of writing a
+// switch; "*" (or "") matches anything and the most specific route wins.
+func ExampleWebhookHandler_Handle() {
+	h := &elements.WebhookHandler{
+		SigningKeys:  []string{"shared-demo-key"},
+		Deduplicator: elements.NewMemoryDeduplicator(10000), // hand each notification over once
+	}
+	h.Handle("acuityscheduling", "appointments", elements.EventCreated,
+		func(ctx context.Context, n *elements.Notification, e elements.Event) error {
+			fmt.Println("booked:", e.ObjectID)
+			return nil
+		})
+	h.Handle("*", "appointments", "*",
+		func(ctx context.Context, n *elements.Notification, e elements.Event) error {
+			fmt.Println("appointment changed:", e.ObjectID, e.EventType)
+			return nil
+		})
+	h.HandleDefault(func(ctx context.Context, n *elements.Notification, e elements.Event) error {
+		fmt.Println("ignored:", e.ObjectType, e.EventType)
+		return nil
+	})
+
+	body := []byte(`{"message":{"eventId":"n1","events":[
+		{"elementKey":"acuityscheduling","objectType":"appointments","eventType":"CREATED","objectId":"1"},
+		{"elementKey":"acuityscheduling","objectType":"appointments","eventType":"UPDATED","objectId":"2"},
+		{"elementKey":"acuityscheduling","objectType":"orders","eventType":"CREATED","objectId":"3"}]}}`)
+	for range 2 { // the second delivery is a duplicate: acknowledged, not handled again
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodPost, "/events", bytes.NewReader(body))
+		r.Header.Set(elements.SignatureHeader, elements.Sign("shared-demo-key", body))
+		h.ServeHTTP(w, r)
+		fmt.Println("status", w.Code)
+	}
+	// Output:
+	// booked: 1
+	// appointment changed: 2 UPDATED
+	// ignored: orders CREATED
+	// status 200
+	// status 200
+}
+
+// Sign makes the signature header the platform would send, for tests and
+// fakes of the platform.
+func ExampleSign() {
+	body := []byte(`{"message":{"events":[]}}`)
+	fmt.Println(elements.SignatureHeader+":", elements.Sign("shared-demo-key", body))
+	// Output:
+	// Elements-Webhook-Signature: sha256=hXjpCVOXu43J6pFWYEXaSqHPgeB1YPSjH2iw296cRvM=
+}
+
+// Verify a callback yourself, e.g. in a framework that is not net/http.
+// List the new and the old key while the key is being rotated.
+func ExampleVerifySignature() {
+	body := []byte(exampleBody)
+	header := elements.Sign("old-key", body) // as received in Elements-Webhook-Signature
+
+	err := elements.VerifySignature(body, header, "new-key", "old-key")
+	fmt.Println(err)
+
+	err = elements.VerifySignature(body, header, "new-key")
+	fmt.Println(errors.Is(err, elements.ErrInvalidSignature), err)
+
+	err = elements.VerifySignature(body, "", "new-key")
+	fmt.Println(errors.Is(err, elements.ErrMissingSignature))
+	// Output:
+	// <nil>
+	// true elements: invalid webhook signature: no signing key matches
+	// true
+}
+
+func ExampleParseNotification() {
+	n, err := elements.ParseNotification([]byte(exampleBody))
+	if err != nil {
+		log.Fatal(err)
+	}
+	e := n.Events[0]
+	fmt.Println(n.ElementKey, n.InstanceID, n.EventID)
+	fmt.Println(e.EventType, e.ObjectType, e.ObjectID, e.Date)
+	fmt.Println(string(n.Raw))
+
+	_, err = elements.ParseNotification([]byte(`{"message":{"events":{}}}`))
+	fmt.Println(err)
+	// Output:
+	// acuityscheduling 4242 4e2a9c
+	// CREATED appointments 8801 2020-02-14 09:30:00 +0000 UTC
+	// {"action":"scheduled","id":"8801"}
+	// elements: malformed notification: "message.events" is a JSON object; want a list
+}

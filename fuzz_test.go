@@ -1,0 +1,233 @@
+package elements
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// Seed corpora live in testdata/fuzz/<FuzzName>: the fixture, documented
+// shapes and malformed inputs. Plain `go test` runs them; explore with e.g.
+// go test -run '^$' -fuzz FuzzParseNotification -fuzztime 10s
+
+// FuzzParseNotification: never panics; an error wraps
+// ErrMalformedNotification and comes without a notification; a parsed
+// notification, written back in the wire format, parses to the same value.
+func FuzzParseNotification(f *testing.F) {
+	f.Add(evTestBody(2))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		n, err := ParseNotification(body)
+		if err != nil {
+			if n != nil || !errors.Is(err, ErrMalformedNotification) {
+				t.Fatalf("error %v with notification %v; want ErrMalformedNotification and nil", err, n)
+			}
+			return
+		}
+		if n.Events == nil {
+			t.Fatal("parsed notification with nil Events")
+		}
+		for i, e := range n.Events {
+			if e.EventType == "" {
+				t.Errorf("events[%d] has an empty EventType", i)
+			}
+		}
+		if n.Raw != nil && !json.Valid(n.Raw) {
+			t.Errorf("Raw is not valid JSON: %q", n.Raw)
+		}
+		again, err := ParseNotification(evEncode(t, n))
+		if err != nil {
+			t.Fatalf("re-encoded notification does not parse: %v", err)
+		}
+		if diff := cmp.Diff(n, again, cmp.Comparer(time.Time.Equal), cmp.Comparer(evSameJSON)); diff != "" {
+			t.Errorf("parse → encode → parse not stable (-first +second):\n%s", diff)
+		}
+	})
+}
+
+// evEncode writes n back in the platform's wire format.
+func evEncode(t *testing.T, n *Notification) []byte {
+	type ev struct {
+		Date       string    `json:"date,omitempty"`
+		ElementKey string    `json:"elementKey"`
+		EventType  EventType `json:"eventType"`
+		ObjectID   string    `json:"objectId"`
+		ObjectType string    `json:"objectType"`
+		HubKey     string    `json:"hubKey,omitempty"`
+		PollDate   string    `json:"pollDate,omitempty"`
+	}
+	type msg struct {
+		ElementKey   string          `json:"elementKey"`
+		EventID      string          `json:"eventId"`
+		AccountID    int64           `json:"accountId"`
+		CompanyID    int64           `json:"companyId"`
+		InstanceID   int64           `json:"instanceId"`
+		InstanceID2  int64           `json:"instance_id"`
+		InstanceName string          `json:"instanceName"`
+		UserID       int64           `json:"userId"`
+		Raw          json.RawMessage `json:"raw,omitempty"`
+		Events       []ev            `json:"events"`
+	}
+	format := func(d time.Time) string {
+		if d.IsZero() {
+			return ""
+		}
+		return d.Format(time.RFC3339Nano)
+	}
+	m := msg{n.ElementKey, n.EventID, n.AccountID, n.CompanyID, n.InstanceID, n.InstanceID, n.InstanceName, n.UserID, n.Raw, []ev{}}
+	for _, e := range n.Events {
+		m.Events = append(m.Events, ev{format(e.Date), e.ElementKey, e.EventType, e.ObjectID, e.ObjectType, e.HubKey, format(e.PollDate)})
+	}
+	b, err := json.Marshal(struct {
+		Message  msg             `json:"message"`
+		ID       string          `json:"id,omitempty"`
+		Severity string          `json:"severity,omitempty"`
+		Topic    string          `json:"topic,omitempty"`
+		Action   string          `json:"action,omitempty"`
+		User     json.RawMessage `json:"user,omitempty"`
+	}{m, n.ID, n.Severity, n.Topic, n.Action, n.User})
+	if err != nil {
+		t.Fatalf("re-encoding: %v", err)
+	}
+	return b
+}
+
+// evSameJSON compares raw JSON by meaning (encoding/json compacts and
+// escapes RawMessage on output).
+func evSameJSON(a, b json.RawMessage) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return cmp.Equal(x, y)
+}
+
+// FuzzVerifySignature: Sign(key, body) verifies and a one-byte change of
+// the body does not; an arbitrary header verifies only if it is Sign's value
+// (modulo scheme case and spaces); error texts depend on neither the key nor
+// the body, and never hold the MAC.
+func FuzzVerifySignature(f *testing.F) {
+	f.Add([]byte(`{"message":{"events":[]}}`), "k", "sha256=AAAA")
+	f.Fuzz(func(t *testing.T, body []byte, key, header string) {
+		if key != "" {
+			sig := Sign(key, body)
+			if err := VerifySignature(body, sig, key); err != nil {
+				t.Fatalf("Sign's own signature does not verify: %v", err)
+			}
+			if err := VerifySignature(body, sig, "other-"+key, key); err != nil {
+				t.Fatalf("rotation: key in second place does not verify: %v", err)
+			}
+			changed := append([]byte(nil), body...)
+			if len(changed) == 0 {
+				changed = append(changed, 0)
+			} else {
+				changed[len(key)%len(changed)] ^= 0x20
+			}
+			if err := VerifySignature(changed, sig, key); !errors.Is(err, ErrInvalidSignature) {
+				t.Fatalf("a one-byte change still verifies: %v", err)
+			}
+		}
+		err := VerifySignature(body, header, key)
+		if err == nil {
+			_, mac, _ := strings.Cut(strings.TrimSpace(header), "=")
+			if want := strings.TrimPrefix(Sign(key, body), "sha256="); mac != want {
+				t.Fatalf("header %q verified but is not the signature", header)
+			}
+			return
+		}
+		if !errors.Is(err, ErrInvalidSignature) && !errors.Is(err, ErrMissingSignature) && !errors.Is(err, ErrNoSigningKey) {
+			t.Fatalf("error %v wraps no sentinel", err)
+		}
+		other := VerifySignature(append(body[:len(body):len(body)], 'x'), header, key+"-other")
+		if key != "" && (other == nil || other.Error() != err.Error()) {
+			t.Fatalf("error text depends on the key or body: %q vs %q", err, other)
+		}
+		if _, mac, ok := strings.Cut(header, "="); ok && len(mac) >= 8 && strings.Contains(err.Error(), mac) {
+			t.Fatalf("error %q holds the received MAC", err)
+		}
+	})
+}
+
+// FuzzWebhookHandler: whatever the request, the handler answers one of its
+// documented statuses with a generic body, calls the host only for a
+// verified, parseable notification, and answers 200 only after it did.
+func FuzzWebhookHandler(f *testing.F) {
+	f.Add(evTestBody(1), "", true)
+	f.Fuzz(func(t *testing.T, body []byte, header string, sign bool) {
+		const key = "fuzz-key"
+		calls := 0
+		h := &WebhookHandler{
+			SigningKeys:  []string{key},
+			MaxBodyBytes: 4096,
+			Deduplicator: NewMemoryDeduplicator(4),
+		}
+		h.HandleDefault(func(_ context.Context, n *Notification, e Event) error {
+			calls++
+			if e.ObjectID == "fail" {
+				return errors.New("host refuses")
+			}
+			if e.ObjectID == "panic" {
+				panic("host panics")
+			}
+			return nil
+		})
+		if sign {
+			header = Sign(key, body)
+		}
+		r := evPost(body, "")
+		r.Header.Set(SignatureHeader, header)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+
+		verified := VerifySignature(body, header, key) == nil
+		n, perr := ParseNotification(body)
+		switch {
+		case len(body) > 4096:
+			if w.Code != http.StatusRequestEntityTooLarge {
+				t.Fatalf("oversized body: %d, want 413", w.Code)
+			}
+		case !verified:
+			if w.Code != http.StatusUnauthorized {
+				t.Fatalf("bad signature: %d, want 401", w.Code)
+			}
+		case perr != nil:
+			if w.Code != http.StatusBadRequest {
+				t.Fatalf("malformed body: %d, want 400", w.Code)
+			}
+		default:
+			want := http.StatusOK
+			for _, e := range n.Events {
+				if e.ObjectID == "fail" || e.ObjectID == "panic" {
+					want = http.StatusInternalServerError
+					break
+				}
+			}
+			if w.Code != want {
+				t.Fatalf("valid notification: %d, want %d", w.Code, want)
+			}
+		}
+		if calls > 0 && (!verified || perr != nil) {
+			t.Fatalf("host called for an unverified or malformed request")
+		}
+		if w.Code == http.StatusOK && (n == nil || calls != len(n.Events)) {
+			t.Fatalf("200 with %d host calls", calls)
+		}
+		if w.Code != http.StatusOK {
+			if want := http.StatusText(w.Code) + "\n"; w.Body.String() != want {
+				t.Fatalf("response body %q, want the generic %q", w.Body, want)
+			}
+		}
+		if strings.Contains(w.Body.String(), key) {
+			t.Fatal("response holds the key")
+		}
+	})
+}

@@ -1,0 +1,572 @@
+package elements
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// evPost returns a POST of body signed with key ("" for unsigned).
+func evPost(body []byte, key string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/events", bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		r.Header.Set(SignatureHeader, Sign(key, body))
+	}
+	return r
+}
+
+// evErrors collects what a handler reports to OnError.
+type evErrors struct {
+	mu   sync.Mutex
+	errs []*WebhookError
+}
+
+func (c *evErrors) hook(_ *http.Request, err error) {
+	var werr *WebhookError
+	if !errors.As(err, &werr) {
+		panic(fmt.Sprintf("OnError got %T, want *WebhookError", err))
+	}
+	c.mu.Lock()
+	c.errs = append(c.errs, werr)
+	c.mu.Unlock()
+}
+
+func (c *evErrors) all() []*WebhookError {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*WebhookError(nil), c.errs...)
+}
+
+func TestWebhookHandlerFixtureReachesRoute(t *testing.T) {
+	t.Parallel()
+	body := evReadFixture(t, "notification_acuity.json")
+	var got []Event
+	var gotN *Notification
+	h := &WebhookHandler{SigningKeys: []string{evFixtureKey}}
+	h.Handle("acuityscheduling", "appointments", EventUpdated, func(ctx context.Context, n *Notification, e Event) error {
+		gotN = n
+		got = append(got, e)
+		return nil
+	})
+	h.HandleDefault(func(context.Context, *Notification, Event) error {
+		t.Error("default route called for a matching event")
+		return nil
+	})
+	r := httptest.NewRequest(http.MethodPost, "/events", bytes.NewReader(body))
+	r.Header.Set(SignatureHeader, evFixtureSignature(t, "notification_acuity.json")) // openssl's value
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusOK {
+		t.Fatalf("status = %d, want 200; body %q", w.Code, w.Body)
+	}
+	want, err := ParseNotification(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want.Events, got); diff != "" {
+		t.Errorf("route got events (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, gotN); diff != "" {
+		t.Errorf("route got notification (-want +got):\n%s", diff)
+	}
+}
+
+func TestWebhookHandlerStatuses(t *testing.T) {
+	t.Parallel()
+	good := evReadFixture(t, "notification_acuity.json")
+	malformed := []byte(`{"message":{"events":{"not":"a list"}}}`)
+	errCallback := errors.New("database unavailable")
+
+	tests := []struct {
+		name       string
+		handler    func(h *WebhookHandler) // adjusts a handler that has the key and a counting OnNotification
+		req        func() *http.Request
+		wantStatus int
+		wantCalls  int
+		wantErr    error // errors.Is target in the reported *WebhookError; nil: no report
+	}{
+		{name: "signed fixture", req: func() *http.Request { return evPost(good, evFixtureKey) },
+			wantStatus: 200, wantCalls: 1},
+		{name: "GET", req: func() *http.Request { return httptest.NewRequest(http.MethodGet, "/events", nil) },
+			wantStatus: 405},
+		{name: "PUT signed", req: func() *http.Request {
+			r := evPost(good, evFixtureKey)
+			r.Method = http.MethodPut
+			return r
+		}, wantStatus: 405},
+		{name: "body over the limit, Content-Length known", handler: func(h *WebhookHandler) { h.MaxBodyBytes = 64 },
+			req: func() *http.Request { return evPost(good, evFixtureKey) }, wantStatus: 413},
+		{name: "body over the limit, length unknown", handler: func(h *WebhookHandler) { h.MaxBodyBytes = 64 },
+			req: func() *http.Request {
+				r := evPost(good, evFixtureKey)
+				r.ContentLength = -1
+				r.Body = io.NopCloser(bytes.NewReader(good)) // no Len: read to the end
+				return r
+			}, wantStatus: 413},
+		{name: "body at the limit exactly", handler: func(h *WebhookHandler) { h.MaxBodyBytes = int64(len(good)) },
+			req: func() *http.Request { return evPost(good, evFixtureKey) }, wantStatus: 200, wantCalls: 1},
+		{name: "body read fails", req: func() *http.Request {
+			r := evPost(good, evFixtureKey)
+			r.ContentLength = -1
+			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(good[:10]), evFailReader{}))
+			return r
+		}, wantStatus: 400},
+		{name: "missing signature", req: func() *http.Request { return evPost(good, "") },
+			wantStatus: 401, wantErr: ErrMissingSignature},
+		{name: "wrong key", req: func() *http.Request { return evPost(good, "someone-else") },
+			wantStatus: 401, wantErr: ErrInvalidSignature},
+		{name: "tampered body", req: func() *http.Request {
+			r := evPost(good, evFixtureKey)
+			r.Body = io.NopCloser(bytes.NewReader(bytes.Replace(good, []byte("8801"), []byte("8802"), 1)))
+			return r
+		}, wantStatus: 401, wantErr: ErrInvalidSignature},
+		{name: "sha1 scheme", req: func() *http.Request {
+			r := evPost(good, "")
+			r.Header.Set(SignatureHeader, "sha1=DgKPiRFLNce2fjgihQdeIqWKhJc=")
+			return r
+		}, wantStatus: 401, wantErr: ErrInvalidSignature},
+		{name: "bad base64", req: func() *http.Request {
+			r := evPost(good, "")
+			r.Header.Set(SignatureHeader, "sha256=%%%%")
+			return r
+		}, wantStatus: 401, wantErr: ErrInvalidSignature},
+		{name: "malformed body, validly signed", req: func() *http.Request { return evPost(malformed, evFixtureKey) },
+			wantStatus: 400, wantErr: ErrMalformedNotification},
+		{name: "empty body, validly signed", req: func() *http.Request { return evPost(nil, evFixtureKey) },
+			wantStatus: 400, wantErr: ErrMalformedNotification},
+		{name: "callback error", handler: func(h *WebhookHandler) {
+			inner := h.OnNotification
+			h.OnNotification = func(ctx context.Context, n *Notification) error { _ = inner(ctx, n); return errCallback }
+		}, req: func() *http.Request { return evPost(good, evFixtureKey) }, wantStatus: 500, wantCalls: 1, wantErr: errCallback},
+		{name: "callback panic", handler: func(h *WebhookHandler) {
+			inner := h.OnNotification
+			h.OnNotification = func(ctx context.Context, n *Notification) error { _ = inner(ctx, n); panic("boom") }
+		}, req: func() *http.Request { return evPost(good, evFixtureKey) }, wantStatus: 500, wantCalls: 1},
+		{name: "no keys: misconfigured", handler: func(h *WebhookHandler) { h.SigningKeys = nil },
+			req: func() *http.Request { return evPost(good, evFixtureKey) }, wantStatus: 500, wantErr: ErrNoSigningKey},
+		{name: "no keys, unsigned: misconfigured", handler: func(h *WebhookHandler) { h.SigningKeys = []string{} },
+			req: func() *http.Request { return evPost(good, "") }, wantStatus: 500, wantErr: ErrWebhookMisconfigured},
+		{name: "empty key beside a good one: misconfigured", handler: func(h *WebhookHandler) { h.SigningKeys = []string{evFixtureKey, ""} },
+			req: func() *http.Request { return evPost(good, evFixtureKey) }, wantStatus: 500, wantErr: ErrNoSigningKey},
+		{name: "no callback and no route: misconfigured", handler: func(h *WebhookHandler) { h.OnNotification = nil },
+			req: func() *http.Request { return evPost(good, evFixtureKey) }, wantStatus: 500, wantErr: ErrWebhookMisconfigured},
+		{name: "InsecureSkipVerify, unsigned", handler: func(h *WebhookHandler) { h.SigningKeys = nil; h.InsecureSkipVerify = true },
+			req: func() *http.Request { return evPost(good, "") }, wantStatus: 200, wantCalls: 1},
+		{name: "InsecureSkipVerify skips even a wrong signature", handler: func(h *WebhookHandler) { h.InsecureSkipVerify = true },
+			req: func() *http.Request { return evPost(good, "wrong") }, wantStatus: 200, wantCalls: 1},
+		{name: "InsecureSkipVerify still parses", handler: func(h *WebhookHandler) { h.InsecureSkipVerify = true },
+			req: func() *http.Request { return evPost(malformed, "") }, wantStatus: 400, wantErr: ErrMalformedNotification},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int32
+			var reported evErrors
+			h := &WebhookHandler{
+				SigningKeys:    []string{evFixtureKey},
+				OnNotification: func(context.Context, *Notification) error { calls.Add(1); return nil },
+				OnError:        reported.hook,
+			}
+			if tt.handler != nil {
+				tt.handler(h)
+			}
+			req := tt.req()
+			sig := req.Header.Get(SignatureHeader)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+
+			if w.Code != tt.wantStatus {
+				t.Errorf("status = %d, want %d", w.Code, tt.wantStatus)
+			}
+			if got := int(calls.Load()); got != tt.wantCalls {
+				t.Errorf("callback called %d times, want %d", got, tt.wantCalls)
+			}
+			if tt.wantStatus == 405 && w.Header().Get("Allow") != http.MethodPost {
+				t.Errorf("Allow = %q, want POST", w.Header().Get("Allow"))
+			}
+			errs := reported.all()
+			if tt.wantStatus >= 300 {
+				if want := http.StatusText(tt.wantStatus) + "\n"; w.Body.String() != want {
+					t.Errorf("response body = %q, want the generic %q", w.Body, want)
+				}
+				if len(errs) != 1 {
+					t.Fatalf("OnError called %d times, want 1", len(errs))
+				}
+				if errs[0].StatusCode != tt.wantStatus {
+					t.Errorf("reported status %d, want %d", errs[0].StatusCode, tt.wantStatus)
+				}
+				if tt.wantErr != nil && !errors.Is(errs[0], tt.wantErr) {
+					t.Errorf("reported %v, want errors.Is %v", errs[0], tt.wantErr)
+				}
+				evAssertNoSecret(t, errs[0].Error(), evFixtureKey, sig, Sign(evFixtureKey, good))
+			} else if len(errs) != 0 {
+				t.Errorf("OnError called on success: %v", errs)
+			}
+			evAssertNoSecret(t, w.Body.String(), evFixtureKey, sig, Sign(evFixtureKey, good))
+			for k, v := range w.Header() {
+				evAssertNoSecret(t, k+": "+strings.Join(v, ","), evFixtureKey, sig)
+			}
+		})
+	}
+}
+
+type evFailReader struct{}
+
+func (evFailReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
+
+func TestWebhookHandlerRotation(t *testing.T) {
+	t.Parallel()
+	body := evTestBody(1)
+	h := &WebhookHandler{
+		SigningKeys:    []string{"key-new", "key-old"},
+		OnNotification: func(context.Context, *Notification) error { return nil },
+	}
+	for _, tt := range []struct {
+		key  string
+		want int
+	}{{"key-new", 200}, {"key-old", 200}, {"key-older", 401}, {"key-new ", 401}} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, evPost(body, tt.key))
+		if w.Code != tt.want {
+			t.Errorf("signed with %q: status %d, want %d", tt.key, w.Code, tt.want)
+		}
+	}
+}
+
+func TestWebhookHandlerPanicRecovery(t *testing.T) {
+	t.Parallel()
+	body := evTestBody(3)
+	var reported evErrors
+	var logs bytes.Buffer
+	var lmu sync.Mutex
+	h := &WebhookHandler{
+		SigningKeys: []string{"k"},
+		OnError:     reported.hook,
+		Logger:      slog.New(slog.NewJSONHandler(&evSyncWriter{w: &logs, mu: &lmu}, nil)),
+	}
+	var second atomic.Bool
+	h.Handle("", "", EventUpdated, func(context.Context, *Notification, Event) error {
+		if second.Swap(true) {
+			return nil
+		}
+		panic(fmt.Errorf("handler bug: %w", io.ErrUnexpectedEOF))
+	})
+	h.HandleDefault(func(context.Context, *Notification, Event) error { return nil })
+
+	// A real server: a panic must not take it down, and the next request works.
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	post := func() *http.Response {
+		req, err := http.NewRequest(http.MethodPost, srv.URL, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set(SignatureHeader, Sign("k", body))
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatalf("request failed (server crashed?): %v", err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if strings.Contains(string(b), "handler bug") || strings.Contains(string(b), "goroutine") {
+			t.Errorf("response body leaks the panic: %q", b)
+		}
+		return resp
+	}
+	if resp := post(); resp.StatusCode != 500 {
+		t.Errorf("panicking route: status %d, want 500", resp.StatusCode)
+	}
+	if resp := post(); resp.StatusCode != 200 {
+		t.Errorf("after the panic: status %d, want 200", resp.StatusCode)
+	}
+	errs := reported.all()
+	if len(errs) != 1 {
+		t.Fatalf("OnError called %d times, want 1", len(errs))
+	}
+	var pe *PanicError
+	if !errors.As(errs[0], &pe) {
+		t.Fatalf("reported %v, want a *PanicError inside", errs[0])
+	}
+	if !errors.Is(errs[0], io.ErrUnexpectedEOF) {
+		t.Errorf("PanicError does not unwrap to the panic's error value")
+	}
+	if !bytes.Contains(pe.Stack, []byte("TestWebhookHandlerPanicRecovery")) {
+		t.Errorf("PanicError.Stack does not show the panicking func:\n%s", pe.Stack)
+	}
+	if !strings.Contains(errs[0].Error(), "event 2 of 3") {
+		t.Errorf("error %q does not say which event panicked", errs[0])
+	}
+	lmu.Lock()
+	defer lmu.Unlock()
+	if !strings.Contains(logs.String(), `"stack":"goroutine`) || !strings.Contains(logs.String(), `"status":500`) {
+		t.Errorf("log lacks the stack or status:\n%s", logs.String())
+	}
+}
+
+type evSyncWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (s *evSyncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func TestWebhookHandlerMultiEventFailure(t *testing.T) {
+	t.Parallel()
+	body := evTestBody(5) // event types cycle CREATED, UPDATED, DELETED, UNKNOWN, CREATED
+	var seen []string
+	h := &WebhookHandler{SigningKeys: []string{"k"}}
+	h.HandleDefault(func(_ context.Context, _ *Notification, e Event) error {
+		seen = append(seen, e.ObjectID)
+		if e.EventType == EventDeleted {
+			return errors.New("cannot delete")
+		}
+		return nil
+	})
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, evPost(body, "k"))
+	if w.Code != 500 {
+		t.Errorf("status = %d, want 500", w.Code)
+	}
+	if diff := cmp.Diff([]string{"8800", "8801", "8802"}, seen); diff != "" {
+		t.Errorf("events handled (-want +got): the ones after the failure must not run\n%s", diff)
+	}
+}
+
+func TestWebhookHandlerOnNotificationAndRoutes(t *testing.T) {
+	t.Parallel()
+	body := evTestBody(2)
+	for _, fail := range []bool{false, true} {
+		var order []string
+		h := &WebhookHandler{
+			SigningKeys: []string{"k"},
+			OnNotification: func(_ context.Context, n *Notification) error {
+				order = append(order, "notification "+n.EventID)
+				if fail {
+					return errors.New("no")
+				}
+				return nil
+			},
+		}
+		h.HandleDefault(func(_ context.Context, _ *Notification, e Event) error {
+			order = append(order, "event "+e.ObjectID)
+			return nil
+		})
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, evPost(body, "k"))
+		want, wantStatus := []string{"notification 4e2a9c", "event 8800", "event 8801"}, 200
+		if fail {
+			want, wantStatus = want[:1], 500
+		}
+		if w.Code != wantStatus {
+			t.Errorf("fail=%v: status %d, want %d", fail, w.Code, wantStatus)
+		}
+		if diff := cmp.Diff(want, order); diff != "" {
+			t.Errorf("fail=%v: call order (-want +got):\n%s", fail, diff)
+		}
+	}
+}
+
+func TestWebhookHandlerRouting(t *testing.T) {
+	t.Parallel()
+	type pattern struct {
+		el, obj string
+		typ     EventType
+	}
+	routes := []pattern{
+		{"acuityscheduling", "appointments", EventCreated},
+		{"*", "appointments", "*"},
+		{"", "", EventDeleted},
+		{"acuityscheduling", "", ""},
+		{"acuityscheduling", "orders", ""},
+		{"", "calendars", EventUpdated},
+		{"other", "", EventUpdated},
+	}
+	tests := []struct {
+		el, obj string
+		typ     EventType
+		want    string // the pattern (by fmt) or "default"
+	}{
+		{"acuityscheduling", "appointments", EventCreated, "{acuityscheduling appointments CREATED}"},
+		{"acuityscheduling", "appointments", EventUpdated, "{* appointments *}"},
+		{"other", "appointments", EventDeleted, "{* appointments *}"},
+		{"acuityscheduling", "clients", EventDeleted, "{  DELETED}"},
+		{"acuityscheduling", "clients", EventUpdated, "{acuityscheduling  }"},
+		{"acuityscheduling", "orders", EventDeleted, "{acuityscheduling orders }"},
+		{"acuityscheduling", "calendars", EventUpdated, "{ calendars UPDATED}"},
+		{"other", "calendars", EventUpdated, "{ calendars UPDATED}"},
+		{"other", "clients", EventUpdated, "{other  UPDATED}"},
+		{"other", "clients", EventCreated, "default"},
+		{"acuityscheduling", "appointments", "ARCHIVED", "{* appointments *}"},
+		{"", "", EventUnknown, "default"},
+	}
+	var body strings.Builder
+	body.WriteString(`{"message":{"eventId":"r","events":[`)
+	for i, tt := range tests {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		fmt.Fprintf(&body, `{"elementKey":%q,"objectType":%q,"eventType":%q}`, tt.el, tt.obj, tt.typ)
+	}
+	body.WriteString(`]}}`)
+
+	var got []string
+	h := &WebhookHandler{SigningKeys: []string{"k"}}
+	for _, p := range routes {
+		h.Handle(p.el, p.obj, p.typ, func(context.Context, *Notification, Event) error {
+			got = append(got, fmt.Sprint(p))
+			return nil
+		})
+	}
+	h.HandleDefault(func(context.Context, *Notification, Event) error {
+		got = append(got, "default")
+		return nil
+	})
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, evPost([]byte(body.String()), "k"))
+	if w.Code != 200 {
+		t.Fatalf("status %d", w.Code)
+	}
+	var want []string
+	for _, tt := range tests {
+		want = append(want, tt.want)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("routes chosen (-want +got):\n%s", diff)
+	}
+}
+
+func TestWebhookHandlerUnroutedEventsAreAcknowledged(t *testing.T) {
+	t.Parallel()
+	h := &WebhookHandler{SigningKeys: []string{"k"}}
+	called := 0
+	h.Handle("", "orders", "", func(context.Context, *Notification, Event) error { called++; return nil })
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, evPost(evTestBody(3), "k")) // appointments only
+	if w.Code != 200 || called != 0 {
+		t.Errorf("status %d, calls %d; want 200 and 0", w.Code, called)
+	}
+}
+
+func TestHandlePanics(t *testing.T) {
+	t.Parallel()
+	fn := func(context.Context, *Notification, Event) error { return nil }
+	tests := []struct {
+		name string
+		do   func(h *WebhookHandler)
+	}{
+		{"nil func", func(h *WebhookHandler) { h.Handle("a", "b", EventCreated, nil) }},
+		{"same pattern twice", func(h *WebhookHandler) { h.Handle("a", "b", EventCreated, fn); h.Handle("a", "b", EventCreated, fn) }},
+		{"* and empty are the same", func(h *WebhookHandler) { h.Handle("*", "b", "*", fn); h.Handle("", "b", "", fn) }},
+		{"default twice", func(h *WebhookHandler) { h.HandleDefault(fn); h.Handle("*", "*", "*", fn) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic")
+				}
+			}()
+			tt.do(&WebhookHandler{})
+		})
+	}
+}
+
+func TestWebhookHandlerConcurrentRegisterAndServe(t *testing.T) {
+	t.Parallel()
+	body := evTestBody(2)
+	h := &WebhookHandler{SigningKeys: []string{"k"}}
+	h.HandleDefault(func(context.Context, *Notification, Event) error { return nil })
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			for j := range 25 {
+				h.Handle(fmt.Sprint(i), fmt.Sprint(j), "", func(context.Context, *Notification, Event) error { return nil })
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, evPost(body, "k"))
+				if w.Code != 200 {
+					t.Errorf("status %d", w.Code)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestWebhookHandlerRedaction(t *testing.T) {
+	t.Parallel()
+	key := "super-secret-signing-key"
+	h := &WebhookHandler{SigningKeys: []string{key, "old-secret-key"}, Deduplicator: NewMemoryDeduplicator(1)}
+	var js bytes.Buffer
+	slog.New(slog.NewJSONHandler(&js, nil)).Info("config", "handler", h)
+	var txt bytes.Buffer
+	slog.New(slog.NewTextHandler(&txt, nil)).Info("config", "handler", h)
+	outs := []string{
+		fmt.Sprint(h), fmt.Sprintf("%v", h), fmt.Sprintf("%+v", h), fmt.Sprintf("%#v", h),
+		fmt.Sprintf("%s", h), fmt.Sprintf("%q", h), h.String(), js.String(), txt.String(),
+	}
+	for _, out := range outs {
+		evAssertNoSecret(t, out, key, "old-secret-key")
+		if !strings.Contains(out, "SigningKeys:[2 redacted]") {
+			t.Errorf("output %q does not describe the keys as redacted", out)
+		}
+	}
+}
+
+func TestWebhookHandlerLogsNoSecrets(t *testing.T) {
+	t.Parallel()
+	body := evReadFixture(t, "notification_acuity.json")
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	h := &WebhookHandler{
+		SigningKeys:    []string{evFixtureKey},
+		Logger:         slog.New(slog.NewTextHandler(&evSyncWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		OnNotification: func(context.Context, *Notification) error { return nil },
+	}
+	reqs := []*http.Request{evPost(body, evFixtureKey), evPost(body, "wrong-key"), evPost([]byte(`{}`), evFixtureKey)}
+	bad := evPost(body, "")
+	bad.Header.Set(SignatureHeader, "sha256=AAAA"+strings.Repeat("B", 40))
+	reqs = append(reqs, bad)
+	for _, r := range reqs {
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	out := logs.String()
+	if strings.Count(out, "\n") != len(reqs) {
+		t.Errorf("want one record per request, got:\n%s", out)
+	}
+	evAssertNoSecret(t, out, evFixtureKey, Sign(evFixtureKey, body), Sign("wrong-key", body), bad.Header.Get(SignatureHeader))
+	if strings.Contains(out, "Front desk") || strings.Contains(out, "rescheduled") {
+		t.Errorf("log holds the body:\n%s", out)
+	}
+}
+
+func TestWebhookHandlerSilentByDefault(t *testing.T) {
+	t.Parallel()
+	// Nil Logger and nil OnError: nothing to observe but that it does not
+	// crash on every path, including the misconfigured one.
+	for _, h := range []*WebhookHandler{{}, {SigningKeys: []string{"k"}}} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, evPost(evTestBody(1), "k"))
+		if w.Code != 500 {
+			t.Errorf("%v: status %d, want 500", h, w.Code)
+		}
+	}
+}
