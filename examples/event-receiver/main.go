@@ -135,4 +135,3 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	}
 	return nil
 }
-
