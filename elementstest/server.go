@@ -264,3 +264,10 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return hex.EncodeToString(b)
 }
+
+// String describes the server by its URL; it never shows the configured
+// credentials or any instance's token or secrets.
+func (s *Server) String() string { return "elementstest.Server{URL: " + s.URL + "}" }
+
+// GoString is like String, for %#v.
+func (s *Server) GoString() string { return s.String() }

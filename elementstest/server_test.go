@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -672,4 +673,21 @@ func newServer(t *testing.T, opts ...Option) *Server {
 func jsonNumber(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+func TestServerPrintsNoSecrets(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, WithCredentials("u-secret", "o-secret"))
+	m := createSeed(t, srv)
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(format, srv)
+		for _, secret := range []string{"u-secret", "o-secret", m["token"].(string), "fak3AP1-s3Cr3t"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s of the server shows a secret: %s", format, out)
+			}
+		}
+		if !strings.Contains(out, srv.URL) {
+			t.Errorf("%s = %q, want the URL", format, out)
+		}
+	}
 }
