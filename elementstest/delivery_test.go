@@ -509,3 +509,17 @@ func TestConcurrentWebhooks(t *testing.T) {
 		t.Errorf("%d distinct objects routed, %d deliveries; want 50", len(seen), len(d))
 	}
 }
+
+func TestDeliveryTreatsRedirectAsFailure(t *testing.T) {
+	t.Parallel()
+	cb := httptest.NewServer(http.RedirectHandler("/elsewhere", http.StatusFound))
+	t.Cleanup(cb.Close)
+	srv, in := setup(t, &receiver{srv: cb}, elementstest.WithDeliveryRetry(1, 0, 0))
+	if _, err := srv.Deliver(in.ID, elements.Event{EventType: elements.EventCreated}); err != nil {
+		t.Fatal(err)
+	}
+	d := wait(t, srv, 1)
+	if diff := cmp.Diff([]elementstest.Attempt{{StatusCode: 302}, {StatusCode: 302}}, d[0].Attempts); diff != "" || d[0].Delivered {
+		t.Errorf("attempts (-want +got):\n%s", diff)
+	}
+}

@@ -143,7 +143,11 @@ func NewServer(opts ...Option) *Server {
 		codes:     make(map[string]issuedCode),
 		changed:   make(chan struct{}),
 	}
-	s.client = &http.Client{Transport: s.transport}
+	s.client = &http.Client{
+		Transport: s.transport,
+		// A redirect is a failed delivery, as any non-2xx answer.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 	s.ts = httptest.NewServer(s.routes())
 	s.URL = s.ts.URL + APIPath
 	return s
