@@ -185,3 +185,34 @@ func BenchmarkHandler(b *testing.B) {
 		})
 	}
 }
+
+// The SDK may allocate at most a few objects more than the hand-written
+// baseline for the same request (counts, not time, so it is deterministic).
+func TestHandlerAllocsNearBaseline(t *testing.T) {
+	const key = "shared-demo-key"
+	for _, size := range evBenchSizes {
+		body := evTestBody(size.events)
+		measure := func(h http.Handler) float64 {
+			rb := &evBenchBody{}
+			r := httptest.NewRequest(http.MethodPost, "/events", rb)
+			r.Header.Set(SignatureHeader, Sign(key, body))
+			r.ContentLength = int64(len(body))
+			w := &evBenchWriter{h: http.Header{}}
+			return testing.AllocsPerRun(50, func() {
+				rb.Reset(body)
+				r.Body = rb
+				h.ServeHTTP(w, r)
+				if w.code != http.StatusOK {
+					t.Fatalf("status %d", w.code)
+				}
+			})
+		}
+		h := &WebhookHandler{SigningKeys: []string{key}}
+		h.HandleDefault(func(context.Context, *Notification, Event) error { return nil })
+		sdk := measure(h)
+		base := measure(evBaseHandler(key, func(*evBaseNotification) error { return nil }))
+		if sdk > base+3 {
+			t.Errorf("%s: handler allocates %v per request, baseline %v; want at most 3 more", size.name, sdk, base)
+		}
+	}
+}

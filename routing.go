@@ -102,24 +102,23 @@ func whShow(s string) string {
 	return s
 }
 
-// match returns the most specific route for e, or nil.
-func (rt *whRouter) match(e *Event) *whRoute {
-	p := rt.routes.Load()
-	if p == nil {
-		return nil
+// load returns the current routes, most specific first; do not modify them.
+func (rt *whRouter) load() []whRoute {
+	if p := rt.routes.Load(); p != nil {
+		return *p
 	}
-	routes := *p
+	return nil
+}
+
+// whMatch returns the most specific of routes (as load returns them) for e,
+// or nil.
+func whMatch(routes []whRoute, e *Event) *whRoute {
 	for i := range routes {
 		if routes[i].matches(e) {
 			return &routes[i]
 		}
 	}
 	return nil
-}
-
-func (rt *whRouter) empty() bool {
-	p := rt.routes.Load()
-	return p == nil || len(*p) == 0
 }
 
 // Handle registers fn for the events whose element key, object type and
@@ -147,8 +146,9 @@ func (rt *whRouter) empty() bool {
 // not marked done, so the redelivery is processed in full. Route functions
 // must therefore be idempotent: the same event may reach them more than once.
 //
-// Register routes before serving; Handle is safe to call concurrently with
-// ServeHTTP, but an event being handled sees the routes of its start. Handle
+// Register routes before serving. Handle is also safe to call while serving:
+// a notification is routed with the routes registered when its routing
+// began. Handle
 // panics if fn is nil or if the same pattern was registered before (like
 // [net/http.ServeMux]).
 func (h *WebhookHandler) Handle(elementKey, objectType string, eventType EventType, fn EventHandlerFunc) {

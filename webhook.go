@@ -82,7 +82,9 @@ func (e *PanicError) Unwrap() error {
 //  4. signature: [VerifySignature] over the raw bytes with SigningKeys;
 //     missing or invalid is 401;
 //  5. parsing: [ParseNotification]; malformed is 400;
-//  6. de-duplication, if a Deduplicator is set: a notification processed
+//  6. de-duplication, if a Deduplicator is set, keyed by the notification's
+//     eventId or else the Elements-Webhook-Id header (a notification with
+//     neither is not de-duplicated): a notification processed
 //     before is answered 200 without calling the host; one whose first
 //     delivery is still being processed is answered 409 (the platform
 //     retries any non-2xx), so nothing is acknowledged before the host
@@ -131,7 +133,9 @@ type WebhookHandler struct {
 
 	// Logger, if set, receives one record per request: debug for a handled
 	// or duplicate notification, warn for a rejected request, error for a
-	// 500. Nil is silent. Records never hold a key, a signature or the body.
+	// 500 (with the stack after a panic); plus a debug record per event that
+	// matched no route. Nil is silent. Records never hold a key, a signature
+	// or the body.
 	Logger *slog.Logger
 
 	// Deduplicator, if set, makes the handler hand each notification to the
@@ -228,7 +232,7 @@ func (h *WebhookHandler) whConfigError() error {
 			}
 		}
 	}
-	if h.OnNotification == nil && h.router.empty() {
+	if h.OnNotification == nil && len(h.router.load()) == 0 {
 		return fmt.Errorf("%w: neither OnNotification nor any route is set, so events would be lost", ErrWebhookMisconfigured)
 	}
 	return nil
@@ -286,13 +290,14 @@ func (h *WebhookHandler) whDispatch(ctx context.Context, n *Notification) (err e
 			return fmt.Errorf("%s: %w", whWhere(n, cur), err)
 		}
 	}
-	if h.router.empty() {
+	routes := h.router.load()
+	if len(routes) == 0 {
 		return nil // OnNotification alone
 	}
 	for i := range n.Events {
 		cur = i
 		e := n.Events[i]
-		rt := h.router.match(&e)
+		rt := whMatch(routes, &e)
 		if rt == nil {
 			if h.Logger != nil {
 				h.whLog(ctx, slog.LevelDebug, "elements: event matched no route", nil, n,
