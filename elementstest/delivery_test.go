@@ -224,6 +224,14 @@ func TestIngressRejectsBadWebhooks(t *testing.T) {
 	if got := fire(t, srv, in.ID+1000, form, acuityKey); got != http.StatusNotFound {
 		t.Errorf("unknown instance: status %d", got)
 	}
+	if got := fire(t, srv, in.ID, form+"&pad="+strings.Repeat("x", 64<<10), acuityKey); got != http.StatusRequestEntityTooLarge {
+		t.Errorf("body over 64 KiB: status %d", got)
+	}
+	if resp, err := http.Get(acuity.WebhookURL(srv.URL, in.ID)); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" {
+		t.Errorf("GET: status %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
+	}
 	if d := srv.Deliveries(); len(d) != 0 {
 		t.Errorf("rejected webhooks were delivered: %+v", d)
 	}

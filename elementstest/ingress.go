@@ -16,16 +16,6 @@ import (
 // maxWebhookBody caps the body of a vendor webhook the ingress reads.
 const maxWebhookBody = 64 << 10
 
-// registerIngress records in's Acuity webhook URL path; s.mu must be held.
-// The path comes from acuity.WebhookURL, the one place the pattern lives.
-func (s *Server) registerIngress(in *instance) {
-	u, err := url.Parse(acuity.WebhookURL(s.URL, in.id))
-	if err != nil {
-		panic("elementstest: acuity.WebhookURL gave an unparseable URL: " + err.Error())
-	}
-	s.ingress[u.Path] = in.id
-}
-
 // SetAcuityAPIKey sets the Acuity API key that the ingress checks
 // X-Acuity-Signature against for this instance, as Acuity signs with the
 // account's API key. Until a key is set (or after setting ""), the ingress
@@ -62,14 +52,16 @@ func (s *Server) acuityIngress(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, "webhook body is larger than 64 KiB")
 		return
 	}
+	// The inverse of acuity.WebhookURL, the one place the pattern lives.
+	id, err := acuity.InstanceIDFromWebhookURL(r.URL.Path)
 	s.mu.Lock()
-	id, ok := s.ingress[r.URL.Path]
+	in, ok := s.instances[id]
 	var key string
 	if ok {
-		key = s.instances[id].acuityKey
+		key = in.acuityKey
 	}
 	s.mu.Unlock()
-	if !ok {
+	if err != nil || !ok {
 		writeError(w, http.StatusNotFound, "no instance has this webhook URL")
 		return
 	}

@@ -386,7 +386,6 @@ func (s *Server) newInstance(body *instanceBody, elem *elementJSON) (instanceJSO
 	}
 	s.nextID++
 	s.instances[in.id] = in
-	s.registerIngress(in)
 	return in.json(), nil
 }
 
@@ -557,11 +556,6 @@ func (s *Server) deleteInstance(w http.ResponseWriter, r *http.Request) {
 	in, err := s.lookup(r)
 	if err == nil {
 		delete(s.instances, in.id)
-		for path, id := range s.ingress {
-			if id == in.id {
-				delete(s.ingress, path)
-			}
-		}
 	}
 	s.mu.Unlock()
 	if err != nil {

@@ -69,7 +69,6 @@ type Server struct {
 	nextID       int64
 	nextConfigID int64
 	instances    map[int64]*instance
-	ingress      map[string]int64 // webhook URL path → instance id
 	codes        map[string]issuedCode
 	faults       faults
 	deliveries   []*Delivery
@@ -139,7 +138,6 @@ func NewServer(opts ...Option) *Server {
 		transport: &http.Transport{MaxIdleConnsPerHost: 4},
 		nextID:    1001,
 		instances: make(map[int64]*instance),
-		ingress:   make(map[string]int64),
 		codes:     make(map[string]issuedCode),
 		changed:   make(chan struct{}),
 	}
