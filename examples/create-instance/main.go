@@ -179,8 +179,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		err  error
 	}
 	results := make(chan result, 1)
-	mux := http.NewServeMux()
-	mux.HandleFunc(redirect.Path, func(w http.ResponseWriter, r *http.Request) {
+	if redirect.Path == "" {
+		redirect.Path = "/"
+	}
+	onRedirect := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != redirect.Path {
+			http.NotFound(w, r) // a browser's favicon request, say
+			return
+		}
 		code, err := acuity.CodeFromRedirect(r, state)
 		select {
 		case results <- result{code, err}:
@@ -192,7 +198,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		}
 		fmt.Fprintln(w, "Authorized. You can close this window and return to the terminal.")
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: onRedirect, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 

@@ -87,7 +87,8 @@ func TestCreateInstanceAgainstFake(t *testing.T) {
 
 func TestCreateInstanceShowToken(t *testing.T) {
 	t.Parallel()
-	out, _ := runAgainstFake(t, "-show-token")
+	// The last -redirect wins: a redirect URI without a path works too.
+	out, _ := runAgainstFake(t, "-show-token", "-redirect", "http://127.0.0.1:0")
 	i := strings.Index(out, "Instance token: ")
 	if i < 0 || strings.HasPrefix(out[i+len("Instance token: "):], "*") {
 		t.Errorf("token not shown:\n%s", out)
