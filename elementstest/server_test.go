@@ -376,6 +376,10 @@ func TestInstanceLifecycle(t *testing.T) {
 	if c := got["configuration"].(map[string]any); c["x.extra"] != "1" || c["oauth.api.key"] != "Rand0MAP1-key" {
 		t.Errorf("patch merged configuration: %v", c)
 	}
+	got = decode(do(t, srv, call{method: "PATCH", path: path, body: `{"configuration":{"x.extra":null}}`}))
+	if _, ok := got["configuration"].(map[string]any)["x.extra"]; ok || got["name"] != "Front desk" {
+		t.Errorf("patch with null: configuration %v, name %v (want the key gone, the name kept)", got["configuration"], got["name"])
+	}
 	a := do(t, srv, call{method: "PATCH", path: path, body: `{"configuration":{"event.notification.enabled":"yes"}}`})
 	if a.status != http.StatusBadRequest {
 		t.Errorf("patch with a non-boolean enabled: status %d", a.status)
@@ -689,5 +693,23 @@ func TestServerPrintsNoSecrets(t *testing.T) {
 		if !strings.Contains(out, srv.URL) {
 			t.Errorf("%s = %q, want the URL", format, out)
 		}
+	}
+}
+
+func TestOptionsPanicOnNonsense(t *testing.T) {
+	t.Parallel()
+	for name, f := range map[string]func(){
+		"negative retries":  func() { WithDeliveryRetry(-1, 0, 0) },
+		"maxWait < minWait": func() { WithDeliveryRetry(1, time.Second, time.Millisecond) },
+		"zero timeout":      func() { WithDeliveryTimeout(0) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
 	}
 }
