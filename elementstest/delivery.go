@@ -1,0 +1,286 @@
+package elementstest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/elementsgo/elements"
+)
+
+// ErrEventsDisabled is returned by [Server.Deliver] for an instance that is
+// disabled or has event.notification.enabled false.
+var ErrEventsDisabled = errors.New("elementstest: events are not enabled for the instance")
+
+// Delivery records one notification's delivery to an instance's
+// event.notification.callback.url.
+type Delivery struct {
+	WebhookID  string // the Elements-Webhook-Id header, the same on every attempt
+	EventID    string // the notification's message.eventId
+	InstanceID int64
+	URL        string // the callback URL
+	Body       []byte // the exact bytes POSTed
+	Signature  string // the Elements-Webhook-Signature sent; "" when the instance has no signing key
+	Duplicate  bool   // the second copy of a notification sent because of DuplicateNext
+	Attempts   []Attempt
+	Done       bool // no further attempt will be made
+	Delivered  bool // an attempt was answered 2xx
+}
+
+// Attempt is one try at a delivery.
+type Attempt struct {
+	StatusCode int    // the callback's status; 0 when it did not answer
+	Err        string // why there was no answer (connection error, timeout); "" otherwise
+}
+
+// Deliveries returns a copy of every delivery so far, finished or not, in the
+// order they started.
+func (s *Server) Deliveries() []Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snapshot(false)
+}
+
+// snapshot copies the deliveries, only finished ones if done; s.mu must be held.
+func (s *Server) snapshot(done bool) []Delivery {
+	list := make([]Delivery, 0, len(s.deliveries))
+	for _, d := range s.deliveries {
+		if done && !d.Done {
+			continue
+		}
+		c := *d
+		c.Body = slices.Clone(d.Body)
+		c.Attempts = slices.Clone(d.Attempts)
+		list = append(list, c)
+	}
+	return list
+}
+
+// WaitForDeliveries blocks until at least n deliveries are finished
+// (delivered, or given up after the last retry, or stopped by Close) and
+// returns the finished ones in the order they started. It returns ctx's error,
+// wrapped, if ctx ends first.
+func (s *Server) WaitForDeliveries(ctx context.Context, n int) ([]Delivery, error) {
+	for {
+		s.mu.Lock()
+		done := s.snapshot(true)
+		changed := s.changed
+		s.mu.Unlock()
+		if len(done) >= n {
+			return done, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return done, fmt.Errorf("elementstest: %d of %d deliveries finished: %w", len(done), n, ctx.Err())
+		}
+	}
+}
+
+// notifyChange wakes WaitForDeliveries; s.mu must be held.
+func (s *Server) notifyChange() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// messageJSON is the documented notification message.
+type messageJSON struct {
+	ElementKey   string          `json:"elementKey"`
+	EventID      string          `json:"eventId"`
+	AccountID    int64           `json:"accountId"`
+	CompanyID    int64           `json:"companyId"`
+	InstanceID   int64           `json:"instanceId"`
+	InstanceID2  int64           `json:"instance_id"`
+	InstanceName string          `json:"instanceName"`
+	UserID       int64           `json:"userId"`
+	Raw          json.RawMessage `json:"raw"`
+	Events       []eventJSON     `json:"events"`
+}
+
+type eventJSON struct {
+	Date       string `json:"date"`
+	ElementKey string `json:"elementKey"`
+	EventType  string `json:"eventType"`
+	ObjectID   string `json:"objectId"`
+	ObjectType string `json:"objectType"`
+	HubKey     string `json:"hubKey,omitempty"`
+}
+
+// The account, company and user every fake notification comes from.
+const (
+	fakeAccountID = 31
+	fakeCompanyID = 7
+)
+
+// Deliver sends a notification with events for the instance to its
+// event.notification.callback.url, the way the platform delivers a
+// standardized vendor event: signed when the instance has a signature key,
+// asynchronously and with retries. Zero Date and ElementKey are filled in
+// (now, the instance's element); EventType must be one of the documented
+// types. message.raw is an empty object. Deliver returns the notification's
+// eventId; wait for the delivery with WaitForDeliveries.
+func (s *Server) Deliver(instanceID int64, events ...elements.Event) (eventID string, err error) {
+	if len(events) == 0 || len(events) > 20 {
+		return "", fmt.Errorf("elementstest: a notification carries 1 to 20 events, got %d", len(events))
+	}
+	for i, e := range events {
+		if !e.EventType.Valid() {
+			return "", fmt.Errorf("elementstest: events[%d]: event type %q is not CREATED, UPDATED, DELETED or UNKNOWN", i, e.EventType)
+		}
+	}
+	return s.notify(instanceID, json.RawMessage(`{}`), events)
+}
+
+// notify builds the notification, records it on the instance and starts its
+// delivery.
+func (s *Server) notify(instanceID int64, raw json.RawMessage, events []elements.Event) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return "", ErrClosed
+	}
+	in, ok := s.instances[instanceID]
+	if !ok {
+		return "", ErrNotFound
+	}
+	if in.disabled || in.config[keyEventsEnabled] != "true" {
+		return "", ErrEventsDisabled
+	}
+	msg := messageJSON{
+		ElementKey:   in.element.Key,
+		EventID:      randomHex(6),
+		AccountID:    fakeAccountID,
+		CompanyID:    fakeCompanyID,
+		InstanceID:   in.id,
+		InstanceID2:  in.id,
+		InstanceName: in.name,
+		UserID:       fakeUserID,
+		Raw:          raw,
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	for _, e := range events {
+		if e.Date.IsZero() {
+			e.Date = now
+		}
+		if e.ElementKey == "" {
+			e.ElementKey = in.element.Key
+		}
+		msg.Events = append(msg.Events, eventJSON{
+			Date:       e.Date.UTC().Format(time.RFC3339),
+			ElementKey: e.ElementKey,
+			EventType:  string(e.EventType),
+			ObjectID:   e.ObjectID,
+			ObjectType: e.ObjectType,
+			HubKey:     e.HubKey,
+		})
+	}
+	m, err := json.Marshal(msg)
+	if err != nil {
+		return "", fmt.Errorf("elementstest: encoding the notification: %w", err)
+	}
+	for i, e := range msg.Events {
+		rec := eventRecord{ID: msg.EventID, EventID: msg.EventID, InstanceID: in.id, ElementKey: e.ElementKey,
+			EventType: e.EventType, ObjectType: e.ObjectType, ObjectID: e.ObjectID, CreatedDate: e.Date, Raw: raw}
+		if i > 0 {
+			rec.ID = fmt.Sprintf("%s-%d", msg.EventID, i+1)
+		}
+		in.events = append(in.events, rec)
+	}
+	body := []byte(`{"message":` + string(m) + `}`)
+	d := &Delivery{
+		WebhookID:  randomHex(12),
+		EventID:    msg.EventID,
+		InstanceID: in.id,
+		URL:        in.config[keyEventCallback],
+		Body:       body,
+	}
+	if key := in.config[keyEventSigningKey]; key != "" {
+		d.Signature = elements.Sign(key, body)
+	}
+	copies := []*Delivery{d}
+	if s.faults.duplicateN > 0 {
+		s.faults.duplicateN--
+		dup := *d
+		dup.Duplicate = true
+		copies = append(copies, &dup)
+	}
+	for _, c := range copies {
+		s.deliveries = append(s.deliveries, c)
+		s.wg.Add(1)
+		go s.run(c)
+	}
+	s.notifyChange()
+	return msg.EventID, nil
+}
+
+// run makes d's attempts: the first at once, then after each failure a wait
+// that starts at minWait and doubles up to maxWait, at most maxRetries
+// retries. Close ends it.
+func (s *Server) run(d *Delivery) {
+	defer s.wg.Done()
+	wait := s.cfg.minWait
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-s.ctx.Done():
+				t.Stop()
+				s.record(d, nil, true)
+				return
+			}
+			wait = min(2*wait, s.cfg.maxWait)
+		}
+		a := s.attempt(d)
+		ok := a.StatusCode >= 200 && a.StatusCode < 300
+		done := ok || attempt >= s.cfg.maxRetries || s.ctx.Err() != nil
+		s.record(d, &a, done)
+		if done {
+			return
+		}
+	}
+}
+
+// record adds an attempt (if any) to d and marks it done.
+func (s *Server) record(d *Delivery, a *Attempt, done bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a != nil {
+		d.Attempts = append(d.Attempts, *a)
+		d.Delivered = a.StatusCode >= 200 && a.StatusCode < 300
+	}
+	d.Done = done
+	s.notifyChange()
+}
+
+// attempt POSTs d once, bounded by the delivery timeout.
+func (s *Server) attempt(d *Delivery) Attempt {
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Body))
+	if err != nil {
+		return Attempt{Err: "invalid callback URL"}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "elementstest")
+	req.Header.Set(elements.WebhookIDHeader, d.WebhookID)
+	if d.Signature != "" {
+		req.Header.Set(elements.SignatureHeader, d.Signature)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return Attempt{Err: "timeout after " + s.cfg.timeout.String()}
+		}
+		return Attempt{Err: err.Error()}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return Attempt{StatusCode: resp.StatusCode}
+}

@@ -1,0 +1,511 @@
+package elementstest_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/acuity"
+	"github.com/elementsgo/elements/elementstest"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+const (
+	signingKey = "callback-signing-key"
+	acuityKey  = "acuity-api-key"
+)
+
+// received is what a route saw.
+type received struct {
+	n *elements.Notification
+	e elements.Event
+}
+
+// receiver is a callback server running a WebhookHandler.
+type receiver struct {
+	handler *elements.WebhookHandler
+	srv     *httptest.Server
+	got     chan received
+}
+
+func newReceiver(t *testing.T, configure func(h *elements.WebhookHandler)) *receiver {
+	t.Helper()
+	r := &receiver{handler: &elements.WebhookHandler{SigningKeys: []string{signingKey}}, got: make(chan received, 16)}
+	r.handler.HandleDefault(func(_ context.Context, n *elements.Notification, e elements.Event) error {
+		r.got <- received{n, e}
+		return nil
+	})
+	if configure != nil {
+		configure(r.handler)
+	}
+	r.srv = httptest.NewServer(r.handler)
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+// setup starts a fake and a receiver and creates an Acuity instance whose
+// callback is the receiver, with an Acuity API key set on the fake.
+func setup(t *testing.T, rcv *receiver, opts ...elementstest.Option) (*elementstest.Server, *elements.Instance) {
+	t.Helper()
+	srv := elementstest.NewServer(opts...)
+	t.Cleanup(srv.Close)
+	client, err := elements.NewClient("user", "org", elements.WithBaseURL(srv.URL), elements.WithRetry(0, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := client.Instances.Create(context.Background(), &elements.InstanceRequest{
+		Element:      elements.ElementRef{Key: acuity.ElementKey},
+		ProviderData: elements.ProviderData{Code: "code"},
+		Configuration: elements.Configuration{
+			OAuthAPIKey: "client", OAuthAPISecret: "secret", OAuthCallbackURL: "http://127.0.0.1/cb",
+			EventsEnabled: true, EventCallbackURL: rcv.srv.URL, EventSignatureKey: signingKey,
+		},
+		Name: "Front desk",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.SetAcuityAPIKey(in.ID, acuityKey); err != nil {
+		t.Fatal(err)
+	}
+	return srv, in
+}
+
+// fire POSTs an Acuity webhook form to the instance's webhook URL, signed with
+// key unless key is empty, and returns the status.
+func fire(t *testing.T, srv *elementstest.Server, id int64, form, key string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, acuity.WebhookURL(srv.URL, id), strings.NewReader(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if key != "" {
+		req.Header.Set(acuity.SignatureHeader, acuity.Sign([]byte(form), key))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func wait(t *testing.T, srv *elementstest.Server, n int) []elementstest.Delivery {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := srv.WaitForDeliveries(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestAcuityWebhookReachesRoute(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		form       string
+		objectType string
+		eventType  elements.EventType
+		raw        string
+	}{
+		{"action=scheduled&id=8801&calendarID=12&appointmentTypeID=3", "appointments", elements.EventCreated,
+			`{"action":"scheduled","appointmentTypeID":"3","calendarID":"12","id":"8801"}`},
+		{"action=canceled&id=8801&calendarID=12&appointmentTypeID=3", "appointments", elements.EventUpdated,
+			`{"action":"canceled","appointmentTypeID":"3","calendarID":"12","id":"8801"}`},
+		{"action=appointment.rescheduled&id=8801&calendarID=12&appointmentTypeID=3", "appointments", elements.EventUpdated,
+			`{"action":"appointment.rescheduled","appointmentTypeID":"3","calendarID":"12","id":"8801"}`},
+		{"action=order.completed&id=8801", "orders", elements.EventCreated, `{"action":"order.completed","id":"8801"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.form, func(t *testing.T) {
+			t.Parallel()
+			rcv := newReceiver(t, nil)
+			srv, in := setup(t, rcv)
+			if got := fire(t, srv, in.ID, tt.form, acuityKey); got != http.StatusOK {
+				t.Fatalf("ingress answered %d", got)
+			}
+			r := <-rcv.got
+			wantEvent := elements.Event{ElementKey: acuity.ElementKey, ObjectID: "8801", ObjectType: tt.objectType, EventType: tt.eventType}
+			if diff := cmp.Diff(wantEvent, r.e, cmpopts.IgnoreFields(elements.Event{}, "Date")); diff != "" {
+				t.Errorf("event (-want +got):\n%s", diff)
+			}
+			if r.e.Date.IsZero() {
+				t.Error("event has no date")
+			}
+			if r.n.InstanceID != in.ID || r.n.InstanceName != "Front desk" || r.n.ElementKey != acuity.ElementKey || r.n.EventID == "" {
+				t.Errorf("notification: %+v", r.n)
+			}
+			if string(r.n.Raw) != tt.raw {
+				t.Errorf("raw = %s, want %s", r.n.Raw, tt.raw)
+			}
+			wh, err := acuity.ParseWebhook([]byte(tt.form))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wh.ID != 8801 {
+				t.Errorf("webhook id %d", wh.ID)
+			}
+
+			d := wait(t, srv, 1)
+			if len(d) != 1 || !d[0].Delivered || !cmp.Equal(d[0].Attempts, []elementstest.Attempt{{StatusCode: 200}}) {
+				t.Fatalf("deliveries: %+v", d)
+			}
+			if err := elements.VerifySignature(d[0].Body, d[0].Signature, signingKey); err != nil {
+				t.Errorf("recorded signature: %v", err)
+			}
+			if d[0].EventID != r.n.EventID || d[0].InstanceID != in.ID || d[0].URL != rcv.srv.URL || d[0].WebhookID == "" {
+				t.Errorf("delivery record: %+v", d[0])
+			}
+		})
+	}
+}
+
+func TestNotificationBodyIsTheDocumentedShape(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t, nil)
+	srv, in := setup(t, rcv)
+	fire(t, srv, in.ID, "action=rescheduled&id=8801&calendarID=12&appointmentTypeID=3", acuityKey)
+	d := wait(t, srv, 1)
+	var got, want map[string]any
+	if err := json.Unmarshal(d[0].Body, &got); err != nil {
+		t.Fatal(err)
+	}
+	// The documented example, with this instance's id and name.
+	doc := fmt.Sprintf(`{"message":{"elementKey":"acuityscheduling","eventId":"x","accountId":31,"companyId":7,
+		"instance_id":%[1]d,"instanceId":%[1]d,"instanceName":"Front desk","userId":12345,
+		"raw":{"action":"rescheduled","id":"8801","calendarID":"12","appointmentTypeID":"3"},
+		"events":[{"date":"x","elementKey":"acuityscheduling","eventType":"UPDATED","objectId":"8801","objectType":"appointments"}]}}`, in.ID)
+	if err := json.Unmarshal([]byte(doc), &want); err != nil {
+		t.Fatal(err)
+	}
+	volatile := cmpopts.IgnoreMapEntries(func(k string, _ any) bool { return k == "eventId" || k == "date" })
+	if diff := cmp.Diff(want, got, volatile); diff != "" {
+		t.Errorf("notification (-want +got):\n%s", diff)
+	}
+	if _, err := elements.ParseNotification(d[0].Body); err != nil {
+		t.Errorf("ParseNotification: %v", err)
+	}
+}
+
+func TestIngressRejectsBadWebhooks(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t, nil)
+	srv, in := setup(t, rcv)
+	const form = "action=scheduled&id=1"
+	tests := []struct {
+		name, form, key string
+		want            int
+	}{
+		{"no signature", form, "", http.StatusUnauthorized},
+		{"wrong key", form, "other-key", http.StatusUnauthorized},
+		{"unknown action", "action=deleted&id=1", acuityKey, http.StatusBadRequest},
+		{"no id", "action=scheduled", acuityKey, http.StatusBadRequest},
+		{"bad escaping", "action=%zz&id=1", acuityKey, http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		if got := fire(t, srv, in.ID, tt.form, tt.key); got != tt.want {
+			t.Errorf("%s: status %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	if got := fire(t, srv, in.ID+1000, form, acuityKey); got != http.StatusNotFound {
+		t.Errorf("unknown instance: status %d", got)
+	}
+	if d := srv.Deliveries(); len(d) != 0 {
+		t.Errorf("rejected webhooks were delivered: %+v", d)
+	}
+
+	// Without an Acuity key the ingress accepts unsigned webhooks.
+	if err := srv.SetAcuityAPIKey(in.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := fire(t, srv, in.ID, form, ""); got != http.StatusOK {
+		t.Errorf("unsigned webhook without a key: status %d", got)
+	}
+	wait(t, srv, 1)
+	if err := srv.SetAcuityAPIKey(424242, "k"); !errors.Is(err, elementstest.ErrNotFound) {
+		t.Errorf("SetAcuityAPIKey on an unknown instance: %v", err)
+	}
+}
+
+func TestDeliveryRetriesFailingCallback(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	rcv := newReceiver(t, func(h *elements.WebhookHandler) {
+		h.OnNotification = func(context.Context, *elements.Notification) error {
+			if calls.Add(1) <= 2 {
+				return errors.New("database down")
+			}
+			return nil
+		}
+	})
+	srv, in := setup(t, rcv, elementstest.WithDeliveryRetry(5, time.Millisecond, 2*time.Millisecond))
+	fire(t, srv, in.ID, "action=scheduled&id=7", acuityKey)
+	d := wait(t, srv, 1)
+	want := []elementstest.Attempt{{StatusCode: 500}, {StatusCode: 500}, {StatusCode: 200}}
+	if diff := cmp.Diff(want, d[0].Attempts); diff != "" || !d[0].Delivered {
+		t.Errorf("attempts (-want +got):\n%s", diff)
+	}
+	if r := <-rcv.got; r.e.ObjectID != "7" {
+		t.Errorf("route got object %q", r.e.ObjectID)
+	}
+	if len(rcv.got) != 0 {
+		t.Errorf("route called %d more times", len(rcv.got))
+	}
+}
+
+func TestDeliveryGivesUp(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	t.Cleanup(cb.Close)
+	srv, in := setup(t, &receiver{srv: cb}, elementstest.WithDeliveryRetry(2, 0, 0))
+	fire(t, srv, in.ID, "action=scheduled&id=7", acuityKey)
+	d := wait(t, srv, 1)
+	if len(d[0].Attempts) != 3 || d[0].Delivered || !d[0].Done || hits.Load() != 3 {
+		t.Errorf("delivery %+v after %d hits: want 3 failed attempts", d[0], hits.Load())
+	}
+}
+
+func TestDeliveryTimeoutIsRetried(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 1 {
+			// Hang until the fake gives up. Reading the body first lets the
+			// server notice the closed connection.
+			_, _ = io.Copy(io.Discard, r.Body)
+			<-r.Context().Done()
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(cb.Close)
+	srv, in := setup(t, &receiver{srv: cb}, elementstest.WithDeliveryTimeout(50*time.Millisecond), elementstest.WithDeliveryRetry(1, 0, 0))
+	fire(t, srv, in.ID, "action=scheduled&id=7", acuityKey)
+	d := wait(t, srv, 1)
+	a := d[0].Attempts
+	if len(a) != 2 || !strings.Contains(a[0].Err, "timeout") || a[0].StatusCode != 0 || a[1].StatusCode != 204 || !d[0].Delivered {
+		t.Errorf("attempts %+v: want a timeout, then 204", a)
+	}
+}
+
+func TestDuplicateDelivery(t *testing.T) {
+	t.Parallel()
+	for _, dedup := range []bool{true, false} {
+		t.Run(fmt.Sprintf("dedup=%v", dedup), func(t *testing.T) {
+			t.Parallel()
+			rcv := newReceiver(t, func(h *elements.WebhookHandler) {
+				if dedup {
+					h.Deduplicator = elements.NewMemoryDeduplicator(100)
+				}
+			})
+			srv, in := setup(t, rcv, elementstest.WithDeliveryRetry(5, time.Millisecond, time.Millisecond))
+			srv.DuplicateNext(1)
+			fire(t, srv, in.ID, "action=scheduled&id=7", acuityKey)
+			d := wait(t, srv, 2)
+			if d[0].WebhookID != d[1].WebhookID || string(d[0].Body) != string(d[1].Body) || d[0].Duplicate == d[1].Duplicate {
+				t.Errorf("the two copies differ: %+v", d)
+			}
+			for _, x := range d {
+				if !x.Delivered {
+					t.Errorf("copy not delivered: %+v", x)
+				}
+			}
+			want := 1
+			if !dedup {
+				want = 2
+			}
+			for range want {
+				<-rcv.got
+			}
+			if len(rcv.got) != 0 {
+				t.Errorf("route called %d times, want %d", want+len(rcv.got), want)
+			}
+		})
+	}
+}
+
+func TestDeliver(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t, nil)
+	srv, in := setup(t, rcv)
+	date := time.Date(2020, 2, 14, 9, 30, 0, 0, time.UTC)
+	id, err := srv.Deliver(in.ID,
+		elements.Event{ObjectType: "appointments", EventType: elements.EventDeleted, ObjectID: "1", Date: date},
+		elements.Event{ObjectType: "calendars", EventType: elements.EventUnknown, ObjectID: "2", ElementKey: "other", HubKey: "scheduling"},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := <-rcv.got, <-rcv.got
+	if a.n.EventID != id || a.n.InstanceID != in.ID || string(a.n.Raw) != "{}" {
+		t.Errorf("notification %+v, want event id %s", a.n, id)
+	}
+	if diff := cmp.Diff(elements.Event{Date: date, ElementKey: acuity.ElementKey, ObjectID: "1", ObjectType: "appointments", EventType: elements.EventDeleted}, a.e); diff != "" {
+		t.Errorf("first event (-want +got):\n%s", diff)
+	}
+	if b.e.ElementKey != "other" || b.e.HubKey != "scheduling" || b.e.EventType != elements.EventUnknown {
+		t.Errorf("second event %+v", b.e)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		id     int64
+		events []elements.Event
+		want   string
+	}{
+		{"no events", in.ID, nil, "1 to 20 events"},
+		{"21 events", in.ID, make([]elements.Event, 21), "1 to 20 events"},
+		{"bad type", in.ID, []elements.Event{{EventType: "MOVED"}}, `"MOVED"`},
+		{"unknown instance", 424242, []elements.Event{{EventType: elements.EventCreated}}, "no such instance"},
+	} {
+		if _, err := srv.Deliver(tc.id, tc.events...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want it to mention %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestDisabledInstanceDropsEvents(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t, nil)
+	srv, in := setup(t, rcv)
+	client, _ := elements.NewClient("u", "o", elements.WithBaseURL(srv.URL))
+	if err := client.Instances.Disable(context.Background(), in.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Deliver(in.ID, elements.Event{EventType: elements.EventCreated}); !errors.Is(err, elementstest.ErrEventsDisabled) {
+		t.Errorf("Deliver to a disabled instance: %v", err)
+	}
+	if got := fire(t, srv, in.ID, "action=scheduled&id=1", acuityKey); got != http.StatusOK {
+		t.Errorf("ingress for a disabled instance: %d", got)
+	}
+	if d := srv.Deliveries(); len(d) != 0 {
+		t.Errorf("deliveries for a disabled instance: %+v", d)
+	}
+}
+
+func TestEventsAreRecorded(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t, nil)
+	srv, in := setup(t, rcv)
+	fire(t, srv, in.ID, "action=scheduled&id=8801", acuityKey)
+	fire(t, srv, in.ID, "action=canceled&id=8801", acuityKey)
+	wait(t, srv, 2)
+	client, _ := elements.NewClient("u", "o", elements.WithBaseURL(srv.URL))
+	ctx := context.Background()
+	page, err := client.Instances.Events(ctx, in.ID, &elements.EventListOptions{PageSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Events) != 1 || page.NextPageToken == "" {
+		t.Fatalf("first page: %+v", page)
+	}
+	first := page.Events[0]
+	if first.EventType != elements.EventCreated || first.ObjectID != "8801" || first.ObjectType != "appointments" || first.CreatedDate.IsZero() {
+		t.Errorf("first event %+v", first)
+	}
+	page, err = client.Instances.Events(ctx, in.ID, &elements.EventListOptions{NextPage: page.NextPageToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Events) != 1 || page.Events[0].EventType != elements.EventUpdated || page.NextPageToken != "" {
+		t.Errorf("second page: %+v", page)
+	}
+	one, err := client.Instances.Event(ctx, in.ID, first.ID)
+	if err != nil || one.ID != first.ID {
+		t.Errorf("Event(%q) = %+v, %v", first.ID, one, err)
+	}
+}
+
+func TestCloseStopsDeliveries(t *testing.T) {
+	// Not parallel: it counts goroutines.
+	before := runtime.NumGoroutine()
+
+	hit := make(chan struct{}, 1)
+	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case hit <- struct{}{}:
+		default:
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	rcv := &receiver{srv: cb}
+	srv, in := setup(t, rcv, elementstest.WithDeliveryRetry(9, time.Hour, time.Hour))
+	for i := range 3 {
+		if _, err := srv.Deliver(in.ID, elements.Event{EventType: elements.EventCreated, ObjectID: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-hit // at least one delivery is waiting an hour to retry
+
+	closed := make(chan struct{})
+	go func() { srv.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return while deliveries were waiting to retry")
+	}
+	for _, d := range srv.Deliveries() {
+		if !d.Done || d.Delivered {
+			t.Errorf("after Close: %+v", d)
+		}
+	}
+	if _, err := srv.Deliver(in.ID, elements.Event{EventType: elements.EventCreated}); !errors.Is(err, elementstest.ErrClosed) {
+		t.Errorf("Deliver after Close: %v", err)
+	}
+	cb.Close()
+	http.DefaultClient.CloseIdleConnections()
+
+	// Goroutines of closed connections exit asynchronously; give them a
+	// bounded time to go.
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		runtime.Gosched()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines after Close, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestConcurrentWebhooks(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t, func(h *elements.WebhookHandler) { h.Deduplicator = elements.NewMemoryDeduplicator(1000) })
+	rcv.got = make(chan received, 100)
+	srv, in := setup(t, rcv)
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fire(t, srv, in.ID, fmt.Sprintf("action=scheduled&id=%d", i+1), acuityKey)
+		}()
+	}
+	wg.Wait()
+	d := wait(t, srv, 50)
+	seen := map[string]bool{}
+	for range 50 {
+		seen[(<-rcv.got).e.ObjectID] = true
+	}
+	if len(seen) != 50 || len(d) != 50 {
+		t.Errorf("%d distinct objects routed, %d deliveries; want 50", len(seen), len(d))
+	}
+}

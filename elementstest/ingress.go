@@ -1,0 +1,109 @@
+package elementstest
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/acuity"
+)
+
+// maxWebhookBody caps the body of a vendor webhook the ingress reads.
+const maxWebhookBody = 64 << 10
+
+// registerIngress records in's Acuity webhook URL path; s.mu must be held.
+// The path comes from acuity.WebhookURL, the one place the pattern lives.
+func (s *Server) registerIngress(in *instance) {
+	u, err := url.Parse(acuity.WebhookURL(s.URL, in.id))
+	if err != nil {
+		panic("elementstest: acuity.WebhookURL gave an unparseable URL: " + err.Error())
+	}
+	s.ingress[u.Path] = in.id
+}
+
+// SetAcuityAPIKey sets the Acuity API key that the ingress checks
+// X-Acuity-Signature against for this instance, as Acuity signs with the
+// account's API key. Until a key is set (or after setting ""), the ingress
+// accepts unsigned webhooks for the instance.
+func (s *Server) SetAcuityAPIKey(instanceID int64, apiKey string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.instances[instanceID]
+	if !ok {
+		return ErrNotFound
+	}
+	in.acuityKey = apiKey
+	return nil
+}
+
+// acuityIngress receives Acuity's form webhook at an instance's
+// acuity.WebhookURL(srv.URL, id). It checks X-Acuity-Signature when the
+// instance has an Acuity API key (401 if it does not match), parses the form
+// with acuity.ParseWebhook (400 if malformed), answers 200 and delivers the
+// standardized notification in the background. For an instance with events
+// disabled, or a disabled instance, the webhook is answered 200 and dropped.
+func (s *Server) acuityIngress(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, http.StatusMethodNotAllowed, "webhooks must be POSTed")
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxWebhookBody+1))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "cannot read the webhook body")
+		return
+	}
+	if len(body) > maxWebhookBody {
+		writeError(w, http.StatusRequestEntityTooLarge, "webhook body is larger than 64 KiB")
+		return
+	}
+	s.mu.Lock()
+	id, ok := s.ingress[r.URL.Path]
+	var key string
+	if ok {
+		key = s.instances[id].acuityKey
+	}
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusNotFound, "no instance has this webhook URL")
+		return
+	}
+	if key != "" {
+		if err := acuity.VerifySignature(body, r.Header.Get(acuity.SignatureHeader), key); err != nil {
+			writeError(w, http.StatusUnauthorized, acuity.SignatureHeader+" does not match the body and the instance's Acuity API key")
+			return
+		}
+	}
+	wh, err := acuity.ParseWebhook(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	objectType, eventType, _ := acuity.PlatformEvent(wh.Action) // ParseWebhook accepted the action
+	form, _ := url.ParseQuery(string(body))                     // ParseWebhook parsed it already
+	raw := make(map[string]string, len(form))
+	for k := range form {
+		raw[k] = form.Get(k)
+	}
+	rawJSON, _ := json.Marshal(raw) // a map of strings always encodes
+	_, err = s.notify(id, rawJSON, []elements.Event{{
+		Date:       time.Now().UTC().Truncate(time.Second),
+		ElementKey: acuity.ElementKey,
+		ObjectID:   strconv.FormatInt(wh.ID, 10),
+		ObjectType: objectType,
+		EventType:  eventType,
+	}})
+	switch {
+	case errors.Is(err, ErrClosed):
+		writeError(w, http.StatusServiceUnavailable, "server is shutting down")
+	case errors.Is(err, ErrNotFound):
+		writeError(w, http.StatusNotFound, "no instance has this webhook URL")
+	default: // delivered, or dropped because events are off
+		w.WriteHeader(http.StatusOK)
+	}
+}

@@ -1,0 +1,266 @@
+// Package elementstest runs an in-memory fake of the Cloud Elements / SAP Open
+// Connectors platform on loopback, for tests and offline examples. It is to the
+// platform what [net/http/httptest] is to a server:
+//
+//	srv := elementstest.NewServer()
+//	defer srv.Close()
+//	client, _ := elements.NewClient("user", "org", elements.WithBaseURL(srv.URL))
+//
+// The fake speaks the platform's wire format: the /instances API with its
+// validation and error bodies, the OAuth redirect URL call and a provider
+// authorize page that redirects back with a code, and an event ingress at each
+// instance's Acuity webhook URL that standardizes Acuity's form webhook into a
+// platform notification and delivers it, signed and with retries, to the
+// instance's event.notification.callback.url. Methods on [Server] inject
+// faults (failed calls, latency, dropped connections, duplicate deliveries)
+// and let a test wait for deliveries without sleeping.
+//
+// Where the platform's behaviour is not documented (the event list shape, which
+// configuration keys are masked, how several tags[] filters combine), the fake
+// makes a documented choice; see the method and option docs.
+package elementstest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+)
+
+// APIPath is the path prefix under which the platform serves its API. It is
+// part of [Server.URL], as it is of the real hosts' base URLs.
+const APIPath = "/elements/api-v2"
+
+// RequestIDHeader is the response header that carries the platform's request
+// id. The fake sets it on every answer, including errors.
+const RequestIDHeader = "Elements-Request-Id"
+
+// ErrNotFound is returned by Server methods given an instance id the fake does
+// not know.
+var ErrNotFound = errors.New("elementstest: no such instance")
+
+// ErrClosed is returned by Server methods called after [Server.Close].
+var ErrClosed = errors.New("elementstest: server closed")
+
+// Server is a running fake platform. Create one with [NewServer] and stop it
+// with [Server.Close]. All methods are safe for concurrent use.
+type Server struct {
+	// URL is the base URL of the fake API, for elements.WithBaseURL:
+	// "http://127.0.0.1:<port>/elements/api-v2".
+	URL string
+
+	ts        *httptest.Server
+	cfg       config
+	ctx       context.Context // ends at Close; stops waits and deliveries
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup  // delivery goroutines
+	transport *http.Transport // deliveries' own, so Close can drop its idle connections
+	client    *http.Client
+
+	mu           sync.Mutex
+	closed       bool
+	nextID       int64
+	nextConfigID int64
+	instances    map[int64]*instance
+	ingress      map[string]int64 // webhook URL path → instance id
+	codes        map[string]issuedCode
+	faults       faults
+	deliveries   []*Delivery
+	changed      chan struct{} // closed and replaced when deliveries change
+}
+
+type config struct {
+	userSecret, orgSecret string
+	issuedCodesOnly       bool
+	maxRetries            int
+	minWait, maxWait      time.Duration
+	timeout               time.Duration
+}
+
+// An Option configures a [Server] in [NewServer].
+type Option func(*config)
+
+// WithCredentials makes the fake accept only this user and organization
+// secret in the Authorization header. Without it, any non-empty pair is
+// accepted.
+func WithCredentials(userSecret, organizationSecret string) Option {
+	return func(c *config) { c.userSecret, c.orgSecret = userSecret, organizationSecret }
+}
+
+// WithIssuedCodesOnly makes instance creation (and PUT ?reAuthenticate=true)
+// accept only a providerData.code that the fake's authorize page issued for
+// the same oauth.api.key and oauth.callback.url (client id and redirect URI),
+// and only once. Without it any non-empty code is accepted, so
+// the documentation's example request works as is.
+func WithIssuedCodesOnly() Option {
+	return func(c *config) { c.issuedCodesOnly = true }
+}
+
+// WithDeliveryRetry sets how event deliveries are retried after a non-2xx
+// answer, a timeout or a connection error: at most maxRetries more attempts,
+// waiting minWait before the first retry and doubling up to maxWait. The real
+// platform retries 9 times over about 73 hours; the default here is 9 retries
+// between 5ms and 100ms. It panics on negative values.
+func WithDeliveryRetry(maxRetries int, minWait, maxWait time.Duration) Option {
+	if maxRetries < 0 || minWait < 0 || maxWait < minWait {
+		panic("elementstest: WithDeliveryRetry needs maxRetries >= 0 and 0 <= minWait <= maxWait")
+	}
+	return func(c *config) { c.maxRetries, c.minWait, c.maxWait = maxRetries, minWait, maxWait }
+}
+
+// WithDeliveryTimeout bounds each delivery attempt (default 2s); an attempt
+// that runs longer counts as failed and is retried. It panics if d <= 0.
+func WithDeliveryTimeout(d time.Duration) Option {
+	if d <= 0 {
+		panic("elementstest: WithDeliveryTimeout needs a positive duration")
+	}
+	return func(c *config) { c.timeout = d }
+}
+
+// NewServer starts a fake platform on 127.0.0.1 and returns it. The caller
+// must call Close when done.
+func NewServer(opts ...Option) *Server {
+	cfg := config{maxRetries: 9, minWait: 5 * time.Millisecond, maxWait: 100 * time.Millisecond, timeout: 2 * time.Second}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		cfg:       cfg,
+		ctx:       ctx,
+		cancel:    cancel,
+		transport: &http.Transport{MaxIdleConnsPerHost: 4},
+		nextID:    1001,
+		instances: make(map[int64]*instance),
+		ingress:   make(map[string]int64),
+		codes:     make(map[string]issuedCode),
+		changed:   make(chan struct{}),
+	}
+	s.client = &http.Client{Transport: s.transport}
+	s.ts = httptest.NewServer(s.routes())
+	s.URL = s.ts.URL + APIPath
+	return s
+}
+
+// Close stops pending deliveries and waits for their goroutines, then shuts
+// the server down and blocks until all its requests have finished.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	s.ts.Close()
+	s.transport.CloseIdleConnections()
+}
+
+func (s *Server) routes() http.Handler {
+	api := http.NewServeMux()
+	api.HandleFunc("POST /instances", s.createInstance)
+	api.HandleFunc("POST /elements/{element}/instances", s.createInstance)
+	api.HandleFunc("GET /instances", s.listInstances)
+	api.HandleFunc("GET /instances/{id}", s.getInstance)
+	api.HandleFunc("PATCH /instances/{id}", s.updateInstance)
+	api.HandleFunc("PUT /instances/{id}", s.replaceInstance)
+	api.HandleFunc("DELETE /instances/{id}", s.deleteInstance)
+	api.HandleFunc("PUT /instances/{id}/enabled", s.setEnabled(true))
+	api.HandleFunc("DELETE /instances/{id}/enabled", s.setEnabled(false))
+	api.HandleFunc("GET /instances/{id}/configuration", s.listConfiguration)
+	api.HandleFunc("PATCH /instances/{id}/configuration/{configID}", s.updateConfiguration)
+	api.HandleFunc("GET /instances/{id}/events", s.listEvents)
+	api.HandleFunc("GET /instances/{id}/events/{eventID}", s.getEvent)
+	api.HandleFunc("GET /elements/{element}/oauth/url", s.oauthURL)
+	api.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such API resource: "+r.Method+" "+r.URL.Path)
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle(APIPath+"/events/", http.HandlerFunc(s.acuityIngress))
+	mux.Handle(APIPath+"/", http.StripPrefix(APIPath, s.apiMiddleware(api)))
+	mux.HandleFunc("GET "+authorizePath, s.authorize)
+	return withRequestID(mux)
+}
+
+// withRequestID gives every answer an Elements-Request-Id header.
+func withRequestID(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(RequestIDHeader, randomHex(8))
+		h.ServeHTTP(w, r)
+	})
+}
+
+// apiMiddleware applies injected faults, then checks the Authorization header.
+func (s *Server) apiMiddleware(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.applyFaults(w, r) {
+			return
+		}
+		if msg := s.checkAuth(r.Header.Get("Authorization")); msg != "" {
+			writeError(w, http.StatusUnauthorized, msg)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// checkAuth returns why the header is refused, or "" if it is accepted.
+func (s *Server) checkAuth(header string) string {
+	var user, org string
+	for _, part := range strings.Split(header, ",") {
+		name, value, _ := strings.Cut(strings.TrimSpace(part), " ")
+		switch name {
+		case "User":
+			user = strings.TrimSpace(value)
+		case "Organization":
+			org = strings.TrimSpace(value)
+		}
+	}
+	if user == "" || org == "" {
+		return "Authorization header must be 'User <user secret>, Organization <organization secret>'"
+	}
+	if s.cfg.userSecret == "" && s.cfg.orgSecret == "" {
+		return ""
+	}
+	if subtle.ConstantTimeCompare([]byte(user), []byte(s.cfg.userSecret)) != 1 ||
+		subtle.ConstantTimeCompare([]byte(org), []byte(s.cfg.orgSecret)) != 1 {
+		return "invalid user or organization secret"
+	}
+	return ""
+}
+
+// errorBody is the platform's error answer.
+type errorBody struct {
+	Message   string `json:"message"`
+	RequestID string `json:"requestId"`
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, errorBody{Message: msg, RequestID: w.Header().Get(RequestIDHeader)})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"message":"elementstest: cannot encode answer"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}

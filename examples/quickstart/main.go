@@ -1,0 +1,208 @@
+// Command quickstart shows the whole SDK working, offline, in one process and
+// a second or so:
+//
+//  1. it starts a fake platform (elementstest) and, as your application, an
+//     HTTP server with an elements.WebhookHandler mounted at /events;
+//  2. it runs the OAuth step against the fake (the platform's OAuth URL, the
+//     provider's consent page, the redirect back with a code);
+//  3. it creates an Acuity Scheduling instance through elements.Client, with
+//     events enabled and a signature key;
+//  4. it plays Acuity: a signed "scheduled" webhook to the instance's Webhook
+//     URL;
+//  5. the fake standardizes it and POSTs a signed notification to /events,
+//     where the handler verifies it and routes the typed event.
+//
+// Run it with:
+//
+//	go run ./examples/quickstart
+//
+// It exits with status 1 if any step fails or takes longer than 10 seconds.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/acuity"
+	"github.com/elementsgo/elements/elementstest"
+)
+
+// Demo credentials: the fake accepts any; a real app keeps them out of code.
+const (
+	userSecret   = "quickstart-user-secret"
+	orgSecret    = "quickstart-organization-secret"
+	clientID     = "quickstart-acuity-client-id"
+	clientSecret = "quickstart-acuity-client-secret"
+	acuityAPIKey = "quickstart-acuity-api-key"  // Acuity signs its webhooks with it
+	signingKey   = "quickstart-callback-secret" // the platform signs its callbacks with it
+	oauthState   = "quickstart-state"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := run(ctx, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart failed:", err)
+		os.Exit(1)
+	}
+}
+
+// received is what the webhook handler's route was given.
+type received struct {
+	n *elements.Notification
+	e elements.Event
+}
+
+func run(ctx context.Context, w io.Writer) error {
+	platform := elementstest.NewServer(elementstest.WithIssuedCodesOnly())
+	defer platform.Close()
+
+	// Your application: its own server, with the webhook handler at /events
+	// and the OAuth redirect target at /oauth/callback.
+	events := make(chan received, 1)
+	handler := &elements.WebhookHandler{SigningKeys: []string{signingKey}}
+	handler.Handle(acuity.ElementKey, acuity.ObjectAppointments, elements.EventCreated,
+		func(_ context.Context, n *elements.Notification, e elements.Event) error {
+			select {
+			case events <- received{n, e}:
+			default: // a redelivery; the first one is enough here
+			}
+			return nil
+		})
+	codes := make(chan string, 1)
+	mux := http.NewServeMux()
+	mux.Handle("/events", handler)
+	mux.HandleFunc("/oauth/callback", func(rw http.ResponseWriter, r *http.Request) {
+		code, err := acuity.CodeFromRedirect(r, oauthState)
+		if err != nil {
+			http.Error(rw, "authorization failed", http.StatusBadRequest)
+			return
+		}
+		select {
+		case codes <- code:
+		default:
+		}
+		fmt.Fprintln(rw, "Connected. You can close this window.")
+	})
+	app := httptest.NewServer(mux)
+	defer app.Close()
+
+	client, err := elements.NewClient(userSecret, orgSecret, elements.WithBaseURL(platform.URL))
+	if err != nil {
+		return err
+	}
+
+	// OAuth: ask the platform for the provider's consent URL, "visit" it as
+	// the user's browser would, and take the code off the redirect.
+	redirectURI := app.URL + "/oauth/callback"
+	consentURL, err := client.Instances.OAuthURL(ctx, acuity.ElementKey, &elements.OAuthURLParams{
+		APIKey: clientID, APISecret: clientSecret, CallbackURL: redirectURI, State: oauthState,
+	})
+	if err != nil {
+		return fmt.Errorf("getting the OAuth URL: %w", err)
+	}
+	if err := get(ctx, consentURL); err != nil {
+		return fmt.Errorf("visiting the OAuth URL: %w", err)
+	}
+	var code string
+	select {
+	case code = <-codes:
+	default:
+		return errors.New("the OAuth redirect brought no code")
+	}
+
+	req, err := acuity.NewInstanceRequest(acuity.InstanceParams{
+		Code: code, ClientID: clientID, ClientSecret: clientSecret, RedirectURI: redirectURI,
+		EventCallbackURL: app.URL + "/events", SignatureKey: signingKey,
+		Name: "Quickstart", Tags: []string{"quickstart"},
+	})
+	if err != nil {
+		return err
+	}
+	instance, err := client.Instances.Create(ctx, req)
+	if err != nil {
+		return fmt.Errorf("creating the instance: %w", err)
+	}
+	fmt.Fprintf(w, "Created %s instance %d (%q).\n", instance.Element.Name, instance.ID, instance.Name)
+
+	// Play Acuity: a webhook signed with the account's API key, sent to the
+	// Webhook URL you would paste into Acuity's settings.
+	if err := platform.SetAcuityAPIKey(instance.ID, acuityAPIKey); err != nil {
+		return err
+	}
+	hook := &acuity.Webhook{Action: acuity.ActionScheduled, ID: 8801, CalendarID: 12, AppointmentTypeID: 3}
+	if err := sendWebhook(ctx, acuity.WebhookURL(platform.URL, instance.ID), hook.Encode()); err != nil {
+		return fmt.Errorf("sending the Acuity webhook: %w", err)
+	}
+	fmt.Fprintf(w, "Sent a signed Acuity %q webhook for appointment %d.\n", hook.Action, hook.ID)
+
+	var got received
+	select {
+	case got = <-events:
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for the event to reach the handler: %w", ctx.Err())
+	}
+	deliveries, err := platform.WaitForDeliveries(ctx, 1)
+	if err != nil {
+		return err
+	}
+	if !deliveries[0].Delivered {
+		return fmt.Errorf("the handler did not acknowledge the notification: %+v", deliveries[0].Attempts)
+	}
+
+	// The route runs only for a notification whose signature matched
+	// SigningKeys, so reaching it means the signature was verified.
+	fmt.Fprintln(w, "Your webhook handler received:")
+	fmt.Fprintf(w, "  element key:  %s\n", got.n.ElementKey)
+	fmt.Fprintf(w, "  instance id:  %d\n", got.n.InstanceID)
+	fmt.Fprintf(w, "  event type:   %s\n", got.e.EventType)
+	fmt.Fprintf(w, "  object type:  %s\n", got.e.ObjectType)
+	fmt.Fprintf(w, "  object id:    %s\n", got.e.ObjectID)
+	fmt.Fprintf(w, "  signature:    verified (%s)\n", elements.SignatureHeader)
+	fmt.Fprintln(w, "All offline: Acuity -> platform -> your handler.")
+	return nil
+}
+
+// get fetches url, following redirects, and fails on a non-2xx answer.
+func get(ctx context.Context, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	return send(req)
+}
+
+// sendWebhook POSTs an Acuity webhook form, signed as Acuity signs it.
+func sendWebhook(ctx context.Context, url string, form []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(form))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(acuity.SignatureHeader, acuity.Sign(form, acuityAPIKey))
+	return send(req)
+}
+
+func send(req *http.Request) error {
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %s", req.Method, req.URL.Path, resp.Status)
+	}
+	return nil
+}
