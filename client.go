@@ -426,12 +426,23 @@ type RequestError struct {
 // Error implements error. The text names the method and path and the
 // cause, with every known secret replaced by [REDACTED].
 func (e *RequestError) Error() string {
+	return "elements: " + e.Method + " " + e.Path + ": " + e.cause()
+}
+
+// GoString keeps %#v from printing the secrets the error redacts: it shows
+// the cause as text, redacted like Error.
+func (e *RequestError) GoString() string {
+	return fmt.Sprintf("&elements.RequestError{Method:%q, Path:%q, Err:%q}", e.Method, e.Path, e.cause())
+}
+
+// cause is the redacted text of Err.
+func (e *RequestError) cause() string {
 	msg := e.Err.Error()
 	var ue *url.Error
 	if errors.As(e.Err, &ue) {
 		msg = ue.Err.Error() // the URL's query may hold an OAuth secret
 	}
-	return "elements: " + e.Method + " " + e.Path + ": " + e.red.redact(msg)
+	return e.red.redact(msg)
 }
 
 // Unwrap returns the cause.
