@@ -268,8 +268,10 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body any, 
 			opt(&rc)
 		}
 	}
-	if err := checkSecret("element token", rc.elementToken); rc.elementToken != "" && err != nil {
-		return nil, err
+	if rc.elementToken != "" {
+		if err := checkSecret("element token", rc.elementToken); err != nil {
+			return nil, err
+		}
 	}
 	u, err := url.Parse(c.baseURL.String() + "/" + strings.TrimLeft(path, "/"))
 	if err != nil {
@@ -333,7 +335,11 @@ func newResponse(r *http.Response) *Response {
 }
 
 func headerInt(h http.Header, name string) int {
-	n, err := strconv.Atoi(strings.TrimSpace(h.Get(name)))
+	v := strings.TrimSpace(h.Get(name))
+	if v == "" {
+		return -1
+	}
+	n, err := strconv.Atoi(v)
 	if err != nil {
 		return -1
 	}

@@ -57,6 +57,28 @@ func (p ProviderData) IsZero() bool { return p.Code == "" && len(p.Extra) == 0 }
 
 // MarshalJSON implements json.Marshaler: "code" if set, then Extra.
 func (p ProviderData) MarshalJSON() ([]byte, error) {
+	return json.Marshal(p.wire())
+}
+
+// providerDataWire is ProviderData without Extra: a plain struct encodes
+// without the map's reflection and key sorting.
+type providerDataWire struct {
+	Code string `json:"code,omitempty"`
+}
+
+// wire returns what encodes as p: a providerDataWire when Extra is empty,
+// else the map form.
+func (p *ProviderData) wire() any {
+	if len(p.Extra) == 0 {
+		return &providerDataWire{Code: p.Code}
+	}
+	return providerDataMap(*p)
+}
+
+// providerDataMap encodes ProviderData with Extra through a map.
+type providerDataMap ProviderData
+
+func (p providerDataMap) MarshalJSON() ([]byte, error) {
 	m := make(map[string]any, len(p.Extra)+1)
 	if p.Code != "" {
 		m["code"] = p.Code
@@ -149,8 +171,41 @@ func (c Configuration) stringFields() []struct{ key, val string } {
 
 // MarshalJSON implements json.Marshaler.
 func (c Configuration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(c.wire())
+}
+
+// configurationWire is Configuration without Extra, its fields in the order
+// of their keys, so it encodes exactly as the map form (encoding/json sorts
+// map keys) without the map's reflection and sorting.
+type configurationWire struct {
+	EventCallbackURL  string `json:"event.notification.callback.url,omitempty"`
+	EventsEnabled     bool   `json:"event.notification.enabled,omitempty"`
+	EventSignatureKey string `json:"event.notification.signature.key,omitempty"`
+	EventVendorType   string `json:"event.vendor.type,omitempty"`
+	OAuthAPIKey       string `json:"oauth.api.key,omitempty"`
+	OAuthAPISecret    string `json:"oauth.api.secret,omitempty"`
+	OAuthCallbackURL  string `json:"oauth.callback.url,omitempty"`
+}
+
+// wire returns what encodes as c: a configurationWire when Extra is empty,
+// else the map form.
+func (c *Configuration) wire() any {
+	if len(c.Extra) == 0 {
+		return &configurationWire{
+			EventCallbackURL: c.EventCallbackURL, EventsEnabled: c.EventsEnabled,
+			EventSignatureKey: c.EventSignatureKey, EventVendorType: c.EventVendorType,
+			OAuthAPIKey: c.OAuthAPIKey, OAuthAPISecret: c.OAuthAPISecret, OAuthCallbackURL: c.OAuthCallbackURL,
+		}
+	}
+	return configurationMap(*c)
+}
+
+// configurationMap encodes a Configuration with Extra through a map.
+type configurationMap Configuration
+
+func (c configurationMap) MarshalJSON() ([]byte, error) {
 	m := make(map[string]any, 8+len(c.Extra))
-	for _, f := range c.stringFields() {
+	for _, f := range Configuration(c).stringFields() {
 		if f.val != "" {
 			m[f.key] = f.val
 		}
@@ -205,7 +260,7 @@ func (c *Configuration) UnmarshalJSON(b []byte) error {
 		}
 		if dst, ok := fields[k]; ok {
 			var s flex.String
-			if err := json.Unmarshal(raw, &s); err != nil {
+			if err := s.UnmarshalJSON(raw); err != nil {
 				return fmt.Errorf("elements: configuration %q: want a string", k)
 			}
 			*dst = string(s)
@@ -236,7 +291,7 @@ func (c *Configuration) UnmarshalJSON(b []byte) error {
 // an empty string or null (false).
 func parseFlexBool(raw json.RawMessage) (bool, error) {
 	var s flex.String
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if err := s.UnmarshalJSON(raw); err != nil {
 		return false, errors.New("want a boolean")
 	}
 	if s == "" {
@@ -317,13 +372,13 @@ type InstanceRequest struct {
 }
 
 type instanceRequestWire struct {
-	Element                           *ElementRef    `json:"element,omitempty"`
-	ProviderData                      *ProviderData  `json:"providerData,omitempty"`
-	Configuration                     *Configuration `json:"configuration,omitempty"`
-	Tags                              []string       `json:"tags,omitempty"`
-	Name                              string         `json:"name,omitempty"`
-	ExternalAuthentication            string         `json:"externalAuthentication,omitempty"`
-	RetrieveObjectsAfterInstantiation bool           `json:"retrieveObjectsAfterInstantiation,omitempty"`
+	Element                           *ElementRef `json:"element,omitempty"`
+	ProviderData                      any         `json:"providerData,omitempty"`  // ProviderData.wire()
+	Configuration                     any         `json:"configuration,omitempty"` // Configuration.wire()
+	Tags                              []string    `json:"tags,omitempty"`
+	Name                              string      `json:"name,omitempty"`
+	ExternalAuthentication            string      `json:"externalAuthentication,omitempty"`
+	RetrieveObjectsAfterInstantiation bool        `json:"retrieveObjectsAfterInstantiation,omitempty"`
 }
 
 // MarshalJSON implements json.Marshaler, producing the documented body.
@@ -338,10 +393,10 @@ func (r InstanceRequest) MarshalJSON() ([]byte, error) {
 		w.Element = &r.Element
 	}
 	if !r.ProviderData.IsZero() {
-		w.ProviderData = &r.ProviderData
+		w.ProviderData = r.ProviderData.wire()
 	}
 	if !r.Configuration.IsZero() {
-		w.Configuration = &r.Configuration
+		w.Configuration = r.Configuration.wire()
 	}
 	return json.Marshal(w)
 }
@@ -633,6 +688,17 @@ func (t *tagList) UnmarshalJSON(b []byte) error {
 		*t = nil
 		return nil
 	}
+	// The common shape, a list of strings, decodes in one pass; a list
+	// with tag objects takes the slower path below.
+	var plain []flex.String
+	if err := json.Unmarshal(b, &plain); err == nil {
+		out := make(tagList, len(plain))
+		for i, s := range plain {
+			out[i] = string(s)
+		}
+		*t = out
+		return nil
+	}
 	var raw []json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return errors.New("tags: want a list")
@@ -651,7 +717,7 @@ func (t *tagList) UnmarshalJSON(b []byte) error {
 			continue
 		}
 		var s flex.String
-		if err := json.Unmarshal(r, &s); err != nil {
+		if err := s.UnmarshalJSON(r); err != nil {
 			return fmt.Errorf("tags[%d]: want a string or an {id, name} object", n)
 		}
 		out = append(out, string(s))
@@ -683,10 +749,11 @@ func (t *jsonTime) UnmarshalJSON(b []byte) error {
 		*t = jsonTime(v)
 		return nil
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	var fs flex.String // b is a JSON string literal, checked by encoding/json
+	if err := fs.UnmarshalJSON(b); err != nil {
 		return err
 	}
+	s := string(fs)
 	if s == "" {
 		return nil
 	}
