@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"strconv"
@@ -91,6 +92,10 @@ func (p providerDataMap) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements json.Unmarshaler; keys other than "code" go to Extra.
 func (p *ProviderData) UnmarshalJSON(b []byte) error {
+	if isEmptyObject(b) { // the usual answer, without a map
+		*p = ProviderData{}
+		return nil
+	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		return fmt.Errorf("elements: providerData is not a JSON object: %w", err)
@@ -237,7 +242,7 @@ func mergeExtra(m, extra map[string]any, what string) error {
 // numbers or booleans; event.notification.enabled may be true/false or
 // "true"/"false".
 func (c *Configuration) UnmarshalJSON(b []byte) error {
-	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) || isEmptyObject(b) {
 		*c = Configuration{}
 		return nil
 	}
@@ -285,6 +290,15 @@ func (c *Configuration) UnmarshalJSON(b []byte) error {
 	}
 	*c = out
 	return nil
+}
+
+// isEmptyObject reports whether b is a JSON object without members.
+func isEmptyObject(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return false
+	}
+	return len(bytes.TrimSpace(b[1:len(b)-1])) == 0
 }
 
 // parseFlexBool accepts a JSON boolean, a string "true"/"false" (any case),
@@ -382,7 +396,11 @@ type instanceRequestWire struct {
 }
 
 // MarshalJSON implements json.Marshaler, producing the documented body.
-func (r InstanceRequest) MarshalJSON() ([]byte, error) {
+func (r InstanceRequest) MarshalJSON() ([]byte, error) { return r.marshalWire() }
+
+// marshalWire is MarshalJSON; Client.NewRequest calls it directly, sparing
+// encoding/json's second pass over a Marshaler's output.
+func (r InstanceRequest) marshalWire() ([]byte, error) {
 	w := instanceRequestWire{
 		Tags:                              r.Tags,
 		Name:                              r.Name,
@@ -494,7 +512,11 @@ type elementWire struct {
 
 // MarshalJSON implements json.Marshaler with the platform's field names.
 func (e Element) MarshalJSON() ([]byte, error) {
-	w := elementWire{
+	return json.Marshal(e.wire())
+}
+
+func (e *Element) wire() *elementWire {
+	w := &elementWire{
 		ID: flex.Int64(e.ID), Key: flex.String(e.Key), Name: flex.String(e.Name),
 		Description: flex.String(e.Description), Image: flex.String(e.Image),
 		Hub: flex.String(e.Hub), ProtocolType: flex.String(e.ProtocolType),
@@ -505,7 +527,7 @@ func (e Element) MarshalJSON() ([]byte, error) {
 			Type flex.String `json:"type,omitempty"`
 		}{flex.String(e.AuthenticationType)}
 	}
-	return json.Marshal(w)
+	return w
 }
 
 // UnmarshalJSON implements json.Unmarshaler; unknown fields are ignored.
@@ -514,7 +536,12 @@ func (e *Element) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("elements: decoding element: %w", err)
 	}
-	*e = Element{
+	*e = w.element()
+	return nil
+}
+
+func (w *elementWire) element() Element {
+	e := Element{
 		ID: int64(w.ID), Key: string(w.Key), Name: string(w.Name),
 		Description: string(w.Description), Image: string(w.Image),
 		Hub: string(w.Hub), ProtocolType: string(w.ProtocolType),
@@ -523,7 +550,7 @@ func (e *Element) UnmarshalJSON(b []byte) error {
 	if w.Authentication != nil {
 		e.AuthenticationType = string(w.Authentication.Type)
 	}
-	return nil
+	return e
 }
 
 // Instance is an element instance: an authenticated connection to one
@@ -560,7 +587,7 @@ type instanceWire struct {
 	Token                         flex.String    `json:"token,omitempty"`
 	CreatedDate                   *jsonTime      `json:"createdDate,omitempty"`
 	UpdatedDate                   *jsonTime      `json:"updatedDate,omitempty"`
-	Element                       *Element       `json:"element,omitempty"`
+	Element                       *elementWire   `json:"element,omitempty"` // decoded in the same pass as the instance
 	ElementID                     flex.Int64     `json:"elementId,omitempty"`
 	Tags                          tagList        `json:"tags,omitempty"`
 	Valid                         bool           `json:"valid"`
@@ -585,7 +612,7 @@ type instanceWire struct {
 func (i Instance) MarshalJSON() ([]byte, error) {
 	w := instanceWire{
 		ID: flex.Int64(i.ID), Name: flex.String(i.Name), Token: flex.String(i.Token),
-		Element: &i.Element, ElementID: flex.Int64(i.ElementID), Tags: tagList(i.Tags),
+		Element: i.Element.wire(), ElementID: flex.Int64(i.ElementID), Tags: tagList(i.Tags),
 		Valid: i.Valid, Disabled: i.Disabled, EventsEnabled: i.EventsEnabled,
 		EventsNotificationCallbackURL: flex.String(i.EventsNotificationCallbackURL),
 		SubscriptionID:                flex.String(i.SubscriptionID),
@@ -615,9 +642,40 @@ func (i Instance) MarshalJSON() ([]byte, error) {
 func (i *Instance) UnmarshalJSON(b []byte) error {
 	var w instanceWire
 	if err := json.Unmarshal(b, &w); err != nil {
+		// Decode again the way errors have always been worded (the element
+		// through Element.UnmarshalJSON): same inputs fail, same message.
+		var nested struct {
+			instanceWire
+			Element *Element `json:"element,omitempty"`
+		}
+		if nerr := json.Unmarshal(b, &nested); nerr != nil {
+			err = nerr
+		}
 		return fmt.Errorf("elements: decoding instance: %w", err)
 	}
-	*i = Instance{
+	*i = w.instance()
+	return nil
+}
+
+// decodeWire decodes the next JSON value of dec into i in one pass: it is
+// what Client.Do uses instead of dec.Decode(i), which would scan the value
+// once more to hand it to UnmarshalJSON. Syntax errors come back as from
+// dec.Decode; others are wrapped like UnmarshalJSON's.
+func (i *Instance) decodeWire(dec *json.Decoder) error {
+	var w instanceWire
+	if err := dec.Decode(&w); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return err
+		}
+		return fmt.Errorf("elements: decoding instance: %w", err)
+	}
+	*i = w.instance()
+	return nil
+}
+
+func (w *instanceWire) instance() Instance {
+	i := Instance{
 		ID: int64(w.ID), Name: string(w.Name), Token: string(w.Token),
 		ElementID: int64(w.ElementID), Tags: []string(w.Tags),
 		Valid: w.Valid, Disabled: w.Disabled, EventsEnabled: w.EventsEnabled,
@@ -634,7 +692,7 @@ func (i *Instance) UnmarshalJSON(b []byte) error {
 		i.UpdatedDate = time.Time(*w.UpdatedDate)
 	}
 	if w.Element != nil {
-		i.Element = *w.Element
+		i.Element = w.Element.element()
 	}
 	if w.ProviderData != nil {
 		i.ProviderData = *w.ProviderData
@@ -645,7 +703,7 @@ func (i *Instance) UnmarshalJSON(b []byte) error {
 	if w.User != nil {
 		i.UserID = int64(w.User.ID)
 	}
-	return nil
+	return i
 }
 
 // String prints the instance with its token and secrets redacted.
