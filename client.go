@@ -432,11 +432,10 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 		return r, nil
 	}
-	dec := json.NewDecoder(resp.Body)
-	if w, ok := v.(interface{ decodeWire(*json.Decoder) error }); ok {
-		err = w.decodeWire(dec) // one pass instead of Decode's two
+	if d, ok := v.(interface{ decodeBody(io.Reader, int64) error }); ok {
+		err = d.decodeBody(resp.Body, resp.ContentLength) // the SDK's own fast path, same result
 	} else {
-		err = dec.Decode(v)
+		err = json.NewDecoder(resp.Body).Decode(v)
 	}
 	if err != nil {
 		if errors.Is(err, io.EOF) {

@@ -1,8 +1,12 @@
 package elements
 
 import (
+	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // The struct forms that encode ProviderData and Configuration without Extra
@@ -44,4 +48,30 @@ func TestWireFormsMatchMapForms(t *testing.T) {
 			t.Errorf("ProviderData %+v:\nstruct form %s\nmap form    %s", p, got, want)
 		}
 	}
+}
+
+// FuzzInstanceStrict: whatever the fast path for the documented answer
+// (instanceStrict) accepts, the general decoder accepts too and decodes to
+// the very same Instance (times with the same location). Seeds:
+// testdata/fuzz/FuzzInstanceStrict (the FuzzInstanceUnmarshal corpus and
+// dates with offsets).
+func FuzzInstanceStrict(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var strict instanceStrict
+		if json.Unmarshal(data, &strict) != nil {
+			return
+		}
+		var want Instance
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("the fast path accepts %q, the general decoder does not: %v", data, err)
+		}
+		got := strict.instance()
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("fast path and general decoder differ on %q:\n%s", data, cmp.Diff(want, got))
+		}
+		var viaBody Instance
+		if err := viaBody.decodeBody(bytes.NewReader(data), int64(len(data))); err != nil || !reflect.DeepEqual(viaBody, want) {
+			t.Fatalf("decodeBody(%q) = %v, %v; want %v", data, viaBody, err, want)
+		}
+	})
 }
