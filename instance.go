@@ -69,9 +69,13 @@ type providerDataWire struct {
 
 // wire returns what encodes as p: a providerDataWire when Extra is empty,
 // else the map form.
-func (p *ProviderData) wire() any {
+func (p *ProviderData) wire() any { return p.wireInto(new(providerDataWire)) }
+
+// wireInto is wire, filling w when the struct form applies.
+func (p *ProviderData) wireInto(w *providerDataWire) any {
 	if len(p.Extra) == 0 {
-		return &providerDataWire{Code: p.Code}
+		w.Code = p.Code
+		return w
 	}
 	return providerDataMap(*p)
 }
@@ -194,13 +198,17 @@ type configurationWire struct {
 
 // wire returns what encodes as c: a configurationWire when Extra is empty,
 // else the map form.
-func (c *Configuration) wire() any {
+func (c *Configuration) wire() any { return c.wireInto(new(configurationWire)) }
+
+// wireInto is wire, filling w when the struct form applies.
+func (c *Configuration) wireInto(w *configurationWire) any {
 	if len(c.Extra) == 0 {
-		return &configurationWire{
+		*w = configurationWire{
 			EventCallbackURL: c.EventCallbackURL, EventsEnabled: c.EventsEnabled,
 			EventSignatureKey: c.EventSignatureKey, EventVendorType: c.EventVendorType,
 			OAuthAPIKey: c.OAuthAPIKey, OAuthAPISecret: c.OAuthAPISecret, OAuthCallbackURL: c.OAuthCallbackURL,
 		}
+		return w
 	}
 	return configurationMap(*c)
 }
@@ -401,22 +409,32 @@ func (r InstanceRequest) MarshalJSON() ([]byte, error) { return r.marshalWire() 
 // marshalWire is MarshalJSON; Client.NewRequest calls it directly, sparing
 // encoding/json's second pass over a Marshaler's output.
 func (r InstanceRequest) marshalWire() ([]byte, error) {
-	w := instanceRequestWire{
+	b := &requestBox{el: r.Element}
+	b.w = instanceRequestWire{
 		Tags:                              r.Tags,
 		Name:                              r.Name,
 		ExternalAuthentication:            r.ExternalAuthentication,
 		RetrieveObjectsAfterInstantiation: r.RetrieveObjectsAfterInstantiation,
 	}
 	if !r.Element.IsZero() {
-		w.Element = &r.Element
+		b.w.Element = &b.el
 	}
 	if !r.ProviderData.IsZero() {
-		w.ProviderData = r.ProviderData.wire()
+		b.w.ProviderData = r.ProviderData.wireInto(&b.pd)
 	}
 	if !r.Configuration.IsZero() {
-		w.Configuration = r.Configuration.wire()
+		b.w.Configuration = r.Configuration.wireInto(&b.cfg)
 	}
-	return json.Marshal(w)
+	return json.Marshal(&b.w)
+}
+
+// requestBox holds an instanceRequestWire and what its pointers point to,
+// so that encoding a request allocates once for all of them.
+type requestBox struct {
+	w   instanceRequestWire
+	el  ElementRef
+	pd  providerDataWire
+	cfg configurationWire
 }
 
 // UnmarshalJSON implements json.Unmarshaler (for fakes and tests that read a
