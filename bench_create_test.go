@@ -37,7 +37,7 @@ func BenchmarkCreate(b *testing.B) {
 	defer srv.Close()
 	ctx := context.Background()
 
-	b.Run("sdk", func(b *testing.B) {
+	b.Run("impl=sdk", func(b *testing.B) {
 		tr := &http.Transport{}
 		defer tr.CloseIdleConnections()
 		c, err := elements.NewClient(benchUser, benchOrg, elements.WithBaseURL(srv.URL),
@@ -54,7 +54,7 @@ func BenchmarkCreate(b *testing.B) {
 			}
 		}
 	})
-	b.Run("baseline", func(b *testing.B) {
+	b.Run("impl=baseline", func(b *testing.B) {
 		tr := &http.Transport{}
 		defer tr.CloseIdleConnections()
 		hc := &http.Client{Transport: tr}
