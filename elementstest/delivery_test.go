@@ -224,6 +224,14 @@ func TestIngressRejectsBadWebhooks(t *testing.T) {
 	if got := fire(t, srv, in.ID+1000, form, acuityKey); got != http.StatusNotFound {
 		t.Errorf("unknown instance: status %d", got)
 	}
+	if got := fire(t, srv, in.ID, form+"&pad="+strings.Repeat("x", 64<<10), acuityKey); got != http.StatusRequestEntityTooLarge {
+		t.Errorf("body over 64 KiB: status %d", got)
+	}
+	if resp, err := http.Get(acuity.WebhookURL(srv.URL, in.ID)); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" {
+		t.Errorf("GET: status %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
+	}
 	if d := srv.Deliveries(); len(d) != 0 {
 		t.Errorf("rejected webhooks were delivered: %+v", d)
 	}
@@ -507,5 +515,19 @@ func TestConcurrentWebhooks(t *testing.T) {
 	}
 	if len(seen) != 50 || len(d) != 50 {
 		t.Errorf("%d distinct objects routed, %d deliveries; want 50", len(seen), len(d))
+	}
+}
+
+func TestDeliveryTreatsRedirectAsFailure(t *testing.T) {
+	t.Parallel()
+	cb := httptest.NewServer(http.RedirectHandler("/elsewhere", http.StatusFound))
+	t.Cleanup(cb.Close)
+	srv, in := setup(t, &receiver{srv: cb}, elementstest.WithDeliveryRetry(1, 0, 0))
+	if _, err := srv.Deliver(in.ID, elements.Event{EventType: elements.EventCreated}); err != nil {
+		t.Fatal(err)
+	}
+	d := wait(t, srv, 1)
+	if diff := cmp.Diff([]elementstest.Attempt{{StatusCode: 302}, {StatusCode: 302}}, d[0].Attempts); diff != "" || d[0].Delivered {
+		t.Errorf("attempts (-want +got):\n%s", diff)
 	}
 }

@@ -16,16 +16,6 @@ import (
 // maxWebhookBody caps the body of a vendor webhook the ingress reads.
 const maxWebhookBody = 64 << 10
 
-// registerIngress records in's Acuity webhook URL path; s.mu must be held.
-// The path comes from acuity.WebhookURL, the one place the pattern lives.
-func (s *Server) registerIngress(in *instance) {
-	u, err := url.Parse(acuity.WebhookURL(s.URL, in.id))
-	if err != nil {
-		panic("elementstest: acuity.WebhookURL gave an unparseable URL: " + err.Error())
-	}
-	s.ingress[u.Path] = in.id
-}
-
 // SetAcuityAPIKey sets the Acuity API key that the ingress checks
 // X-Acuity-Signature against for this instance, as Acuity signs with the
 // account's API key. Until a key is set (or after setting ""), the ingress
@@ -62,14 +52,16 @@ func (s *Server) acuityIngress(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, "webhook body is larger than 64 KiB")
 		return
 	}
+	// The inverse of acuity.WebhookURL, the one place the pattern lives.
+	id, err := acuity.InstanceIDFromWebhookURL(r.URL.Path)
 	s.mu.Lock()
-	id, ok := s.ingress[r.URL.Path]
+	in, ok := s.instances[id]
 	var key string
 	if ok {
-		key = s.instances[id].acuityKey
+		key = in.acuityKey
 	}
 	s.mu.Unlock()
-	if !ok {
+	if err != nil || !ok {
 		writeError(w, http.StatusNotFound, "no instance has this webhook URL")
 		return
 	}
@@ -79,25 +71,12 @@ func (s *Server) acuityIngress(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	wh, err := acuity.ParseWebhook(body)
+	raw, event, err := standardize(body, time.Now())
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	objectType, eventType, _ := acuity.PlatformEvent(wh.Action) // ParseWebhook accepted the action
-	form, _ := url.ParseQuery(string(body))                     // ParseWebhook parsed it already
-	raw := make(map[string]string, len(form))
-	for k := range form {
-		raw[k] = form.Get(k)
-	}
-	rawJSON, _ := json.Marshal(raw) // a map of strings always encodes
-	_, err = s.notify(id, rawJSON, []elements.Event{{
-		Date:       time.Now().UTC().Truncate(time.Second),
-		ElementKey: acuity.ElementKey,
-		ObjectID:   strconv.FormatInt(wh.ID, 10),
-		ObjectType: objectType,
-		EventType:  eventType,
-	}})
+	_, err = s.notify(id, raw, []elements.Event{event})
 	switch {
 	case errors.Is(err, ErrClosed):
 		writeError(w, http.StatusServiceUnavailable, "server is shutting down")
@@ -106,4 +85,31 @@ func (s *Server) acuityIngress(w http.ResponseWriter, r *http.Request) {
 	default: // delivered, or dropped because events are off
 		w.WriteHeader(http.StatusOK)
 	}
+}
+
+// standardize turns the raw body of an Acuity webhook into what the platform
+// sends on: message.raw (the form's fields as a JSON object of strings) and
+// one event, typed by acuity.PlatformEvent.
+func standardize(body []byte, now time.Time) (json.RawMessage, elements.Event, error) {
+	wh, err := acuity.ParseWebhook(body)
+	if err != nil {
+		return nil, elements.Event{}, err
+	}
+	objectType, eventType, _ := acuity.PlatformEvent(wh.Action) // ParseWebhook accepted the action
+	form, _ := url.ParseQuery(string(body))                     // ParseWebhook parsed it already
+	fields := make(map[string]string, len(form))
+	for k := range form {
+		fields[k] = form.Get(k)
+	}
+	raw, err := json.Marshal(fields)
+	if err != nil {
+		return nil, elements.Event{}, err
+	}
+	return raw, elements.Event{
+		Date:       now.UTC().Truncate(time.Second),
+		ElementKey: acuity.ElementKey,
+		ObjectID:   strconv.FormatInt(wh.ID, 10),
+		ObjectType: objectType,
+		EventType:  eventType,
+	}, nil
 }

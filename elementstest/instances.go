@@ -280,6 +280,24 @@ func checkEvents(cfg map[string]string) error {
 	return nil
 }
 
+// parseFull validates what a create or a full update (PUT) must carry: a
+// name, and well-formed tags and configuration.
+func parseFull(body *instanceBody) (name string, tags []string, cfg map[string]string, err error) {
+	if body.Name == nil || *body.Name == "" {
+		return "", nil, nil, badRequest("name is required")
+	}
+	if cfg, err = parseConfig(body.Configuration); err != nil {
+		return "", nil, nil, err
+	}
+	if err = checkEvents(cfg); err != nil {
+		return "", nil, nil, err
+	}
+	if tags, err = parseTags(body.Tags); err != nil {
+		return "", nil, nil, err
+	}
+	return *body.Name, tags, cfg, nil
+}
+
 // checkCode validates providerData.code; s.mu must be held.
 func (s *Server) checkCode(body *instanceBody, cfg map[string]string) error {
 	var code string
@@ -342,7 +360,7 @@ func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
 
 // newInstance validates a create body and stores the instance.
 func (s *Server) newInstance(body *instanceBody, elem *elementJSON) (instanceJSON, error) {
-	cfg, err := parseConfig(body.Configuration)
+	name, tags, cfg, err := parseFull(body)
 	if err != nil {
 		return instanceJSON{}, err
 	}
@@ -350,20 +368,6 @@ func (s *Server) newInstance(body *instanceBody, elem *elementJSON) (instanceJSO
 		if cfg[k] == "" {
 			return instanceJSON{}, badRequest("configuration " + k + " is required: the OAuth client credentials of your provider app")
 		}
-	}
-	if err := checkEvents(cfg); err != nil {
-		return instanceJSON{}, err
-	}
-	tags, err := parseTags(body.Tags)
-	if err != nil {
-		return instanceJSON{}, err
-	}
-	name := ""
-	if body.Name != nil {
-		name = *body.Name
-	}
-	if name == "" {
-		return instanceJSON{}, badRequest("name is required")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -382,7 +386,6 @@ func (s *Server) newInstance(body *instanceBody, elem *elementJSON) (instanceJSO
 	}
 	s.nextID++
 	s.instances[in.id] = in
-	s.registerIngress(in)
 	return in.json(), nil
 }
 
@@ -534,26 +537,16 @@ func (s *Server) replaceInstance(w http.ResponseWriter, r *http.Request) {
 				return nil, badRequest("the element of an instance cannot change")
 			}
 		}
-		cfg, err := parseConfig(body.Configuration)
+		name, tags, cfg, err := parseFull(&body)
 		if err != nil {
 			return nil, err
-		}
-		if err := checkEvents(cfg); err != nil {
-			return nil, err
-		}
-		tags, err := parseTags(body.Tags)
-		if err != nil {
-			return nil, err
-		}
-		if body.Name == nil || *body.Name == "" {
-			return nil, badRequest("name is required")
 		}
 		if reauth {
 			if err := s.checkCode(&body, cfg); err != nil {
 				return nil, err
 			}
 		}
-		in.name, in.tags, in.config = *body.Name, tags, cfg
+		in.name, in.tags, in.config = name, tags, cfg
 		return in.json(), nil
 	})
 }
@@ -563,11 +556,6 @@ func (s *Server) deleteInstance(w http.ResponseWriter, r *http.Request) {
 	in, err := s.lookup(r)
 	if err == nil {
 		delete(s.instances, in.id)
-		for path, id := range s.ingress {
-			if id == in.id {
-				delete(s.ingress, path)
-			}
-		}
 	}
 	s.mu.Unlock()
 	if err != nil {

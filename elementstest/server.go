@@ -6,18 +6,54 @@
 //	defer srv.Close()
 //	client, _ := elements.NewClient("user", "org", elements.WithBaseURL(srv.URL))
 //
-// The fake speaks the platform's wire format: the /instances API with its
-// validation and error bodies, the OAuth redirect URL call and a provider
-// authorize page that redirects back with a code, and an event ingress at each
-// instance's Acuity webhook URL that standardizes Acuity's form webhook into a
-// platform notification and delivers it, signed and with retries, to the
-// instance's event.notification.callback.url. Methods on [Server] inject
-// faults (failed calls, latency, dropped connections, duplicate deliveries)
-// and let a test wait for deliveries without sleeping.
+// # The API
 //
-// Where the platform's behaviour is not documented (the event list shape, which
-// configuration keys are masked, how several tags[] filters combine), the fake
-// makes a documented choice; see the method and option docs.
+// The fake serves the platform's /instances API under [APIPath] with the
+// documented JSON: create (POST /instances and /elements/{keyOrId}/instances),
+// get, list (tags[], searchText), PATCH, PUT (?reAuthenticate=true), delete,
+// enable and disable, the configuration list and its PATCH, the instance's
+// events, and the OAuth URL call. Every answer carries Elements-Request-Id;
+// errors are {"message", "requestId"}: 401 without a "User …, Organization …"
+// Authorization header, 404 for an unknown id, 400 for a bad body (no element
+// key, an unknown element, no providerData.code, a non-boolean
+// event.notification.enabled, no name, no oauth.api.key or oauth.api.secret, or
+// events enabled without event.notification.callback.url). Instances get ids
+// 1001, 1002, ... in creation order and a random token; configuration values
+// come back as strings, secrets masked as "********".
+//
+// The OAuth URL call answers a URL on the fake itself: a GET there redirects
+// (302) to the callback URL with code and state, as the provider does once the
+// user allows access. See [WithIssuedCodesOnly] to require those codes.
+//
+// # Events
+//
+// An Acuity webhook POSTed to an instance's acuity.WebhookURL(srv.URL, id) is
+// checked against the Acuity API key set with [Server.SetAcuityAPIKey] (401 on
+// a bad X-Acuity-Signature), parsed with acuity.ParseWebhook (400 if
+// malformed), answered 200, standardized into the documented notification
+// (message.raw holds the form's fields; one event typed by
+// acuity.PlatformEvent) and delivered in the background to the instance's
+// event.notification.callback.url: a JSON POST with Elements-Webhook-Id and,
+// when the instance has event.notification.signature.key, the signature from
+// elements.Sign. Non-2xx answers (redirects included), connection errors and
+// timeouts are retried with growing waits (see [WithDeliveryRetry]). Webhooks
+// for a disabled instance or one with events off are answered 200 and dropped.
+// [Server.Deliver] sends a notification without Acuity; [Server.Deliveries]
+// and [Server.WaitForDeliveries] show what was sent, attempt by attempt.
+//
+// # Faults
+//
+// [Server.FailNext], [Server.DropNext] and [Server.SetLatency] disturb API
+// calls; [Server.DuplicateNext] delivers notifications twice.
+//
+// Where the platform's behaviour is not documented, the fake makes a choice
+// and says so: several tags[] must all match, searchText matches part of the
+// name ignoring case, keys naming a secret, password, token or signature key
+// are masked, and GET /instances/{id}/events lists one record per event
+// ({"id", "eventId", "instanceId", "elementKey", "eventType", "objectType",
+// "objectId", "createdDate", "raw"}, the id being the notification's eventId,
+// suffixed -2, -3, ... for later events of the same notification), paged with
+// pageSize and nextPage.
 package elementstest
 
 import (
@@ -69,7 +105,6 @@ type Server struct {
 	nextID       int64
 	nextConfigID int64
 	instances    map[int64]*instance
-	ingress      map[string]int64 // webhook URL path → instance id
 	codes        map[string]issuedCode
 	faults       faults
 	deliveries   []*Delivery
@@ -139,11 +174,14 @@ func NewServer(opts ...Option) *Server {
 		transport: &http.Transport{MaxIdleConnsPerHost: 4},
 		nextID:    1001,
 		instances: make(map[int64]*instance),
-		ingress:   make(map[string]int64),
 		codes:     make(map[string]issuedCode),
 		changed:   make(chan struct{}),
 	}
-	s.client = &http.Client{Transport: s.transport}
+	s.client = &http.Client{
+		Transport: s.transport,
+		// A redirect is a failed delivery, as any non-2xx answer.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 	s.ts = httptest.NewServer(s.routes())
 	s.URL = s.ts.URL + APIPath
 	return s
@@ -264,3 +302,10 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return hex.EncodeToString(b)
 }
+
+// String describes the server by its URL; it never shows the configured
+// credentials or any instance's token or secrets.
+func (s *Server) String() string { return "elementstest.Server{URL: " + s.URL + "}" }
+
+// GoString is like String, for %#v.
+func (s *Server) GoString() string { return s.String() }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -375,6 +376,10 @@ func TestInstanceLifecycle(t *testing.T) {
 	if c := got["configuration"].(map[string]any); c["x.extra"] != "1" || c["oauth.api.key"] != "Rand0MAP1-key" {
 		t.Errorf("patch merged configuration: %v", c)
 	}
+	got = decode(do(t, srv, call{method: "PATCH", path: path, body: `{"configuration":{"x.extra":null}}`}))
+	if _, ok := got["configuration"].(map[string]any)["x.extra"]; ok || got["name"] != "Front desk" {
+		t.Errorf("patch with null: configuration %v, name %v (want the key gone, the name kept)", got["configuration"], got["name"])
+	}
 	a := do(t, srv, call{method: "PATCH", path: path, body: `{"configuration":{"event.notification.enabled":"yes"}}`})
 	if a.status != http.StatusBadRequest {
 		t.Errorf("patch with a non-boolean enabled: status %d", a.status)
@@ -672,4 +677,39 @@ func newServer(t *testing.T, opts ...Option) *Server {
 func jsonNumber(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+func TestServerPrintsNoSecrets(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, WithCredentials("u-secret", "o-secret"))
+	m := createSeed(t, srv)
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(format, srv)
+		for _, secret := range []string{"u-secret", "o-secret", m["token"].(string), "fak3AP1-s3Cr3t"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s of the server shows a secret: %s", format, out)
+			}
+		}
+		if !strings.Contains(out, srv.URL) {
+			t.Errorf("%s = %q, want the URL", format, out)
+		}
+	}
+}
+
+func TestOptionsPanicOnNonsense(t *testing.T) {
+	t.Parallel()
+	for name, f := range map[string]func(){
+		"negative retries":  func() { WithDeliveryRetry(-1, 0, 0) },
+		"maxWait < minWait": func() { WithDeliveryRetry(1, time.Second, time.Millisecond) },
+		"zero timeout":      func() { WithDeliveryTimeout(0) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
 }

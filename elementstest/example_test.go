@@ -1,0 +1,81 @@
+package elementstest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+
+	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/acuity"
+	"github.com/elementsgo/elements/elementstest"
+)
+
+// A test stands the fake up in one line and points the client at it.
+func ExampleNewServer() {
+	srv := elementstest.NewServer()
+	defer srv.Close()
+
+	client, _ := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(srv.URL))
+	req, _ := acuity.NewInstanceRequest(acuity.InstanceParams{
+		Code: "any-code", ClientID: "id", ClientSecret: "secret",
+		RedirectURI: "https://app.example/oauth", EventCallbackURL: "https://app.example/events",
+		Name: "Front desk",
+	})
+	in, err := client.Instances.Create(context.Background(), req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(in.ID, in.Name, in.Element.Key, in.Configuration.OAuthAPISecret)
+	// Output: 1001 Front desk acuityscheduling ********
+}
+
+// Deliver sends a notification to an instance's callback URL as the platform
+// would, so the host's WebhookHandler can be tested without Acuity.
+func ExampleServer_Deliver() {
+	srv := elementstest.NewServer()
+	defer srv.Close()
+
+	handler := &elements.WebhookHandler{SigningKeys: []string{"signing-key"}}
+	handler.Handle(acuity.ElementKey, acuity.ObjectAppointments, elements.EventCreated,
+		func(_ context.Context, n *elements.Notification, e elements.Event) error {
+			fmt.Println("scheduled:", e.ObjectID, "on instance", n.InstanceID)
+			return nil
+		})
+	host := httptest.NewServer(handler)
+	defer host.Close()
+
+	client, _ := elements.NewClient("u", "o", elements.WithBaseURL(srv.URL))
+	req, _ := acuity.NewInstanceRequest(acuity.InstanceParams{
+		Code: "c", ClientID: "id", ClientSecret: "s", RedirectURI: "https://app.example/oauth",
+		EventCallbackURL: host.URL, SignatureKey: "signing-key", Name: "Front desk",
+	})
+	in, _ := client.Instances.Create(context.Background(), req)
+
+	if _, err := srv.Deliver(in.ID, elements.Event{ObjectType: "appointments", EventType: elements.EventCreated, ObjectID: "8801"}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	d, _ := srv.WaitForDeliveries(context.Background(), 1)
+	fmt.Println("delivered:", d[0].Delivered, "attempts:", len(d[0].Attempts))
+	// Output:
+	// scheduled: 8801 on instance 1001
+	// delivered: true attempts: 1
+}
+
+// FailNext makes the next calls fail, to test how code copes with the
+// platform's errors.
+func ExampleServer_FailNext() {
+	srv := elementstest.NewServer()
+	defer srv.Close()
+	client, _ := elements.NewClient("u", "o", elements.WithBaseURL(srv.URL), elements.WithRetry(0, 0, 0))
+
+	srv.FailNext(1, 503)
+	_, err := client.Instances.List(context.Background(), nil)
+	var apiErr *elements.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.RequestID != "")
+	}
+	// Output: 503 true
+}
