@@ -295,7 +295,11 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body any, 
 		}
 		buf = bytes.NewReader(b)
 		if s, ok := body.(interface{ secretValues() []string }); ok {
-			rc.secrets = append(rc.secrets, s.secretValues()...)
+			if rc.secrets == nil {
+				rc.secrets = s.secretValues()
+			} else {
+				rc.secrets = append(rc.secrets, s.secretValues()...)
+			}
 		}
 	}
 	if len(rc.secrets) > 0 || rc.once {

@@ -327,8 +327,11 @@ func parseFlexBool(raw json.RawMessage) (bool, error) {
 }
 
 // secretValues lists the values to redact from errors and logs.
-func (c Configuration) secretValues() []string {
-	s := []string{c.OAuthAPISecret, c.EventSignatureKey}
+func (c Configuration) secretValues() []string { return c.appendSecretValues(nil) }
+
+// appendSecretValues appends what secretValues lists to s.
+func (c *Configuration) appendSecretValues(s []string) []string {
+	s = append(s, c.OAuthAPISecret, c.EventSignatureKey)
 	for k, v := range c.Extra {
 		if str, ok := v.(string); ok && sensitiveKey(k) {
 			s = append(s, str)
@@ -471,7 +474,8 @@ func (r *InstanceRequest) UnmarshalJSON(b []byte) error {
 
 // secretValues lists the values to redact from errors and logs.
 func (r InstanceRequest) secretValues() []string {
-	s := append(r.Configuration.secretValues(), r.ProviderData.Code)
+	s := make([]string, 0, 3+len(r.Configuration.Extra)+len(r.ProviderData.Extra))
+	s = append(r.Configuration.appendSecretValues(s), r.ProviderData.Code)
 	for _, v := range r.ProviderData.Extra {
 		if str, ok := v.(string); ok {
 			s = append(s, str)
