@@ -512,3 +512,46 @@ func leakAcuity(t *testing.T, s *sweep, logger *slog.Logger) {
 	}
 	s.value(acuity.OAuthConfig(leakClientID, leakClientSec, "https://app.example/cb").AuthCodeURL(leakState))
 }
+
+// Regression tests for the two leaks the sweep found: %#v of a
+// *RequestError printed its redaction list, and APIError.Header kept a
+// secret the server echoed in a header.
+func TestErrorsRedactGoSyntaxAndHeaders(t *testing.T) {
+	t.Parallel()
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Echo", r.Header.Get("Authorization"))
+		w.Header().Set("Retry-After", "7")
+		http.Error(w, "no", http.StatusInternalServerError)
+	}))
+	defer echo.Close()
+	c, err := elements.NewClient(leakUser, leakOrg, elements.WithBaseURL(echo.URL), elements.WithRetry(0, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Instances.Get(context.Background(), 1)
+	var apiErr *elements.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v, want *APIError", err)
+	}
+	if got := apiErr.Header.Get("X-Echo"); strings.Contains(got, leakUser) || !strings.Contains(got, "[REDACTED]") {
+		t.Errorf("APIError.Header X-Echo = %q, want the secrets redacted", got)
+	}
+	if got := apiErr.Header.Get("Retry-After"); got != "7" {
+		t.Errorf("Retry-After = %q, want it kept", got)
+	}
+
+	echo.Close() // now every call fails in transport
+	_, err = c.Instances.Get(context.Background(), 1)
+	var reqErr *elements.RequestError
+	if !errors.As(err, &reqErr) {
+		t.Fatalf("err = %v, want *RequestError", err)
+	}
+	for _, form := range []string{fmt.Sprintf("%#v", reqErr), fmt.Sprintf("%+v", reqErr), fmt.Sprintf("%v", reqErr)} {
+		if strings.Contains(form, leakUser) || strings.Contains(form, leakOrg) {
+			t.Errorf("printed *RequestError holds a secret: %s", form)
+		}
+	}
+	if got := fmt.Sprintf("%#v", reqErr); !strings.HasPrefix(got, "&elements.RequestError{Method:\"GET\"") {
+		t.Errorf("%%#v = %s, want the Go-syntax form", got)
+	}
+}
