@@ -78,6 +78,10 @@ func WithBaseURL(rawURL string) Option {
 	return func(c *Client) error {
 		u, err := url.Parse(rawURL)
 		if err != nil {
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // not the URL itself: it may hold credentials
+			}
 			return fmt.Errorf("elements: WithBaseURL: invalid URL: %w", err)
 		}
 		if u.Scheme != "http" && u.Scheme != "https" {

@@ -351,7 +351,7 @@ func runFaultCase(t *testing.T, tc faultCase) {
 
 func testConcurrentCreates(t *testing.T) {
 	const creates = 20
-	rig := newFaultRig(t, 10, 0, 0)
+	rig := newFaultRig(t, 25, 0, 0) // more retries than 429s: no create can run out
 	rig.front.retryAfter = "0"
 	script := make([]frontAction, 30)
 	for i := range script {

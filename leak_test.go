@@ -258,8 +258,13 @@ func leakClientCalls(t *testing.T, s *sweep, logger *slog.Logger) {
 		_, err := elements.NewClient(bad[0], bad[1])
 		s.err("NewClient", err)
 	}
-	_, err := elements.NewClient(leakUser, leakOrg, elements.WithBaseURL("https://"+leakUser+"@host.example"))
-	s.err("NewClient WithBaseURL", err)
+	for _, base := range []string{"https://x:" + leakUser + "@host.example", "https://x:" + leakUser + " @host.example", "ftp://" + leakOrg} {
+		_, err := elements.NewClient(leakUser, leakOrg, elements.WithBaseURL(base))
+		if err == nil {
+			t.Errorf("WithBaseURL(%q) accepted", base)
+		}
+		s.err("NewClient WithBaseURL", err)
+	}
 
 	platform := elementstest.NewServer(elementstest.WithCredentials(leakUser, leakOrg))
 	defer platform.Close()
