@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/elementsgo/elements"
+	"github.com/google/go-cmp/cmp"
 )
 
 // BenchmarkCreate measures Instances.Create against a loopback httptest
@@ -88,8 +89,8 @@ func TestCreateBaselineSendsTheSameBody(t *testing.T) {
 	if err := json.Unmarshal(base, &b); err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(a) != fmt.Sprint(b) {
-		t.Errorf("bodies differ:\nsdk      %s\nbaseline %s", sdk, base)
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Errorf("bodies differ (-sdk +baseline):\n%s", diff)
 	}
 }
 
