@@ -94,14 +94,14 @@ func evBaseHandler(key string, fn func(*evBaseNotification) error) http.Handler 
 var evBenchSizes = []struct {
 	name   string
 	events int
-}{{"1event", 1}, {"20events", 20}}
+}{{"events=1", 1}, {"events=20", 20}}
 
 func BenchmarkVerifyParse(b *testing.B) {
 	const key = "shared-demo-key"
 	for _, size := range evBenchSizes {
 		body := evTestBody(size.events)
 		sig := Sign(key, body)
-		b.Run(size.name+"/sdk", func(b *testing.B) {
+		b.Run(size.name+"/impl=sdk", func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
@@ -114,7 +114,7 @@ func BenchmarkVerifyParse(b *testing.B) {
 				}
 			}
 		})
-		b.Run(size.name+"/baseline", func(b *testing.B) {
+		b.Run(size.name+"/impl=baseline", func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
@@ -163,7 +163,7 @@ func BenchmarkHandler(b *testing.B) {
 				}
 			}
 		}
-		b.Run(size.name+"/sdk", func(b *testing.B) {
+		b.Run(size.name+"/impl=sdk", func(b *testing.B) {
 			h := &WebhookHandler{SigningKeys: []string{key}}
 			seen := 0
 			h.Handle("acuityscheduling", "appointments", "*", func(_ context.Context, _ *Notification, e Event) error {
@@ -172,7 +172,7 @@ func BenchmarkHandler(b *testing.B) {
 			})
 			run(b, h)
 		})
-		b.Run(size.name+"/baseline", func(b *testing.B) {
+		b.Run(size.name+"/impl=baseline", func(b *testing.B) {
 			seen := 0
 			run(b, evBaseHandler(key, func(n *evBaseNotification) error {
 				for _, e := range n.Message.Events {

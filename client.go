@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +50,7 @@ type Client struct {
 	Instances *InstancesService
 
 	baseURL    *url.URL
+	base       string // baseURL.String(), computed once
 	httpClient *http.Client
 	userSecret string
 	orgSecret  string
@@ -58,6 +60,11 @@ type Client struct {
 	maxRetries int
 	minWait    time.Duration
 	maxWait    time.Duration
+
+	// retriers for requests without a logger (which needs the request's
+	// context): [0] for requests that may be repeated, [1] for the others.
+	// Built once in NewClient; retryablehttp.Client is safe for concurrent use.
+	retriers [2]*retryablehttp.Client
 }
 
 // An Option configures a Client in NewClient.
@@ -71,6 +78,10 @@ func WithBaseURL(rawURL string) Option {
 	return func(c *Client) error {
 		u, err := url.Parse(rawURL)
 		if err != nil {
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // not the URL itself: it may hold credentials
+			}
 			return fmt.Errorf("elements: WithBaseURL: invalid URL: %w", err)
 		}
 		if u.Scheme != "http" && u.Scheme != "https" {
@@ -179,6 +190,9 @@ func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, 
 			return nil, err
 		}
 	}
+	c.base = c.baseURL.String()
+	c.retriers[0] = c.retrier(true)
+	c.retriers[1] = c.retrier(false)
 	c.Instances = &InstancesService{client: c}
 	return c, nil
 }
@@ -199,7 +213,7 @@ func checkSecret(name, s string) error {
 
 // BaseURL returns the base URL the client sends requests to, without a
 // trailing slash.
-func (c *Client) BaseURL() string { return c.baseURL.String() }
+func (c *Client) BaseURL() string { return c.base }
 
 // String describes the client without its secrets.
 func (c Client) String() string {
@@ -268,29 +282,39 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body any, 
 			opt(&rc)
 		}
 	}
-	if err := checkSecret("element token", rc.elementToken); rc.elementToken != "" && err != nil {
-		return nil, err
+	if rc.elementToken != "" {
+		if err := checkSecret("element token", rc.elementToken); err != nil {
+			return nil, err
+		}
 	}
-	u, err := url.Parse(c.baseURL.String() + "/" + strings.TrimLeft(path, "/"))
-	if err != nil {
-		return nil, fmt.Errorf("elements: NewRequest: invalid path: %w", err)
-	}
+	rawURL := c.base + "/" + strings.TrimLeft(path, "/")
 	var buf io.Reader
 	if body != nil {
-		b, err := json.Marshal(body)
+		b, err := marshalBody(body)
 		if err != nil {
-			return nil, fmt.Errorf("elements: %s %s: encoding the request body: %w", method, u.EscapedPath(), err)
+			if u, perr := url.Parse(rawURL); perr == nil {
+				return nil, fmt.Errorf("elements: %s %s: encoding the request body: %w", method, u.EscapedPath(), err)
+			}
+			return nil, fmt.Errorf("elements: %s: encoding the request body: %w", method, err)
 		}
 		buf = bytes.NewReader(b)
 		if s, ok := body.(interface{ secretValues() []string }); ok {
-			rc.secrets = append(rc.secrets, s.secretValues()...)
+			if rc.secrets == nil {
+				rc.secrets = s.secretValues()
+			} else {
+				rc.secrets = append(rc.secrets, s.secretValues()...)
+			}
 		}
 	}
 	if len(rc.secrets) > 0 || rc.once {
 		ctx = context.WithValue(ctx, configKey{}, &rc)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), buf)
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, buf)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return nil, fmt.Errorf("elements: NewRequest: invalid path: %w", err)
+		}
 		return nil, fmt.Errorf("elements: NewRequest: %w", err)
 	}
 	auth := "User " + c.userSecret + ", Organization " + c.orgSecret
@@ -304,6 +328,21 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body any, 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	return req, nil
+}
+
+// marshalBody is json.Marshal(body), calling the SDK's own request types'
+// encoder directly (their output is valid, compact JSON already); a failure
+// reads as json.Marshal's would.
+func marshalBody(body any) ([]byte, error) {
+	m, ok := body.(interface{ marshalWire() ([]byte, error) })
+	if !ok {
+		return json.Marshal(body)
+	}
+	b, err := m.marshalWire()
+	if err != nil {
+		return nil, &json.MarshalerError{Type: reflect.TypeOf(body), Err: err}
+	}
+	return b, nil
 }
 
 // Response is a platform answer. It embeds the *http.Response (whose Body
@@ -333,7 +372,11 @@ func newResponse(r *http.Response) *Response {
 }
 
 func headerInt(h http.Header, name string) int {
-	n, err := strconv.Atoi(strings.TrimSpace(h.Get(name)))
+	v := strings.TrimSpace(h.Get(name))
+	if v == "" {
+		return -1
+	}
+	n, err := strconv.Atoi(v)
 	if err != nil {
 		return -1
 	}
@@ -355,50 +398,77 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	if cfg == nil {
 		cfg = &requestConfig{}
 	}
-	red := c.redactorFor(req, cfg)
-	op := req.Method + " " + req.URL.EscapedPath()
+	// The redactor is built only where text may leave: the logger and the
+	// error paths.
+	var red redactor
+	redact := func() redactor {
+		if red == nil {
+			red = c.redactorFor(req, cfg)
+		}
+		return red
+	}
 
 	rreq, err := retryablehttp.FromRequest(req)
 	if err != nil {
-		return nil, newRequestError(req, err, red)
+		return nil, newRequestError(req, err, redact())
 	}
-	rc := &retryablehttp.Client{
-		HTTPClient:   c.httpClient,
-		RetryMax:     c.maxRetries,
-		RetryWaitMin: c.minWait,
-		RetryWaitMax: c.maxWait,
-		CheckRetry:   retryPolicy(isIdempotent(req.Method) && !cfg.once),
-		Backoff:      backoff,
-		ErrorHandler: lastResponse,
+	repeatable := isIdempotent(req.Method) && !cfg.once
+	var rc *retryablehttp.Client
+	switch {
+	case c.logger != nil:
+		rc = c.retrier(repeatable)
+		rc.Logger = &leveledLogger{ctx: req.Context(), l: c.logger, red: redact()}
+	case repeatable:
+		rc = c.retriers[0]
+	default:
+		rc = c.retriers[1]
 	}
-	if c.logger != nil {
-		rc.Logger = &leveledLogger{ctx: req.Context(), l: c.logger, red: red}
+	if rc == nil { // a Client not made by NewClient
+		rc = c.retrier(repeatable)
 	}
 	resp, err := rc.Do(rreq)
 	if err != nil {
-		return nil, newRequestError(req, err, red)
+		return nil, newRequestError(req, err, redact())
 	}
 	defer resp.Body.Close()
 	r := newResponse(resp)
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return r, newAPIError(req.Method, req.URL.EscapedPath(), resp, red)
+		return r, newAPIError(req.Method, req.URL.EscapedPath(), resp, redact())
 	}
 	if v == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 		return r, nil
 	}
-	dec := json.NewDecoder(resp.Body)
-	if err := dec.Decode(v); err != nil {
+	if d, ok := v.(interface{ decodeBody(io.Reader, int64) error }); ok {
+		err = d.decodeBody(resp.Body, resp.ContentLength) // the SDK's own fast path, same result
+	} else {
+		err = json.NewDecoder(resp.Body).Decode(v)
+	}
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			err = errors.New("empty body")
 		} else if ctxErr := req.Context().Err(); ctxErr != nil {
-			return r, newRequestError(req, ctxErr, red)
+			return r, newRequestError(req, ctxErr, redact())
 		}
-		return r, fmt.Errorf("elements: %s: %w: %d answer with Content-Type %q: %s",
-			op, ErrInvalidResponse, resp.StatusCode, resp.Header.Get("Content-Type"), red.redact(err.Error()))
+		return r, fmt.Errorf("elements: %s %s: %w: %d answer with Content-Type %q: %s",
+			req.Method, req.URL.EscapedPath(), ErrInvalidResponse, resp.StatusCode, resp.Header.Get("Content-Type"), redact().redact(err.Error()))
 	}
 	return r, nil
+}
+
+// retrier returns a retrying client with the client's policy, for requests
+// that may (repeatable) or may not be repeated once sent.
+func (c *Client) retrier(repeatable bool) *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient:   c.httpClient,
+		RetryMax:     c.maxRetries,
+		RetryWaitMin: c.minWait,
+		RetryWaitMax: c.maxWait,
+		CheckRetry:   retryPolicy(repeatable),
+		Backoff:      backoff,
+		ErrorHandler: lastResponse,
+	}
 }
 
 // redactorFor lists what must never appear in this request's errors or logs.
@@ -426,12 +496,23 @@ type RequestError struct {
 // Error implements error. The text names the method and path and the
 // cause, with every known secret replaced by [REDACTED].
 func (e *RequestError) Error() string {
+	return "elements: " + e.Method + " " + e.Path + ": " + e.cause()
+}
+
+// GoString keeps %#v from printing the secrets the error redacts: it shows
+// the cause as text, redacted like Error.
+func (e *RequestError) GoString() string {
+	return fmt.Sprintf("&elements.RequestError{Method:%q, Path:%q, Err:%q}", e.Method, e.Path, e.cause())
+}
+
+// cause is the redacted text of Err.
+func (e *RequestError) cause() string {
 	msg := e.Err.Error()
 	var ue *url.Error
 	if errors.As(e.Err, &ue) {
 		msg = ue.Err.Error() // the URL's query may hold an OAuth secret
 	}
-	return "elements: " + e.Method + " " + e.Path + ": " + e.red.redact(msg)
+	return e.red.redact(msg)
 }
 
 // Unwrap returns the cause.

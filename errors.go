@@ -51,7 +51,8 @@ type APIError struct {
 	// Method and Path are the request's method and URL path (never its query).
 	Method string
 	Path   string
-	// Header holds the answer's headers (Retry-After, Elements-* ...).
+	// Header holds the answer's headers (Retry-After, Elements-* ...), with
+	// any known secret a header echoed replaced by [REDACTED].
 	Header http.Header
 }
 
@@ -89,7 +90,7 @@ func newAPIError(method, path string, resp *http.Response, red redactor) *APIErr
 		StatusCode: resp.StatusCode,
 		Method:     method,
 		Path:       path,
-		Header:     resp.Header,
+		Header:     red.header(resp.Header),
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	var wire struct {
@@ -192,6 +193,26 @@ func (r redactor) redact(s string) string {
 		}
 	}
 	return s
+}
+
+// header returns h, or, if any value holds a secret, a copy with the
+// secrets redacted.
+func (r redactor) header(h http.Header) http.Header {
+	var out http.Header
+	for k, vs := range h {
+		for i, v := range vs {
+			if rv := r.redact(v); rv != v {
+				if out == nil {
+					out = h.Clone()
+				}
+				out[k][i] = rv
+			}
+		}
+	}
+	if out == nil {
+		return h
+	}
+	return out
 }
 
 const redactedText = "[REDACTED]"

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"strconv"
@@ -57,6 +58,32 @@ func (p ProviderData) IsZero() bool { return p.Code == "" && len(p.Extra) == 0 }
 
 // MarshalJSON implements json.Marshaler: "code" if set, then Extra.
 func (p ProviderData) MarshalJSON() ([]byte, error) {
+	return json.Marshal(p.wire())
+}
+
+// providerDataWire is ProviderData without Extra: a plain struct encodes
+// without the map's reflection and key sorting.
+type providerDataWire struct {
+	Code string `json:"code,omitempty"`
+}
+
+// wire returns what encodes as p: a providerDataWire when Extra is empty,
+// else the map form.
+func (p *ProviderData) wire() any { return p.wireInto(new(providerDataWire)) }
+
+// wireInto is wire, filling w when the struct form applies.
+func (p *ProviderData) wireInto(w *providerDataWire) any {
+	if len(p.Extra) == 0 {
+		w.Code = p.Code
+		return w
+	}
+	return providerDataMap(*p)
+}
+
+// providerDataMap encodes ProviderData with Extra through a map.
+type providerDataMap ProviderData
+
+func (p providerDataMap) MarshalJSON() ([]byte, error) {
 	m := make(map[string]any, len(p.Extra)+1)
 	if p.Code != "" {
 		m["code"] = p.Code
@@ -69,6 +96,10 @@ func (p ProviderData) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements json.Unmarshaler; keys other than "code" go to Extra.
 func (p *ProviderData) UnmarshalJSON(b []byte) error {
+	if isEmptyObject(b) { // the usual answer, without a map
+		*p = ProviderData{}
+		return nil
+	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		return fmt.Errorf("elements: providerData is not a JSON object: %w", err)
@@ -149,8 +180,45 @@ func (c Configuration) stringFields() []struct{ key, val string } {
 
 // MarshalJSON implements json.Marshaler.
 func (c Configuration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(c.wire())
+}
+
+// configurationWire is Configuration without Extra, its fields in the order
+// of their keys, so it encodes exactly as the map form (encoding/json sorts
+// map keys) without the map's reflection and sorting.
+type configurationWire struct {
+	EventCallbackURL  string `json:"event.notification.callback.url,omitempty"`
+	EventsEnabled     bool   `json:"event.notification.enabled,omitempty"`
+	EventSignatureKey string `json:"event.notification.signature.key,omitempty"`
+	EventVendorType   string `json:"event.vendor.type,omitempty"`
+	OAuthAPIKey       string `json:"oauth.api.key,omitempty"`
+	OAuthAPISecret    string `json:"oauth.api.secret,omitempty"`
+	OAuthCallbackURL  string `json:"oauth.callback.url,omitempty"`
+}
+
+// wire returns what encodes as c: a configurationWire when Extra is empty,
+// else the map form.
+func (c *Configuration) wire() any { return c.wireInto(new(configurationWire)) }
+
+// wireInto is wire, filling w when the struct form applies.
+func (c *Configuration) wireInto(w *configurationWire) any {
+	if len(c.Extra) == 0 {
+		*w = configurationWire{
+			EventCallbackURL: c.EventCallbackURL, EventsEnabled: c.EventsEnabled,
+			EventSignatureKey: c.EventSignatureKey, EventVendorType: c.EventVendorType,
+			OAuthAPIKey: c.OAuthAPIKey, OAuthAPISecret: c.OAuthAPISecret, OAuthCallbackURL: c.OAuthCallbackURL,
+		}
+		return w
+	}
+	return configurationMap(*c)
+}
+
+// configurationMap encodes a Configuration with Extra through a map.
+type configurationMap Configuration
+
+func (c configurationMap) MarshalJSON() ([]byte, error) {
 	m := make(map[string]any, 8+len(c.Extra))
-	for _, f := range c.stringFields() {
+	for _, f := range Configuration(c).stringFields() {
 		if f.val != "" {
 			m[f.key] = f.val
 		}
@@ -182,7 +250,7 @@ func mergeExtra(m, extra map[string]any, what string) error {
 // numbers or booleans; event.notification.enabled may be true/false or
 // "true"/"false".
 func (c *Configuration) UnmarshalJSON(b []byte) error {
-	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) || isEmptyObject(b) {
 		*c = Configuration{}
 		return nil
 	}
@@ -205,7 +273,7 @@ func (c *Configuration) UnmarshalJSON(b []byte) error {
 		}
 		if dst, ok := fields[k]; ok {
 			var s flex.String
-			if err := json.Unmarshal(raw, &s); err != nil {
+			if err := s.UnmarshalJSON(raw); err != nil {
 				return fmt.Errorf("elements: configuration %q: want a string", k)
 			}
 			*dst = string(s)
@@ -232,11 +300,20 @@ func (c *Configuration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// isEmptyObject reports whether b is a JSON object without members.
+func isEmptyObject(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return false
+	}
+	return len(bytes.TrimSpace(b[1:len(b)-1])) == 0
+}
+
 // parseFlexBool accepts a JSON boolean, a string "true"/"false" (any case),
 // an empty string or null (false).
 func parseFlexBool(raw json.RawMessage) (bool, error) {
 	var s flex.String
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if err := s.UnmarshalJSON(raw); err != nil {
 		return false, errors.New("want a boolean")
 	}
 	if s == "" {
@@ -250,8 +327,11 @@ func parseFlexBool(raw json.RawMessage) (bool, error) {
 }
 
 // secretValues lists the values to redact from errors and logs.
-func (c Configuration) secretValues() []string {
-	s := []string{c.OAuthAPISecret, c.EventSignatureKey}
+func (c Configuration) secretValues() []string { return c.appendSecretValues(nil) }
+
+// appendSecretValues appends what secretValues lists to s.
+func (c *Configuration) appendSecretValues(s []string) []string {
+	s = append(s, c.OAuthAPISecret, c.EventSignatureKey)
 	for k, v := range c.Extra {
 		if str, ok := v.(string); ok && sensitiveKey(k) {
 			s = append(s, str)
@@ -317,33 +397,47 @@ type InstanceRequest struct {
 }
 
 type instanceRequestWire struct {
-	Element                           *ElementRef    `json:"element,omitempty"`
-	ProviderData                      *ProviderData  `json:"providerData,omitempty"`
-	Configuration                     *Configuration `json:"configuration,omitempty"`
-	Tags                              []string       `json:"tags,omitempty"`
-	Name                              string         `json:"name,omitempty"`
-	ExternalAuthentication            string         `json:"externalAuthentication,omitempty"`
-	RetrieveObjectsAfterInstantiation bool           `json:"retrieveObjectsAfterInstantiation,omitempty"`
+	Element                           *ElementRef `json:"element,omitempty"`
+	ProviderData                      any         `json:"providerData,omitempty"`  // ProviderData.wire()
+	Configuration                     any         `json:"configuration,omitempty"` // Configuration.wire()
+	Tags                              []string    `json:"tags,omitempty"`
+	Name                              string      `json:"name,omitempty"`
+	ExternalAuthentication            string      `json:"externalAuthentication,omitempty"`
+	RetrieveObjectsAfterInstantiation bool        `json:"retrieveObjectsAfterInstantiation,omitempty"`
 }
 
 // MarshalJSON implements json.Marshaler, producing the documented body.
-func (r InstanceRequest) MarshalJSON() ([]byte, error) {
-	w := instanceRequestWire{
+func (r InstanceRequest) MarshalJSON() ([]byte, error) { return r.marshalWire() }
+
+// marshalWire is MarshalJSON; Client.NewRequest calls it directly, sparing
+// encoding/json's second pass over a Marshaler's output.
+func (r InstanceRequest) marshalWire() ([]byte, error) {
+	b := &requestBox{el: r.Element}
+	b.w = instanceRequestWire{
 		Tags:                              r.Tags,
 		Name:                              r.Name,
 		ExternalAuthentication:            r.ExternalAuthentication,
 		RetrieveObjectsAfterInstantiation: r.RetrieveObjectsAfterInstantiation,
 	}
 	if !r.Element.IsZero() {
-		w.Element = &r.Element
+		b.w.Element = &b.el
 	}
 	if !r.ProviderData.IsZero() {
-		w.ProviderData = &r.ProviderData
+		b.w.ProviderData = r.ProviderData.wireInto(&b.pd)
 	}
 	if !r.Configuration.IsZero() {
-		w.Configuration = &r.Configuration
+		b.w.Configuration = r.Configuration.wireInto(&b.cfg)
 	}
-	return json.Marshal(w)
+	return json.Marshal(&b.w)
+}
+
+// requestBox holds an instanceRequestWire and what its pointers point to,
+// so that encoding a request allocates once for all of them.
+type requestBox struct {
+	w   instanceRequestWire
+	el  ElementRef
+	pd  providerDataWire
+	cfg configurationWire
 }
 
 // UnmarshalJSON implements json.Unmarshaler (for fakes and tests that read a
@@ -380,7 +474,8 @@ func (r *InstanceRequest) UnmarshalJSON(b []byte) error {
 
 // secretValues lists the values to redact from errors and logs.
 func (r InstanceRequest) secretValues() []string {
-	s := append(r.Configuration.secretValues(), r.ProviderData.Code)
+	s := make([]string, 0, 3+len(r.Configuration.Extra)+len(r.ProviderData.Extra))
+	s = append(r.Configuration.appendSecretValues(s), r.ProviderData.Code)
 	for _, v := range r.ProviderData.Extra {
 		if str, ok := v.(string); ok {
 			s = append(s, str)
@@ -439,7 +534,11 @@ type elementWire struct {
 
 // MarshalJSON implements json.Marshaler with the platform's field names.
 func (e Element) MarshalJSON() ([]byte, error) {
-	w := elementWire{
+	return json.Marshal(e.wire())
+}
+
+func (e *Element) wire() *elementWire {
+	w := &elementWire{
 		ID: flex.Int64(e.ID), Key: flex.String(e.Key), Name: flex.String(e.Name),
 		Description: flex.String(e.Description), Image: flex.String(e.Image),
 		Hub: flex.String(e.Hub), ProtocolType: flex.String(e.ProtocolType),
@@ -450,7 +549,7 @@ func (e Element) MarshalJSON() ([]byte, error) {
 			Type flex.String `json:"type,omitempty"`
 		}{flex.String(e.AuthenticationType)}
 	}
-	return json.Marshal(w)
+	return w
 }
 
 // UnmarshalJSON implements json.Unmarshaler; unknown fields are ignored.
@@ -459,7 +558,12 @@ func (e *Element) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("elements: decoding element: %w", err)
 	}
-	*e = Element{
+	*e = w.element()
+	return nil
+}
+
+func (w *elementWire) element() Element {
+	e := Element{
 		ID: int64(w.ID), Key: string(w.Key), Name: string(w.Name),
 		Description: string(w.Description), Image: string(w.Image),
 		Hub: string(w.Hub), ProtocolType: string(w.ProtocolType),
@@ -468,7 +572,7 @@ func (e *Element) UnmarshalJSON(b []byte) error {
 	if w.Authentication != nil {
 		e.AuthenticationType = string(w.Authentication.Type)
 	}
-	return nil
+	return e
 }
 
 // Instance is an element instance: an authenticated connection to one
@@ -505,7 +609,7 @@ type instanceWire struct {
 	Token                         flex.String    `json:"token,omitempty"`
 	CreatedDate                   *jsonTime      `json:"createdDate,omitempty"`
 	UpdatedDate                   *jsonTime      `json:"updatedDate,omitempty"`
-	Element                       *Element       `json:"element,omitempty"`
+	Element                       *elementWire   `json:"element,omitempty"` // decoded in the same pass as the instance
 	ElementID                     flex.Int64     `json:"elementId,omitempty"`
 	Tags                          tagList        `json:"tags,omitempty"`
 	Valid                         bool           `json:"valid"`
@@ -530,7 +634,7 @@ type instanceWire struct {
 func (i Instance) MarshalJSON() ([]byte, error) {
 	w := instanceWire{
 		ID: flex.Int64(i.ID), Name: flex.String(i.Name), Token: flex.String(i.Token),
-		Element: &i.Element, ElementID: flex.Int64(i.ElementID), Tags: tagList(i.Tags),
+		Element: i.Element.wire(), ElementID: flex.Int64(i.ElementID), Tags: tagList(i.Tags),
 		Valid: i.Valid, Disabled: i.Disabled, EventsEnabled: i.EventsEnabled,
 		EventsNotificationCallbackURL: flex.String(i.EventsNotificationCallbackURL),
 		SubscriptionID:                flex.String(i.SubscriptionID),
@@ -560,9 +664,136 @@ func (i Instance) MarshalJSON() ([]byte, error) {
 func (i *Instance) UnmarshalJSON(b []byte) error {
 	var w instanceWire
 	if err := json.Unmarshal(b, &w); err != nil {
+		// Decode again the way errors have always been worded (the element
+		// through Element.UnmarshalJSON): same inputs fail, same message.
+		var nested struct {
+			instanceWire
+			Element *Element `json:"element,omitempty"`
+		}
+		if nerr := json.Unmarshal(b, &nested); nerr != nil {
+			err = nerr
+		}
 		return fmt.Errorf("elements: decoding instance: %w", err)
 	}
-	*i = Instance{
+	*i = w.instance()
+	return nil
+}
+
+// decodeBody decodes an API answer (size bytes if known, else -1) into i,
+// with the result and errors of json.NewDecoder(body).Decode(i). The
+// documented answer (ids as numbers, tags as strings, RFC 3339 dates)
+// decodes straight into plain Go types, about as fast as a hand-written
+// struct; anything else, or anything that fails, is decoded again by that
+// general path from the same bytes.
+func (i *Instance) decodeBody(body io.Reader, size int64) error {
+	b, err := readBody(body, size)
+	if err != nil {
+		return err
+	}
+	var w instanceStrict
+	if json.Unmarshal(b, &w) == nil {
+		*i = w.instance()
+		return nil
+	}
+	return json.NewDecoder(bytes.NewReader(b)).Decode(i)
+}
+
+// readBody reads r to the end into one buffer sized from size when known.
+func readBody(r io.Reader, size int64) ([]byte, error) {
+	if size < 0 || size > 1<<20 {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, 0, size+1) // +1: the read that sees EOF needs room
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
+}
+
+// instanceStrict is the documented answer with plain Go types. It accepts a
+// subset of what instanceWire accepts and, for that subset, decodes the same
+// Instance (FuzzInstanceStrict checks it).
+type instanceStrict struct {
+	ID          int64     `json:"id"`
+	Name        string    `json:"name"`
+	Token       string    `json:"token"`
+	CreatedDate time.Time `json:"createdDate"`
+	UpdatedDate time.Time `json:"updatedDate"`
+	Element     *struct {
+		ID             int64  `json:"id"`
+		Key            string `json:"key"`
+		Name           string `json:"name"`
+		Description    string `json:"description"`
+		Image          string `json:"image"`
+		Hub            string `json:"hub"`
+		ProtocolType   string `json:"protocolType"`
+		Authentication *struct {
+			Type string `json:"type"`
+		} `json:"authentication"`
+		Active  bool `json:"active"`
+		Deleted bool `json:"deleted"`
+		Beta    bool `json:"beta"`
+		Private bool `json:"private"`
+	} `json:"element"`
+	ElementID                     int64          `json:"elementId"`
+	Tags                          []string       `json:"tags"`
+	Valid                         bool           `json:"valid"`
+	Disabled                      bool           `json:"disabled"`
+	EventsEnabled                 bool           `json:"eventsEnabled"`
+	EventsNotificationCallbackURL string         `json:"eventsNotificationCallbackUrl"`
+	SubscriptionID                string         `json:"subscriptionId"`
+	TraceLoggingEnabled           bool           `json:"traceLoggingEnabled"`
+	CachingEnabled                bool           `json:"cachingEnabled"`
+	MaxCacheSize                  int64          `json:"maxCacheSize"`
+	CacheTimeToLive               int64          `json:"cacheTimeToLive"`
+	ExternalAuthentication        string         `json:"externalAuthentication"`
+	ProviderData                  *ProviderData  `json:"providerData"`
+	Configuration                 *Configuration `json:"configuration"`
+	User                          *struct {
+		ID int64 `json:"id"`
+	} `json:"user"`
+}
+
+func (w *instanceStrict) instance() Instance {
+	i := Instance{
+		ID: w.ID, Name: w.Name, Token: w.Token, CreatedDate: w.CreatedDate, UpdatedDate: w.UpdatedDate,
+		ElementID: w.ElementID, Tags: w.Tags,
+		Valid: w.Valid, Disabled: w.Disabled, EventsEnabled: w.EventsEnabled,
+		EventsNotificationCallbackURL: w.EventsNotificationCallbackURL, SubscriptionID: w.SubscriptionID,
+		TraceLoggingEnabled: w.TraceLoggingEnabled, CachingEnabled: w.CachingEnabled,
+		MaxCacheSize: w.MaxCacheSize, CacheTimeToLive: w.CacheTimeToLive,
+		ExternalAuthentication: w.ExternalAuthentication,
+	}
+	if e := w.Element; e != nil {
+		i.Element = Element{ID: e.ID, Key: e.Key, Name: e.Name, Description: e.Description, Image: e.Image,
+			Hub: e.Hub, ProtocolType: e.ProtocolType, Active: e.Active, Deleted: e.Deleted, Beta: e.Beta, Private: e.Private}
+		if e.Authentication != nil {
+			i.Element.AuthenticationType = e.Authentication.Type
+		}
+	}
+	if w.ProviderData != nil {
+		i.ProviderData = *w.ProviderData
+	}
+	if w.Configuration != nil {
+		i.Configuration = *w.Configuration
+	}
+	if w.User != nil {
+		i.UserID = w.User.ID
+	}
+	return i
+}
+
+func (w *instanceWire) instance() Instance {
+	i := Instance{
 		ID: int64(w.ID), Name: string(w.Name), Token: string(w.Token),
 		ElementID: int64(w.ElementID), Tags: []string(w.Tags),
 		Valid: w.Valid, Disabled: w.Disabled, EventsEnabled: w.EventsEnabled,
@@ -579,7 +810,7 @@ func (i *Instance) UnmarshalJSON(b []byte) error {
 		i.UpdatedDate = time.Time(*w.UpdatedDate)
 	}
 	if w.Element != nil {
-		i.Element = *w.Element
+		i.Element = w.Element.element()
 	}
 	if w.ProviderData != nil {
 		i.ProviderData = *w.ProviderData
@@ -590,7 +821,7 @@ func (i *Instance) UnmarshalJSON(b []byte) error {
 	if w.User != nil {
 		i.UserID = int64(w.User.ID)
 	}
-	return nil
+	return i
 }
 
 // String prints the instance with its token and secrets redacted.
@@ -633,6 +864,17 @@ func (t *tagList) UnmarshalJSON(b []byte) error {
 		*t = nil
 		return nil
 	}
+	// The common shape, a list of strings, decodes in one pass; a list
+	// with tag objects takes the slower path below.
+	var plain []flex.String
+	if err := json.Unmarshal(b, &plain); err == nil {
+		out := make(tagList, len(plain))
+		for i, s := range plain {
+			out[i] = string(s)
+		}
+		*t = out
+		return nil
+	}
 	var raw []json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return errors.New("tags: want a list")
@@ -651,7 +893,7 @@ func (t *tagList) UnmarshalJSON(b []byte) error {
 			continue
 		}
 		var s flex.String
-		if err := json.Unmarshal(r, &s); err != nil {
+		if err := s.UnmarshalJSON(r); err != nil {
 			return fmt.Errorf("tags[%d]: want a string or an {id, name} object", n)
 		}
 		out = append(out, string(s))
@@ -683,10 +925,11 @@ func (t *jsonTime) UnmarshalJSON(b []byte) error {
 		*t = jsonTime(v)
 		return nil
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	var fs flex.String // b is a JSON string literal, checked by encoding/json
+	if err := fs.UnmarshalJSON(b); err != nil {
 		return err
 	}
+	s := string(fs)
 	if s == "" {
 		return nil
 	}

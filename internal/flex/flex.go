@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Int64 decodes a JSON number, a string holding a base-10 integer, or null
@@ -54,6 +55,9 @@ func (s *String) UnmarshalJSON(b []byte) error {
 	switch {
 	case bytes.Equal(b, []byte("null")):
 		return nil
+	case len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && plain(b[1:len(b)-1]):
+		*s = String(b[1 : len(b)-1]) // the common case, without a nested decode
+		return nil
 	case len(b) > 0 && b[0] == '"':
 		var v string
 		if err := json.Unmarshal(b, &v); err != nil {
@@ -71,4 +75,16 @@ func (s *String) UnmarshalJSON(b []byte) error {
 	}
 	*s = String(num)
 	return nil
+}
+
+// plain reports whether b, the inside of a JSON string literal, holds no
+// escape, quote or control character and is valid UTF-8: then the literal
+// decodes to b as it is.
+func plain(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == '\\' || c == '"' {
+			return false
+		}
+	}
+	return utf8.Valid(b)
 }
