@@ -74,9 +74,11 @@ type AuthError struct {
 
 // Error implements error.
 func (e *AuthError) Error() string {
-	msg := "acuity: authorization refused: " + e.ErrorCode
+	// Both come from the redirect's query, which anyone can craft: quote
+	// and bound them so they cannot forge log lines.
+	msg := fmt.Sprintf("acuity: authorization refused: %.64q", e.ErrorCode)
 	if e.Description != "" {
-		msg += ": " + e.Description
+		msg += fmt.Sprintf(": %.200q", e.Description)
 	}
 	return msg
 }

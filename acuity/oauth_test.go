@@ -118,8 +118,11 @@ func TestAuthErrorMessage(t *testing.T) {
 		in   AuthError
 		want string
 	}{
-		{AuthError{ErrorCode: "access_denied"}, "acuity: authorization refused: access_denied"},
-		{AuthError{ErrorCode: "access_denied", Description: "no"}, "acuity: authorization refused: access_denied: no"},
+		{AuthError{ErrorCode: "access_denied"}, `acuity: authorization refused: "access_denied"`},
+		{AuthError{ErrorCode: "access_denied", Description: "no"}, `acuity: authorization refused: "access_denied": "no"`},
+		// Crafted redirect values cannot forge a log line or flood it.
+		{AuthError{ErrorCode: "x\nlevel=ERROR msg=forged"}, `acuity: authorization refused: "x\nlevel=ERROR msg=forged"`},
+		{AuthError{ErrorCode: strings.Repeat("a", 100)}, `acuity: authorization refused: "` + strings.Repeat("a", 64) + `"`},
 	}
 	for _, tt := range tests {
 		if got := tt.in.Error(); got != tt.want {
