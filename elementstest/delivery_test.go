@@ -199,6 +199,16 @@ func TestNotificationBodyIsTheDocumentedShape(t *testing.T) {
 	if _, err := elements.ParseNotification(d[0].Body); err != nil {
 		t.Errorf("ParseNotification: %v", err)
 	}
+	var dates struct {
+		Message struct{ Events []struct{ Date string } }
+	}
+	if err := json.Unmarshal(d[0].Body, &dates); err != nil || len(dates.Message.Events) != 1 {
+		t.Fatalf("events: %v", err)
+	}
+	date := dates.Message.Events[0].Date
+	if _, err := time.Parse(time.RFC3339, date); err != nil || !strings.HasSuffix(date, "Z") {
+		t.Errorf("date %q: want RFC 3339 in UTC (%v)", date, err)
+	}
 }
 
 func TestIngressRejectsBadWebhooks(t *testing.T) {
@@ -357,7 +367,7 @@ func TestDeliver(t *testing.T) {
 	date := time.Date(2020, 2, 14, 9, 30, 0, 0, time.UTC)
 	id, err := srv.Deliver(in.ID,
 		elements.Event{ObjectType: "appointments", EventType: elements.EventDeleted, ObjectID: "1", Date: date},
-		elements.Event{ObjectType: "calendars", EventType: elements.EventUnknown, ObjectID: "2", ElementKey: "other", HubKey: "scheduling"},
+		elements.Event{ObjectType: "calendars", EventType: elements.EventUnknown, ObjectID: "2", ElementKey: "other", HubKey: "scheduling", PollDate: date},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -369,7 +379,7 @@ func TestDeliver(t *testing.T) {
 	if diff := cmp.Diff(elements.Event{Date: date, ElementKey: acuity.ElementKey, ObjectID: "1", ObjectType: "appointments", EventType: elements.EventDeleted}, a.e); diff != "" {
 		t.Errorf("first event (-want +got):\n%s", diff)
 	}
-	if b.e.ElementKey != "other" || b.e.HubKey != "scheduling" || b.e.EventType != elements.EventUnknown {
+	if b.e.ElementKey != "other" || b.e.HubKey != "scheduling" || !b.e.PollDate.Equal(date) || b.e.EventType != elements.EventUnknown {
 		t.Errorf("second event %+v", b.e)
 	}
 
