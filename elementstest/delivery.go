@@ -65,19 +65,25 @@ func (s *Server) snapshot(done bool) []Delivery {
 // WaitForDeliveries blocks until at least n deliveries are finished
 // (delivered, or given up after the last retry, or stopped by Close) and
 // returns the finished ones in the order they started. It returns ctx's error,
-// wrapped, if ctx ends first.
+// wrapped, if ctx ends first, with the ones finished by then.
 func (s *Server) WaitForDeliveries(ctx context.Context, n int) ([]Delivery, error) {
 	for {
+		// Wake-ups only compare counts; the deliveries are copied once, at
+		// the end.
 		s.mu.Lock()
-		done := s.snapshot(true)
-		changed := s.changed
-		s.mu.Unlock()
-		if len(done) >= n {
+		if s.finished >= n {
+			done := s.snapshot(true)
+			s.mu.Unlock()
 			return done, nil
 		}
+		changed := s.changed
+		s.mu.Unlock()
 		select {
 		case <-changed:
 		case <-ctx.Done():
+			s.mu.Lock()
+			done := s.snapshot(true)
+			s.mu.Unlock()
 			return done, fmt.Errorf("elementstest: %d of %d deliveries finished: %w", len(done), n, ctx.Err())
 		}
 	}
@@ -226,6 +232,9 @@ func (s *Server) record(d *Delivery, a *Attempt, done bool) {
 	if a != nil {
 		d.Attempts = append(d.Attempts, *a)
 		d.Delivered = a.StatusCode >= 200 && a.StatusCode < 300
+	}
+	if done && !d.Done {
+		s.finished++
 	}
 	d.Done = done
 	s.notifyChange()
