@@ -2,6 +2,7 @@ package elements
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,17 +63,20 @@ type Event struct {
 	PollDate   time.Time // for polled elements; zero when absent
 }
 
-// Shadow structs for decoding. Ids take a JSON number or a string: numeric
-// ones through flex.Int64, textual ones through evID (flex.String with a fast
-// path). Fields the documentation shows as strings stay plain strings, so a
-// wrong type is reported rather than guessed at.
+// Shadow structs of the wire format, for decoding ([ParseNotification]) and
+// encoding ([Notification.MarshalJSON]). Ids take a JSON number or a string:
+// numeric ones through flex.Int64, textual ones through evID (flex.String
+// with a fast path). Fields the documentation shows as strings stay plain
+// strings, so a wrong type is reported rather than guessed at. The omitempty
+// and omitzero options only shape the encoding: optional fields are left
+// out when empty.
 type evBody struct {
 	Message  *evMessage      `json:"message"`
-	ID       evID            `json:"id"`
-	Severity string          `json:"severity"`
-	Topic    string          `json:"topic"`
-	Action   string          `json:"action"`
-	User     json.RawMessage `json:"user"`
+	ID       evID            `json:"id,omitempty"`
+	Severity string          `json:"severity,omitempty"`
+	Topic    string          `json:"topic,omitempty"`
+	Action   string          `json:"action,omitempty"`
+	User     json.RawMessage `json:"user,omitempty"`
 }
 
 type evMessage struct {
@@ -84,18 +88,18 @@ type evMessage struct {
 	InstanceID2  flex.Int64      `json:"instance_id"`
 	InstanceName string          `json:"instanceName"`
 	UserID       flex.Int64      `json:"userId"`
-	Raw          json.RawMessage `json:"raw"`
+	Raw          json.RawMessage `json:"raw,omitempty"`
 	Events       []evEvent       `json:"events"`
 }
 
 type evEvent struct {
-	Date       evTime `json:"date"`
+	Date       evTime `json:"date,omitzero"`
 	ElementKey string `json:"elementKey"`
 	EventType  string `json:"eventType"`
 	ObjectID   evID   `json:"objectId"`
 	ObjectType string `json:"objectType"`
-	HubKey     string `json:"hubKey"`
-	PollDate   evTime `json:"pollDate"`
+	HubKey     string `json:"hubKey,omitempty"`
+	PollDate   evTime `json:"pollDate,omitzero"`
 }
 
 // evID is an id sent as a JSON string or number, like flex.String, with a
@@ -147,6 +151,12 @@ func (t *evTime) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("%.40s is not an RFC 3339 time (like \"2015-09-22T19:52:16Z\")", b)
 	}
 	return nil
+}
+
+// MarshalJSON implements json.Marshaler: RFC 3339 in UTC, with fractional
+// seconds only when there are some (time.Time's own encoding).
+func (t evTime) MarshalJSON() ([]byte, error) {
+	return t.UTC().MarshalJSON()
 }
 
 // ParseNotification decodes the body of an event callback, the whole
@@ -307,4 +317,53 @@ func evBadField(body []byte) string {
 		}
 	}
 	return ""
+}
+
+// MarshalJSON implements json.Marshaler. It writes n in the platform's wire
+// form, the {"message": {...}} body that [ParseNotification] takes:
+// InstanceID goes to both "instanceId" and "instance_id", ids are JSON
+// strings (EventID, ObjectID, ID) or numbers (AccountID, CompanyID,
+// InstanceID, UserID), dates are RFC 3339 in UTC, Raw and User are written
+// as they are (compacted). Fields the documentation marks optional are left
+// out when zero: the wrapper fields ID, Severity, Topic, Action and User,
+// an event's HubKey and PollDate, and also Raw when nil and an event's Date
+// when zero (ParseNotification reads either absence as the zero value).
+// Nil Events are written as an empty list, an empty EventType as
+// [EventUnknown] (as ParseNotification reads it).
+//
+// So ParseNotification(json.Marshal(n)) gives n back, with its times in UTC
+// and Raw and User compacted. It is an error if Raw or User is not valid
+// JSON or a time's year is outside 0 to 9999.
+func (n Notification) MarshalJSON() ([]byte, error) {
+	m := &evMessage{
+		ElementKey:   n.ElementKey,
+		EventID:      evID(n.EventID),
+		AccountID:    flex.Int64(n.AccountID),
+		CompanyID:    flex.Int64(n.CompanyID),
+		InstanceID:   flex.Int64(n.InstanceID),
+		InstanceID2:  flex.Int64(n.InstanceID),
+		InstanceName: n.InstanceName,
+		UserID:       flex.Int64(n.UserID),
+		Raw:          n.Raw,
+		Events:       make([]evEvent, len(n.Events)),
+	}
+	for i, e := range n.Events {
+		m.Events[i] = evEvent{
+			Date:       evTime{e.Date},
+			ElementKey: e.ElementKey,
+			EventType:  string(cmp.Or(e.EventType, EventUnknown)),
+			ObjectID:   evID(e.ObjectID),
+			ObjectType: e.ObjectType,
+			HubKey:     e.HubKey,
+			PollDate:   evTime{e.PollDate},
+		}
+	}
+	return json.Marshal(evBody{
+		Message:  m,
+		ID:       evID(n.ID),
+		Severity: n.Severity,
+		Topic:    n.Topic,
+		Action:   n.Action,
+		User:     n.User,
+	})
 }

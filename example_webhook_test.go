@@ -3,6 +3,7 @@ package elements_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"time"
 
 	"github.com/elementsgo/elements"
 )
@@ -145,4 +147,28 @@ func ExampleParseNotification() {
 	// CREATED appointments 8801 2020-02-14 09:30:00 +0000 UTC
 	// {"action":"scheduled","id":"8801"}
 	// elements: malformed notification: "message.events" is a JSON object; want a list
+}
+
+// Build a notification in Go, for instance to test your own receiver, and
+// write it in the platform's wire form.
+func ExampleNotification_MarshalJSON() {
+	n := elements.Notification{
+		ElementKey: "acuityscheduling", EventID: "4e2a9c", InstanceID: 4242, InstanceName: "Front desk",
+		Raw: json.RawMessage(`{"action":"scheduled","id":"8801"}`),
+		Events: []elements.Event{{
+			Date: time.Date(2020, 2, 14, 9, 30, 0, 0, time.UTC), ElementKey: "acuityscheduling",
+			EventType: elements.EventCreated, ObjectID: "8801", ObjectType: "appointments",
+		}},
+	}
+	body, err := json.Marshal(n)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(body))
+
+	back, _ := elements.ParseNotification(body)
+	fmt.Println(back.Events[0].ObjectID, back.InstanceID)
+	// Output:
+	// {"message":{"elementKey":"acuityscheduling","eventId":"4e2a9c","accountId":0,"companyId":0,"instanceId":4242,"instance_id":4242,"instanceName":"Front desk","userId":0,"raw":{"action":"scheduled","id":"8801"},"events":[{"date":"2020-02-14T09:30:00Z","elementKey":"acuityscheduling","eventType":"CREATED","objectId":"8801","objectType":"appointments"}]}}
+	// 8801 4242
 }

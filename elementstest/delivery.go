@@ -65,19 +65,25 @@ func (s *Server) snapshot(done bool) []Delivery {
 // WaitForDeliveries blocks until at least n deliveries are finished
 // (delivered, or given up after the last retry, or stopped by Close) and
 // returns the finished ones in the order they started. It returns ctx's error,
-// wrapped, if ctx ends first.
+// wrapped, if ctx ends first, with the ones finished by then.
 func (s *Server) WaitForDeliveries(ctx context.Context, n int) ([]Delivery, error) {
 	for {
+		// Wake-ups only compare counts; the deliveries are copied once, at
+		// the end.
 		s.mu.Lock()
-		done := s.snapshot(true)
-		changed := s.changed
-		s.mu.Unlock()
-		if len(done) >= n {
+		if s.finished >= n {
+			done := s.snapshot(true)
+			s.mu.Unlock()
 			return done, nil
 		}
+		changed := s.changed
+		s.mu.Unlock()
 		select {
 		case <-changed:
 		case <-ctx.Done():
+			s.mu.Lock()
+			done := s.snapshot(true)
+			s.mu.Unlock()
 			return done, fmt.Errorf("elementstest: %d of %d deliveries finished: %w", len(done), n, ctx.Err())
 		}
 	}
@@ -87,29 +93,6 @@ func (s *Server) WaitForDeliveries(ctx context.Context, n int) ([]Delivery, erro
 func (s *Server) notifyChange() {
 	close(s.changed)
 	s.changed = make(chan struct{})
-}
-
-// messageJSON is the documented notification message.
-type messageJSON struct {
-	ElementKey   string          `json:"elementKey"`
-	EventID      string          `json:"eventId"`
-	AccountID    int64           `json:"accountId"`
-	CompanyID    int64           `json:"companyId"`
-	InstanceID   int64           `json:"instanceId"`
-	InstanceID2  int64           `json:"instance_id"`
-	InstanceName string          `json:"instanceName"`
-	UserID       int64           `json:"userId"`
-	Raw          json.RawMessage `json:"raw"`
-	Events       []eventJSON     `json:"events"`
-}
-
-type eventJSON struct {
-	Date       string `json:"date"`
-	ElementKey string `json:"elementKey"`
-	EventType  string `json:"eventType"`
-	ObjectID   string `json:"objectId"`
-	ObjectType string `json:"objectType"`
-	HubKey     string `json:"hubKey,omitempty"`
 }
 
 // The account, company and user every fake notification comes from.
@@ -123,7 +106,9 @@ const (
 // standardized vendor event: signed when the instance has a signature key,
 // asynchronously and with retries. Zero Date and ElementKey are filled in
 // (now, the instance's element); EventType must be one of the documented
-// types. message.raw is an empty object. Deliver returns the notification's
+// types; HubKey and PollDate are sent when set. message.raw is an empty
+// object. The body is the notification's wire form
+// ([elements.Notification.MarshalJSON]). Deliver returns the notification's
 // eventId; wait for the delivery with WaitForDeliveries.
 func (s *Server) Deliver(instanceID int64, events ...elements.Event) (eventID string, err error) {
 	if len(events) == 0 || len(events) > 20 {
@@ -152,50 +137,43 @@ func (s *Server) notify(instanceID int64, raw json.RawMessage, events []elements
 	if in.disabled || in.config[keyEventsEnabled] != "true" {
 		return "", ErrEventsDisabled
 	}
-	msg := messageJSON{
+	n := elements.Notification{
 		ElementKey:   in.element.Key,
 		EventID:      randomHex(6),
 		AccountID:    fakeAccountID,
 		CompanyID:    fakeCompanyID,
 		InstanceID:   in.id,
-		InstanceID2:  in.id,
 		InstanceName: in.name,
 		UserID:       fakeUserID,
 		Raw:          raw,
+		Events:       make([]elements.Event, len(events)),
 	}
 	now := time.Now().UTC().Truncate(time.Second)
-	for _, e := range events {
+	for i, e := range events {
 		if e.Date.IsZero() {
 			e.Date = now
 		}
 		if e.ElementKey == "" {
 			e.ElementKey = in.element.Key
 		}
-		msg.Events = append(msg.Events, eventJSON{
-			Date:       e.Date.UTC().Format(time.RFC3339),
-			ElementKey: e.ElementKey,
-			EventType:  string(e.EventType),
-			ObjectID:   e.ObjectID,
-			ObjectType: e.ObjectType,
-			HubKey:     e.HubKey,
-		})
+		n.Events[i] = e
 	}
-	m, err := json.Marshal(msg)
+	body, err := json.Marshal(n)
 	if err != nil {
 		return "", fmt.Errorf("elementstest: encoding the notification: %w", err)
 	}
-	for i, e := range msg.Events {
-		rec := eventRecord{ID: msg.EventID, EventID: msg.EventID, InstanceID: in.id, ElementKey: e.ElementKey,
-			EventType: e.EventType, ObjectType: e.ObjectType, ObjectID: e.ObjectID, CreatedDate: e.Date, Raw: raw}
+	for i, e := range n.Events {
+		rec := eventRecord{ID: n.EventID, EventID: n.EventID, InstanceID: in.id, ElementKey: e.ElementKey,
+			EventType: string(e.EventType), ObjectType: e.ObjectType, ObjectID: e.ObjectID,
+			CreatedDate: e.Date.UTC().Format(time.RFC3339Nano), Raw: raw}
 		if i > 0 {
-			rec.ID = fmt.Sprintf("%s-%d", msg.EventID, i+1)
+			rec.ID = fmt.Sprintf("%s-%d", n.EventID, i+1)
 		}
 		in.events = append(in.events, rec)
 	}
-	body := []byte(`{"message":` + string(m) + `}`)
 	d := &Delivery{
 		WebhookID:  randomHex(12),
-		EventID:    msg.EventID,
+		EventID:    n.EventID,
 		InstanceID: in.id,
 		URL:        in.config[keyEventCallback],
 		Body:       body,
@@ -216,7 +194,7 @@ func (s *Server) notify(instanceID int64, raw json.RawMessage, events []elements
 		go s.run(c)
 	}
 	s.notifyChange()
-	return msg.EventID, nil
+	return n.EventID, nil
 }
 
 // run makes d's attempts: the first at once, then after each failure a wait
@@ -254,6 +232,9 @@ func (s *Server) record(d *Delivery, a *Attempt, done bool) {
 	if a != nil {
 		d.Attempts = append(d.Attempts, *a)
 		d.Delivered = a.StatusCode >= 200 && a.StatusCode < 300
+	}
+	if done && !d.Done {
+		s.finished++
 	}
 	d.Done = done
 	s.notifyChange()

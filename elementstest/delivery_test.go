@@ -199,6 +199,16 @@ func TestNotificationBodyIsTheDocumentedShape(t *testing.T) {
 	if _, err := elements.ParseNotification(d[0].Body); err != nil {
 		t.Errorf("ParseNotification: %v", err)
 	}
+	var dates struct {
+		Message struct{ Events []struct{ Date string } }
+	}
+	if err := json.Unmarshal(d[0].Body, &dates); err != nil || len(dates.Message.Events) != 1 {
+		t.Fatalf("events: %v", err)
+	}
+	date := dates.Message.Events[0].Date
+	if _, err := time.Parse(time.RFC3339, date); err != nil || !strings.HasSuffix(date, "Z") {
+		t.Errorf("date %q: want RFC 3339 in UTC (%v)", date, err)
+	}
 }
 
 func TestIngressRejectsBadWebhooks(t *testing.T) {
@@ -357,7 +367,7 @@ func TestDeliver(t *testing.T) {
 	date := time.Date(2020, 2, 14, 9, 30, 0, 0, time.UTC)
 	id, err := srv.Deliver(in.ID,
 		elements.Event{ObjectType: "appointments", EventType: elements.EventDeleted, ObjectID: "1", Date: date},
-		elements.Event{ObjectType: "calendars", EventType: elements.EventUnknown, ObjectID: "2", ElementKey: "other", HubKey: "scheduling"},
+		elements.Event{ObjectType: "calendars", EventType: elements.EventUnknown, ObjectID: "2", ElementKey: "other", HubKey: "scheduling", PollDate: date},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -369,7 +379,7 @@ func TestDeliver(t *testing.T) {
 	if diff := cmp.Diff(elements.Event{Date: date, ElementKey: acuity.ElementKey, ObjectID: "1", ObjectType: "appointments", EventType: elements.EventDeleted}, a.e); diff != "" {
 		t.Errorf("first event (-want +got):\n%s", diff)
 	}
-	if b.e.ElementKey != "other" || b.e.HubKey != "scheduling" || b.e.EventType != elements.EventUnknown {
+	if b.e.ElementKey != "other" || b.e.HubKey != "scheduling" || !b.e.PollDate.Equal(date) || b.e.EventType != elements.EventUnknown {
 		t.Errorf("second event %+v", b.e)
 	}
 
@@ -529,5 +539,72 @@ func TestDeliveryTreatsRedirectAsFailure(t *testing.T) {
 	d := wait(t, srv, 1)
 	if diff := cmp.Diff([]elementstest.Attempt{{StatusCode: 302}, {StatusCode: 302}}, d[0].Attempts); diff != "" || d[0].Delivered {
 		t.Errorf("attempts (-want +got):\n%s", diff)
+	}
+}
+
+func TestWaitForDeliveries(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if n, err := elements.ParseNotification(b); err == nil && n.Events[0].ObjectID == "slow" {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+	}))
+	t.Cleanup(cb.Close)
+	srv, in := setup(t, &receiver{srv: cb}, elementstest.WithDeliveryTimeout(time.Minute))
+	releaseOnce := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(releaseOnce) // before srv.Close and cb.Close, which wait for the handler
+
+	slow, err := srv.Deliver(in.ID, elements.Event{EventType: elements.EventCreated, ObjectID: "slow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := srv.Deliver(in.ID, elements.Event{EventType: elements.EventCreated, ObjectID: "fast"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventIDs := func(ds []elementstest.Delivery) []string {
+		var ids []string
+		for _, d := range ds {
+			ids = append(ids, d.EventID)
+		}
+		return ids
+	}
+
+	// Only finished deliveries count and come back.
+	d := wait(t, srv, 1)
+	if diff := cmp.Diff([]string{fast}, eventIDs(d)); diff != "" {
+		t.Fatalf("while one is blocked (-want +got event ids):\n%s", diff)
+	}
+	if !d[0].Done || !d[0].Delivered {
+		t.Errorf("while one is blocked: %+v", d[0])
+	}
+
+	// A context that ends first: its error, wrapped, and the finished ones.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	d, err = srv.WaitForDeliveries(ctx, 2)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "1 of 2 deliveries finished") {
+		t.Errorf("ended context: err = %v", err)
+	}
+	if diff := cmp.Diff([]string{fast}, eventIDs(d)); diff != "" {
+		t.Errorf("ended context (-want +got event ids):\n%s", diff)
+	}
+
+	// Once released: both, in the order they started, as copies.
+	releaseOnce()
+	d = wait(t, srv, 2)
+	if diff := cmp.Diff([]string{slow, fast}, eventIDs(d)); diff != "" {
+		t.Errorf("after release (-want +got event ids):\n%s", diff)
+	}
+	want := srv.Deliveries()
+	d[0].Body[0] = 'X'
+	d[0].Attempts[0].StatusCode = 999
+	if diff := cmp.Diff(want, srv.Deliveries()); diff != "" {
+		t.Errorf("changing the returned deliveries changed the server's (-before +after):\n%s", diff)
 	}
 }

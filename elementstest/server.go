@@ -108,6 +108,7 @@ type Server struct {
 	codes        map[string]issuedCode
 	faults       faults
 	deliveries   []*Delivery
+	finished     int           // how many of deliveries are Done
 	changed      chan struct{} // closed and replaced when deliveries change
 }
 
