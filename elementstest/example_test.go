@@ -1,9 +1,12 @@
 package elementstest_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 
 	"github.com/elementsgo/elements"
@@ -78,4 +81,60 @@ func ExampleServer_FailNext() {
 		fmt.Println(apiErr.StatusCode, apiErr.RequestID != "")
 	}
 	// Output: 503 true
+}
+
+// SetAppointment puts an appointment in the instance's Acuity account, so
+// that a route can fetch the details behind a thin Acuity webhook, as it
+// would against the real platform.
+func ExampleServer_SetAppointment() {
+	srv := elementstest.NewServer()
+	defer srv.Close()
+	client, _ := elements.NewClient("u", "o", elements.WithBaseURL(srv.URL))
+
+	var token string // your app's stored instance token, set once the instance exists
+	handler := &elements.WebhookHandler{SigningKeys: []string{"signing-key"}}
+	handler.Handle(acuity.ElementKey, acuity.ObjectAppointments, elements.EventCreated,
+		func(ctx context.Context, n *elements.Notification, _ elements.Event) error {
+			wh, err := acuity.WebhookFromNotification(n)
+			if err != nil {
+				return err
+			}
+			appt, err := acuity.GetAppointment(ctx, client, token, wh.ID)
+			if err != nil {
+				return err
+			}
+			fmt.Println(wh.Action, appt.ID, appt.FirstName, appt.LastName, appt.Type, appt.Datetime.Format("2006-01-02 15:04 -0700"))
+			return nil
+		})
+	host := httptest.NewServer(handler)
+	defer host.Close()
+
+	req, _ := acuity.NewInstanceRequest(acuity.InstanceParams{
+		Code: "c", ClientID: "id", ClientSecret: "s", RedirectURI: "https://app.example/oauth",
+		EventCallbackURL: host.URL, SignatureKey: "signing-key", Name: "Front desk",
+	})
+	in, _ := client.Instances.Create(context.Background(), req)
+	token = in.Token
+
+	err := srv.SetAppointment(in.ID, json.RawMessage(`{"id": 8801, "firstName": "Ada", "lastName": "Lovelace",
+		"type": "Initial Consultation", "datetime": "2020-02-14T10:30:00-0500", "duration": "45",
+		"calendarID": 12, "appointmentTypeID": 3}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	// Play Acuity: its webhook names only the appointment.
+	hook := acuity.Webhook{Action: acuity.ActionScheduled, ID: 8801, CalendarID: 12, AppointmentTypeID: 3}
+	resp, err := http.Post(acuity.WebhookURL(srv.URL, in.ID), "application/x-www-form-urlencoded", bytes.NewReader(hook.Encode()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp.Body.Close()
+	d, _ := srv.WaitForDeliveries(context.Background(), 1)
+	fmt.Println("delivered:", d[0].Delivered)
+	// Output:
+	// scheduled 8801 Ada Lovelace Initial Consultation 2020-02-14 10:30 -0500
+	// delivered: true
 }

@@ -105,6 +105,10 @@ type instance struct {
 	disabled  bool
 	acuityKey string        // Acuity API key for X-Acuity-Signature; "" accepts unsigned
 	events    []eventRecord // for GET .../events
+
+	// appointments is the instance's Acuity account, by appointment id, as
+	// GET /hubs/scheduling/appointments/{id} serves it; see hubs.go.
+	appointments map[int64]json.RawMessage
 }
 
 // instanceJSON is an instance as the platform answers it.

@@ -220,6 +220,7 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("GET /instances/{id}/events", s.listEvents)
 	api.HandleFunc("GET /instances/{id}/events/{eventID}", s.getEvent)
 	api.HandleFunc("GET /elements/{element}/oauth/url", s.oauthURL)
+	api.HandleFunc("GET /hubs/scheduling/appointments/{id}", s.getAppointment)
 	api.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API resource: "+r.Method+" "+r.URL.Path)
 	})

@@ -7,10 +7,13 @@
 //     provider's consent page, the redirect back with a code);
 //  3. it creates an Acuity Scheduling instance through elements.Client, with
 //     events enabled and a signature key;
-//  4. it plays Acuity: a signed "scheduled" webhook to the instance's Webhook
-//     URL;
+//  4. it plays Acuity: it puts appointment 8801 in the fake's copy of the
+//     Acuity account and sends a signed "scheduled" webhook about it to the
+//     instance's Webhook URL;
 //  5. the fake standardizes it and POSTs a signed notification to /events,
-//     where the handler verifies it and routes the typed event.
+//     where the handler verifies it and routes the typed event;
+//  6. the route fetches the appointment the thin webhook names, through the
+//     platform with the instance token (acuity.GetAppointment).
 //
 // Run it with:
 //
@@ -47,6 +50,11 @@ const (
 	oauthState   = "quickstart-state"
 )
 
+// appointment is appointment 8801 as Acuity's API returns it (abridged).
+const appointment = `{"id": 8801, "firstName": "Jane", "lastName": "Doe", "email": "jane@example.com",
+  "datetime": "2026-12-01T10:15:00-0700", "duration": "45", "type": "Initial consultation",
+  "appointmentTypeID": 3, "calendar": "Front Desk", "calendarID": 12, "price": "60.00", "paid": "no"}`
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -58,27 +66,40 @@ func main() {
 	}
 }
 
-// received is what the webhook handler's route was given.
+// received is what the webhook handler's route was given and fetched.
 type received struct {
-	n *elements.Notification
-	e elements.Event
+	n    *elements.Notification
+	e    elements.Event
+	appt *acuity.Appointment
+	err  error
 }
 
 func run(ctx context.Context, w io.Writer) error {
 	platform := elementstest.NewServer(elementstest.WithIssuedCodesOnly())
 	defer platform.Close()
+	client, err := elements.NewClient(userSecret, orgSecret, elements.WithBaseURL(platform.URL))
+	if err != nil {
+		return err
+	}
 
 	// Your application: its own server, with the webhook handler at /events
 	// and the OAuth redirect target at /oauth/callback.
+	var instanceToken string // stored once the instance is created, before any event
 	events := make(chan received, 1)
 	handler := &elements.WebhookHandler{SigningKeys: []string{signingKey}}
 	handler.Handle(acuity.ElementKey, acuity.ObjectAppointments, elements.EventCreated,
-		func(_ context.Context, n *elements.Notification, e elements.Event) error {
+		func(ctx context.Context, n *elements.Notification, e elements.Event) error {
+			// Acuity's webhook only names the appointment: fetch it.
+			wh, err := acuity.WebhookFromNotification(n)
+			var appt *acuity.Appointment
+			if err == nil {
+				appt, err = acuity.GetAppointment(ctx, client, instanceToken, wh.ID)
+			}
 			select {
-			case events <- received{n, e}:
+			case events <- received{n, e, appt, err}:
 			default: // a redelivery; the first one is enough here
 			}
-			return nil
+			return err
 		})
 	codes := make(chan string, 1)
 	mux := http.NewServeMux()
@@ -97,11 +118,6 @@ func run(ctx context.Context, w io.Writer) error {
 	})
 	app := httptest.NewServer(mux)
 	defer app.Close()
-
-	client, err := elements.NewClient(userSecret, orgSecret, elements.WithBaseURL(platform.URL))
-	if err != nil {
-		return err
-	}
 
 	// OAuth: ask the platform for the provider's consent URL, "visit" it as
 	// the user's browser would, and take the code off the redirect.
@@ -134,11 +150,16 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("creating the instance: %w", err)
 	}
+	instanceToken = instance.Token
 	fmt.Fprintf(w, "Created %s instance %d (%q).\n", instance.Element.Name, instance.ID, instance.Name)
 
-	// Play Acuity: a webhook signed with the account's API key, sent to the
-	// Webhook URL you would paste into Acuity's settings.
+	// Play Acuity: the account holds appointment 8801, and a webhook about
+	// it, signed with the account's API key, goes to the Webhook URL you
+	// would paste into Acuity's settings.
 	if err := platform.SetAcuityAPIKey(instance.ID, acuityAPIKey); err != nil {
+		return err
+	}
+	if err := platform.SetAppointment(instance.ID, []byte(appointment)); err != nil {
 		return err
 	}
 	hook := &acuity.Webhook{Action: acuity.ActionScheduled, ID: 8801, CalendarID: 12, AppointmentTypeID: 3}
@@ -152,6 +173,9 @@ func run(ctx context.Context, w io.Writer) error {
 	case got = <-events:
 	case <-ctx.Done():
 		return fmt.Errorf("waiting for the event to reach the handler: %w", ctx.Err())
+	}
+	if got.err != nil {
+		return fmt.Errorf("fetching the appointment in the route: %w", got.err)
 	}
 	deliveries, err := platform.WaitForDeliveries(ctx, 1)
 	if err != nil {
@@ -169,6 +193,8 @@ func run(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(w, "  event type:   %s\n", got.e.EventType)
 	fmt.Fprintf(w, "  object type:  %s\n", got.e.ObjectType)
 	fmt.Fprintf(w, "  object id:    %s\n", got.e.ObjectID)
+	fmt.Fprintf(w, "  appointment:  %s %s, %s, %s\n", got.appt.FirstName, got.appt.LastName, got.appt.Type,
+		got.appt.Datetime.Format("2006-01-02 15:04 -0700"))
 	fmt.Fprintf(w, "  signature:    verified (%s)\n", elements.SignatureHeader)
 	fmt.Fprintln(w, "All offline: Acuity -> platform -> your handler.")
 	return nil

@@ -19,6 +19,7 @@ Your webhook handler received:
   event type:   CREATED
   object type:  appointments
   object id:    8801
+  appointment:  Jane Doe, Initial consultation, 2026-12-01 10:15 -0700
   signature:    verified (Elements-Webhook-Signature)
 All offline: Acuity -> platform -> your handler.
 `
