@@ -12,7 +12,10 @@
 // documented JSON: create (POST /instances and /elements/{keyOrId}/instances),
 // get, list (tags[], searchText), PATCH, PUT (?reAuthenticate=true), delete,
 // enable and disable, the configuration list and its PATCH, the instance's
-// events, and the OAuth URL call. Every answer carries Elements-Request-Id;
+// events, and the OAuth URL call. It also serves the Acuity element's
+// GET /hubs/scheduling/appointments/{id} to the instance's Element token, from
+// the appointments a test stored with [Server.SetAppointment]. Every answer
+// carries Elements-Request-Id;
 // errors are {"message", "requestId"}: 401 without a "User …, Organization …"
 // Authorization header, 404 for an unknown id, 400 for a bad body (no element
 // key, an unknown element, no providerData.code, a non-boolean
