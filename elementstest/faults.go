@@ -186,7 +186,7 @@ func answerFault(w http.ResponseWriter, r *http.Request, f Fault) {
 func (s *Server) handleWithFault(w http.ResponseWriter, r *http.Request, handle func(http.ResponseWriter, *http.Request)) {
 	f, ok := s.nextFault(w, r)
 	switch {
-	case !ok:
+	case !ok: // the call is over
 	case f == Fault{}:
 		handle(w, r)
 	case f.AfterHandling:
