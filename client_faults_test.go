@@ -2,29 +2,27 @@ package elements_test
 
 // The client against the fake platform (elementstest) under faults: 429
 // storms with Retry-After, 503 bursts, connection resets before and after
-// the platform acted, slow answers against context deadlines and per-attempt
-// timeouts. Each case checks the error's type, how many attempts reached the
-// platform, and how many instances exist afterwards (no duplicate creates).
-// The whole run ends with a goroutine count no higher than at its start.
+// the platform acted, a 502 after it acted, slow answers against context
+// deadlines and per-attempt timeouts. Each case checks the error's type, how
+// many attempts reached the platform, and how many instances exist afterwards
+// (no duplicate creates). The whole run ends with a goroutine count no higher
+// than at its start.
 //
-// elementstest answers injected failures without a Retry-After header and
-// drops connections only before handling a call, so a small fault proxy
-// (faultFront) sits between the client and the fake for 429s with
-// Retry-After and for resets after the fake has acted.
+// The faults are the fake's own (elementstest.Fault, Server.SetLatency); a
+// counting transport under the client counts the attempts. No proxy is
+// needed: the fake drops connections with a TCP reset, before or after
+// acting, and sends Retry-After.
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,81 +30,24 @@ import (
 	"github.com/elementsgo/elements/elementstest"
 )
 
-// frontAction is what faultFront does with one request.
-type frontAction int
-
-const (
-	pass        frontAction = iota // forward to the fake
-	tooMany                        // 429 with Retry-After
-	unavailable                    // 503
-	resetBefore                    // TCP reset before the fake sees the request
-	resetAfter                     // forward, let the fake act, then TCP reset instead of the answer
+// The faults the cases inject, one per API call.
+var (
+	unavailable  = elementstest.Fault{Status: http.StatusServiceUnavailable}
+	resetBefore  = elementstest.Fault{Drop: true}                                         // TCP reset; the fake did nothing
+	resetAfter   = elementstest.Fault{Drop: true, AfterHandling: true}                    // the fake acted, then TCP reset instead of the answer
+	gatewayAfter = elementstest.Fault{Status: http.StatusBadGateway, AfterHandling: true} // the fake acted, then 502 instead of the answer
 )
 
-// faultFront is a reverse proxy in front of the fake that applies a script
-// of actions to the next requests and counts the requests it saw.
-type faultFront struct {
-	proxy      *httputil.ReverseProxy
-	retryAfter string
-
-	mu     sync.Mutex
-	script []frontAction
-	seen   int
-}
-
-func (f *faultFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	f.seen++
-	act := pass
-	if len(f.script) > 0 {
-		act, f.script = f.script[0], f.script[1:]
-	}
-	f.mu.Unlock()
-	switch act {
-	case tooMany:
-		w.Header().Set("Retry-After", f.retryAfter)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusTooManyRequests)
-		io.WriteString(w, `{"message":"rate limit exceeded","requestId":"front-429"}`)
-	case unavailable:
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		io.WriteString(w, `{"message":"service unavailable","requestId":"front-503"}`)
-	case resetBefore:
-		_, _ = io.Copy(io.Discard, r.Body)
-		reset(w)
-	case resetAfter:
-		f.proxy.ServeHTTP(httptest.NewRecorder(), r) // the fake acts; its answer is lost
-		reset(w)
-	default:
-		f.proxy.ServeHTTP(w, r)
-	}
-}
-
-func (f *faultFront) attempts() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.seen
-}
-
-// reset closes the connection with a TCP RST (SO_LINGER 0).
-func reset(w http.ResponseWriter) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
-	}
-	_ = conn.Close()
+// tooMany is a 429 with this Retry-After.
+func tooMany(retryAfter string) elementstest.Fault {
+	return elementstest.Fault{Status: http.StatusTooManyRequests, RetryAfter: retryAfter}
 }
 
 // faultCase is one scenario.
 type faultCase struct {
 	name       string
-	script     []frontAction
-	retryAfter string
-	latency    time.Duration // on the fake, for every call
+	faults     []elementstest.Fault // for the next API calls, in order
+	latency    time.Duration        // on the fake, for every call
 	retries    int
 	maxWait    time.Duration
 	attemptTTL time.Duration // http.Client.Timeout; 0: none
@@ -163,26 +104,28 @@ func wantAttemptTimeout(err error) error {
 }
 
 var faultCases = []faultCase{
-	{name: "429 storm on create, then success", script: rep(tooMany, 5), retryAfter: "0", retries: 6, call: "create",
+	{name: "429 storm on create, then success", faults: rep(tooMany("0"), 5), retries: 6, call: "create",
 		wantAttempts: 6, wantInstances: 1},
-	{name: "429 storm outlasting the retries", script: rep(tooMany, 10), retryAfter: "0", retries: 3, call: "create",
+	{name: "429 storm outlasting the retries", faults: rep(tooMany("0"), 10), retries: 3, call: "create",
 		wantErr: wantAPIError(http.StatusTooManyRequests), wantAttempts: 4},
-	{name: "Retry-After outlasting the deadline: one attempt, then the deadline", script: rep(tooMany, 10), retryAfter: "3600",
+	{name: "Retry-After outlasting the deadline: one attempt, then the deadline", faults: rep(tooMany("3600"), 10),
 		retries: 3, maxWait: time.Minute, deadline: 100 * time.Millisecond, call: "create",
 		wantErr: wantRequestError(context.DeadlineExceeded), wantAttempts: 1},
-	{name: "Retry-After capped at maxWait", script: rep(tooMany, 2), retryAfter: "3600", retries: 3, maxWait: 10 * time.Millisecond,
+	{name: "Retry-After capped at maxWait", faults: rep(tooMany("3600"), 2), retries: 3, maxWait: 10 * time.Millisecond,
 		call: "create", wantAttempts: 3, wantInstances: 1},
-	{name: "429 storm on get", script: rep(tooMany, 3), retryAfter: "0", retries: 3, call: "get", wantAttempts: 4},
-	{name: "503 on create is not retried", script: rep(unavailable, 3), retries: 3, call: "create",
+	{name: "429 storm on get", faults: rep(tooMany("0"), 3), retries: 3, call: "get", wantAttempts: 4},
+	{name: "503 on create is not retried", faults: rep(unavailable, 3), retries: 3, call: "create",
 		wantErr: wantAPIError(http.StatusServiceUnavailable), wantAttempts: 1},
-	{name: "503 burst on get is retried", script: rep(unavailable, 3), retries: 3, call: "get", wantAttempts: 4},
-	{name: "503 burst outlasting the retries on get", script: rep(unavailable, 9), retries: 3, call: "get",
+	{name: "503 burst on get is retried", faults: rep(unavailable, 3), retries: 3, call: "get", wantAttempts: 4},
+	{name: "503 burst outlasting the retries on get", faults: rep(unavailable, 9), retries: 3, call: "get",
 		wantErr: wantAPIError(http.StatusServiceUnavailable), wantAttempts: 4},
-	{name: "reset before the platform saw the create: not retried", script: []frontAction{resetBefore}, retries: 3, call: "create",
+	{name: "reset before the platform acted on the create: not retried", faults: []elementstest.Fault{resetBefore}, retries: 3, call: "create",
 		wantErr: wantRequestError(nil), wantAttempts: 1},
-	{name: "reset after the platform created: not retried, one instance", script: []frontAction{resetAfter}, retries: 3, call: "create",
+	{name: "reset after the platform created: not retried, one instance", faults: []elementstest.Fault{resetAfter}, retries: 3, call: "create",
 		wantErr: wantRequestError(nil), wantAttempts: 1, wantInstances: 1},
-	{name: "resets on get are retried", script: []frontAction{resetBefore, resetAfter}, retries: 3, call: "get", wantAttempts: 3},
+	{name: "502 after the platform created: not retried, one instance", faults: []elementstest.Fault{gatewayAfter}, retries: 3, call: "create",
+		wantErr: wantAPIError(http.StatusBadGateway), wantAttempts: 1, wantInstances: 1},
+	{name: "resets on get are retried", faults: []elementstest.Fault{resetBefore, resetAfter}, retries: 3, call: "get", wantAttempts: 3},
 	{name: "slow answer within the deadline", latency: 20 * time.Millisecond, retries: 3, deadline: 10 * time.Second, call: "create",
 		wantAttempts: 1, wantInstances: 1},
 	{name: "slow create past the deadline", latency: time.Hour, retries: 3, deadline: 100 * time.Millisecond, call: "create",
@@ -195,12 +138,8 @@ var faultCases = []faultCase{
 		call: "get", wantErr: wantAttemptTimeout, wantAttempts: 3},
 }
 
-func rep(a frontAction, n int) []frontAction {
-	s := make([]frontAction, n)
-	for i := range s {
-		s[i] = a
-	}
-	return s
+func rep(f elementstest.Fault, n int) []elementstest.Fault {
+	return slices.Repeat([]elementstest.Fault{f}, n)
 }
 
 // TestClientFaults is not parallel: it counts goroutines. Top-level
@@ -230,44 +169,54 @@ func settledGoroutines(want int) int {
 	}
 }
 
-// faultRig is a fake, a fault proxy in front of it, a client through the
-// proxy and a direct client for counting; Close frees all of them.
+// faultRig is a fake, a client for it that counts its attempts, and a
+// direct client for setting up and counting instances; Close frees all of
+// them. The two clients have their own connections, so the faulty client's
+// first call opens a fresh one: net/http then never replays an idempotent
+// request itself on a reused connection, which would spend one of the
+// injected faults behind the count's back.
 type faultRig struct {
-	srv    *elementstest.Server
-	front  *faultFront
-	fs     *httptest.Server
-	proxyT *http.Transport
-	clkT   *http.Transport
-	client *elements.Client
-	direct *elements.Client
+	srv      *elementstest.Server
+	attempts attemptCounter
+	clientT  *http.Transport
+	directT  *http.Transport
+	client   *elements.Client
+	direct   *elements.Client
+}
+
+// attemptCounter is a RoundTripper that counts the requests sent through it:
+// every attempt of the client's, each of them reaching the fake.
+type attemptCounter struct {
+	next http.RoundTripper
+	n    atomic.Int64
+}
+
+func (c *attemptCounter) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
 }
 
 func newFaultRig(t *testing.T, retries int, maxWait, attemptTTL time.Duration) *faultRig {
 	t.Helper()
-	rig := &faultRig{srv: elementstest.NewServer(elementstest.WithCredentials(e2eUser, e2eOrg))}
-	target, err := url.Parse(rig.srv.URL)
-	if err != nil {
-		t.Fatal(err)
+	rig := &faultRig{
+		srv:     elementstest.NewServer(elementstest.WithCredentials(e2eUser, e2eOrg)),
+		clientT: &http.Transport{},
+		directT: &http.Transport{},
 	}
-	target.Path = ""
-	rig.proxyT = &http.Transport{}
-	rig.front = &faultFront{proxy: httputil.NewSingleHostReverseProxy(target)}
-	rig.front.proxy.Transport = rig.proxyT
-	rig.front.proxy.ErrorLog = log.New(io.Discard, "", 0) // canceled calls are expected here
-	rig.fs = httptest.NewServer(rig.front)
-	rig.clkT = &http.Transport{}
+	rig.attempts.next = rig.clientT
 	if maxWait == 0 {
 		maxWait = 5 * time.Millisecond
 	}
+	var err error
 	rig.client, err = elements.NewClient(e2eUser, e2eOrg,
-		elements.WithBaseURL(rig.fs.URL+elementstest.APIPath),
-		elements.WithHTTPClient(&http.Client{Transport: rig.clkT, Timeout: attemptTTL}),
+		elements.WithBaseURL(rig.srv.URL),
+		elements.WithHTTPClient(&http.Client{Transport: &rig.attempts, Timeout: attemptTTL}),
 		elements.WithRetry(retries, time.Millisecond, maxWait))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rig.direct, err = elements.NewClient(e2eUser, e2eOrg, elements.WithBaseURL(rig.srv.URL),
-		elements.WithHTTPClient(&http.Client{Transport: rig.clkT}))
+		elements.WithHTTPClient(&http.Client{Transport: rig.directT}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,14 +225,17 @@ func newFaultRig(t *testing.T, retries int, maxWait, attemptTTL time.Duration) *
 }
 
 func (rig *faultRig) close() {
-	rig.clkT.CloseIdleConnections()
-	rig.fs.Close()
-	rig.proxyT.CloseIdleConnections()
+	rig.clientT.CloseIdleConnections()
+	rig.directT.CloseIdleConnections()
 	rig.srv.Close()
 }
 
+// instances counts the instances on the fake, after clearing the faults
+// still pending and the latency.
 func (rig *faultRig) instances(t *testing.T) int {
 	t.Helper()
+	rig.srv.InjectNext()
+	rig.srv.SetLatency(0)
 	list, err := rig.direct.Instances.List(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -301,8 +253,7 @@ func runFaultCase(t *testing.T, tc faultCase) {
 		}
 		existing = in.ID
 	}
-	rig.front.retryAfter = tc.retryAfter
-	rig.front.script = tc.script
+	rig.srv.InjectNext(tc.faults...)
 	rig.srv.SetLatency(tc.latency)
 
 	ctx := context.Background()
@@ -336,10 +287,9 @@ func runFaultCase(t *testing.T, tc faultCase) {
 			t.Errorf("err = %v (%T): %v", err, err, e)
 		}
 	}
-	if got := rig.front.attempts(); got != tc.wantAttempts {
+	if got := rig.attempts.n.Load(); got != int64(tc.wantAttempts) {
 		t.Errorf("%d attempts reached the platform, want %d", got, tc.wantAttempts)
 	}
-	rig.srv.SetLatency(0)
 	want := tc.wantInstances
 	if tc.call == "get" {
 		want++
@@ -352,14 +302,8 @@ func runFaultCase(t *testing.T, tc faultCase) {
 func testConcurrentCreates(t *testing.T) {
 	const creates = 20
 	rig := newFaultRig(t, 25, 0, 0) // more retries than 429s: no create can run out
-	rig.front.retryAfter = "0"
-	script := make([]frontAction, 30)
-	for i := range script {
-		if i%3 != 2 {
-			script[i] = tooMany
-		}
-	}
-	rig.front.script = script
+	// 30 calls: two 429s, then one let through, ten times.
+	rig.srv.InjectNext(slices.Repeat([]elementstest.Fault{tooMany("0"), tooMany("0"), {}}, 10)...)
 
 	var wg sync.WaitGroup
 	errs := make([]error, creates)
@@ -378,7 +322,7 @@ func testConcurrentCreates(t *testing.T) {
 	if got := rig.instances(t); got != creates {
 		t.Errorf("%d instances after %d creates in a 429 storm, want exactly %d", got, creates, creates)
 	}
-	if got := rig.front.attempts(); got != creates+20 {
+	if got := rig.attempts.n.Load(); got != creates+20 {
 		t.Errorf("%d attempts, want %d creates + 20 answered 429", got, creates)
 	}
 }

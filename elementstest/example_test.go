@@ -138,3 +138,27 @@ func ExampleServer_SetAppointment() {
 	// scheduled 8801 Ada Lovelace Initial Consultation 2020-02-14 10:30 -0500
 	// delivered: true
 }
+
+// InjectNext can lose the answer to a call that took effect: the instance is
+// created, the client sees a reset connection. The client does not retry the
+// POST, so there is exactly one instance.
+func ExampleServer_InjectNext() {
+	srv := elementstest.NewServer()
+	defer srv.Close()
+	client, _ := elements.NewClient("u", "o", elements.WithBaseURL(srv.URL))
+	req, _ := acuity.NewInstanceRequest(acuity.InstanceParams{
+		Code: "c", ClientID: "id", ClientSecret: "s", RedirectURI: "https://app.example/oauth",
+		EventCallbackURL: "https://app.example/events", Name: "Front desk",
+	})
+
+	srv.InjectNext(elementstest.Fault{Drop: true, AfterHandling: true})
+	_, err := client.Instances.Create(context.Background(), req)
+	var reqErr *elements.RequestError
+	fmt.Println("create failed in transport:", errors.As(err, &reqErr))
+
+	list, _ := client.Instances.List(context.Background(), nil)
+	fmt.Println("instances on the platform:", len(list))
+	// Output:
+	// create failed in transport: true
+	// instances on the platform: 1
+}

@@ -46,8 +46,19 @@
 //
 // # Faults
 //
-// [Server.FailNext], [Server.DropNext] and [Server.SetLatency] disturb API
-// calls; [Server.DuplicateNext] delivers notifications twice.
+// [Server.InjectNext] gives the next API calls a [Fault] each, in the order
+// they arrive:
+//
+//	Fault{Status: 503}                       503 and an error body; the call has no effect
+//	Fault{Status: 429, RetryAfter: "2"}      the same with Retry-After: 2 (a rate-limit storm)
+//	Fault{Drop: true}                        the connection is reset; the call has no effect
+//	Fault{Drop: true, AfterHandling: true}   the call takes effect, then the connection is reset
+//	Fault{Status: 502, AfterHandling: true}  the call takes effect, then 502 is answered
+//	Fault{}                                  the call is handled normally
+//
+// [Server.FailNext] and [Server.DropNext] are short for n calls failed or
+// dropped without effect. [Server.SetLatency] slows every API call;
+// [Server.DuplicateNext] delivers notifications twice.
 //
 // Where the platform's behaviour is not documented, the fake makes a choice
 // and says so: several tags[] must all match, searchText matches part of the
@@ -243,17 +254,18 @@ func withRequestID(h http.Handler) http.Handler {
 	})
 }
 
-// apiMiddleware applies injected faults, then checks the Authorization header.
+// apiMiddleware applies injected faults around checking the Authorization
+// header and handling the call.
 func (s *Server) apiMiddleware(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.applyFaults(w, r) {
-			return
-		}
+	handle := func(w http.ResponseWriter, r *http.Request) {
 		if msg := s.checkAuth(r.Header.Get("Authorization")); msg != "" {
 			writeError(w, http.StatusUnauthorized, msg)
 			return
 		}
 		h.ServeHTTP(w, r)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.handleWithFault(w, r, handle)
 	})
 }
 
