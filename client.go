@@ -105,6 +105,11 @@ func WithBaseURL(rawURL string) Option {
 
 // WithHTTPClient sets the http.Client whose Transport sends each attempt; the
 // retry logic runs around it. Its Timeout, if any, bounds each attempt.
+//
+// go-retryablehttp, which runs the retries, calls hc.CloseIdleConnections
+// when a call fails for good or its context ends, so give the client its own
+// http.Client (it may share a Transport's configuration, not the pool) if
+// other parts of the program depend on keeping idle connections warm.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) error {
 		if hc == nil {

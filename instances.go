@@ -156,6 +156,11 @@ func (s *InstancesService) send(ctx context.Context, method, path string, body a
 }
 
 // Delete deletes an instance: DELETE /instances/{id}.
+//
+// DELETE is retried like the other idempotent calls, so when an attempt's
+// answer is lost after the platform deleted the instance, the retry answers
+// 404: an error matching [ErrNotFound] from Delete means the instance is
+// gone, whether or not this call removed it.
 func (s *InstancesService) Delete(ctx context.Context, id int64) error {
 	return s.noContent(ctx, http.MethodDelete, id, "", nil)
 }
