@@ -107,8 +107,10 @@ type WebhookHandler struct {
 	// SigningKeys are the instance's event.notification.signature.key
 	// values; a callback is accepted if any one of them produced its
 	// signature, so during rotation list the new and the old key. An empty
-	// string among them is a misconfiguration (see step 2 above).
-	SigningKeys []string
+	// string among them is a misconfiguration (see step 2 above). Its type
+	// is a []string that prints redacted, so the keys stay hidden even when
+	// the handler is printed by value or inside another struct.
+	SigningKeys Secrets
 
 	// InsecureSkipVerify accepts callbacks without checking any signature,
 	// even when SigningKeys is set. It is the only way to accept unsigned
@@ -376,8 +378,8 @@ func (h *WebhookHandler) String() string {
 	if h.Deduplicator != nil {
 		dedup = "on"
 	}
-	return fmt.Sprintf("elements.WebhookHandler{SigningKeys:[%d redacted] InsecureSkipVerify:%t MaxBodyBytes:%d Deduplicator:%s}",
-		len(h.SigningKeys), h.InsecureSkipVerify, limit, dedup)
+	return fmt.Sprintf("elements.WebhookHandler{SigningKeys:%s InsecureSkipVerify:%t MaxBodyBytes:%d Deduplicator:%s}",
+		h.SigningKeys, h.InsecureSkipVerify, limit, dedup)
 }
 
 // Format implements [fmt.Formatter] so that every verb, %#v and %+v
@@ -391,3 +393,29 @@ func (h *WebhookHandler) Format(f fmt.State, _ rune) {
 func (h *WebhookHandler) LogValue() slog.Value {
 	return slog.StringValue(h.String())
 }
+
+// Secrets is a list of secret values, such as [WebhookHandler.SigningKeys],
+// that never prints its contents: fmt (every verb) and slog show only how
+// many there are, e.g. "[2 redacted]". It is a plain []string otherwise:
+// assign, append, range and pass it with ... as usual. Its JSON encoding is
+// the list itself, so do not hand a struct holding it to a JSON logger.
+type Secrets []string
+
+// String returns how many secrets s holds, e.g. "[2 redacted]", never the
+// secrets; "[]" when empty.
+func (s Secrets) String() string {
+	if len(s) == 0 {
+		return "[]"
+	}
+	return "[" + strconv.Itoa(len(s)) + " redacted]"
+}
+
+// GoString is like String, so %#v does not print the secrets either.
+func (s Secrets) GoString() string { return "elements.Secrets" + s.String() }
+
+// Format implements [fmt.Formatter] so that every verb prints the redacted
+// form (GoString for %#v, String otherwise).
+func (s Secrets) Format(f fmt.State, verb rune) { formatValue(f, verb, s) }
+
+// LogValue implements [slog.LogValuer] so that loggers print String.
+func (s Secrets) LogValue() slog.Value { return slog.StringValue(s.String()) }
