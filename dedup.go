@@ -38,7 +38,8 @@ const (
 //
 // An error from Claim makes the handler answer 500 without calling the host;
 // an error from Done or Release is reported to OnError only (the answer is
-// already decided by the callbacks).
+// already decided by the callbacks). A panic in any of them is recovered and
+// treated as such an error, a [*PanicError].
 type Deduplicator interface {
 	Claim(ctx context.Context, key string) (DedupState, error)
 	Done(ctx context.Context, key string) error
