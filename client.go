@@ -164,6 +164,12 @@ func WithUserAgent(product string) Option {
 // Without options it talks to [DefaultBaseURL] through an http.Client with a
 // 60-second timeout per attempt, retries with [DefaultMaxRetries],
 // [DefaultMinWait] and [DefaultMaxWait], and logs nothing.
+//
+// Each secret must be at least 4 characters long, printable, without spaces
+// or commas, as the platform issues them; NewClient rejects anything else
+// with an error that names the secret, never its value. (The minimum lets
+// the client redact the secrets from every error and log: a shorter
+// "secret" is a truncated or placeholder value anyway.)
 func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, error) {
 	if err := checkSecret("user secret", userSecret); err != nil {
 		return nil, err
@@ -197,11 +203,15 @@ func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, 
 	return c, nil
 }
 
-// checkSecret rejects empty secrets and ones that cannot go in a header. The
-// message names the secret, never its value.
+// checkSecret rejects empty secrets, ones too short to be redacted from
+// errors and logs, and ones that cannot go in a header. The message names
+// the secret, never its value.
 func checkSecret(name, s string) error {
 	if s == "" {
 		return fmt.Errorf("elements: the %s is empty", name)
+	}
+	if len(s) < minSecretLen {
+		return fmt.Errorf("elements: the %s is shorter than %d characters; pass the whole value the platform issued", name, minSecretLen)
 	}
 	for _, r := range s {
 		if r < 0x21 || r == 0x7f || r == ',' {
@@ -235,16 +245,19 @@ type RequestOption func(*requestConfig)
 
 type requestConfig struct {
 	elementToken string
+	hasToken     bool     // WithElementToken was given, even with ""
 	secrets      []string // values to redact from errors and logs
 	once         bool     // not repeatable once sent, whatever the method
 }
 
 // WithElementToken scopes a request to one element instance: the
 // Authorization header becomes "User …, Organization …, Element <token>".
-// The token is redacted from errors and logs like the other secrets.
+// The token is redacted from errors and logs like the other secrets; like
+// them it must be at least 4 characters long, printable, without spaces or
+// commas, or NewRequest returns an error.
 func WithElementToken(token string) RequestOption {
 	return func(rc *requestConfig) {
-		rc.elementToken = token
+		rc.elementToken, rc.hasToken = token, true
 		rc.secrets = append(rc.secrets, token)
 	}
 }
@@ -282,7 +295,7 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body any, 
 			opt(&rc)
 		}
 	}
-	if rc.elementToken != "" {
+	if rc.hasToken {
 		if err := checkSecret("element token", rc.elementToken); err != nil {
 			return nil, err
 		}
