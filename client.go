@@ -497,7 +497,9 @@ func (c *Client) redactorFor(req *http.Request, cfg *requestConfig) redactor {
 // transport error, or the end of the request's context (while sending or
 // while waiting to retry). It wraps the cause, so errors.Is(err,
 // context.DeadlineExceeded) and errors.As(err, &netErr) work. Its text names
-// the method and path, never the query, and holds no secret.
+// the method and path, never the query, and holds no secret. It is returned
+// as a *RequestError; its methods have value receivers so that a copy, on
+// its own or inside a struct, prints the same redacted text.
 type RequestError struct {
 	Method string
 	Path   string
@@ -508,18 +510,18 @@ type RequestError struct {
 
 // Error implements error. The text names the method and path and the
 // cause, with every known secret replaced by [REDACTED].
-func (e *RequestError) Error() string {
+func (e RequestError) Error() string {
 	return "elements: " + e.Method + " " + e.Path + ": " + e.cause()
 }
 
 // GoString keeps %#v from printing the secrets the error redacts: it shows
 // the cause as text, redacted like Error.
-func (e *RequestError) GoString() string {
+func (e RequestError) GoString() string {
 	return fmt.Sprintf("&elements.RequestError{Method:%q, Path:%q, Err:%q}", e.Method, e.Path, e.cause())
 }
 
 // cause is the redacted text of Err.
-func (e *RequestError) cause() string {
+func (e RequestError) cause() string {
 	msg := e.Err.Error()
 	var ue *url.Error
 	if errors.As(e.Err, &ue) {
@@ -529,7 +531,7 @@ func (e *RequestError) cause() string {
 }
 
 // Unwrap returns the cause.
-func (e *RequestError) Unwrap() error { return e.Err }
+func (e RequestError) Unwrap() error { return e.Err }
 
 func newRequestError(req *http.Request, err error, red redactor) *RequestError {
 	var ue *url.Error
