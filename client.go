@@ -169,6 +169,12 @@ func WithUserAgent(product string) Option {
 // Without options it talks to [DefaultBaseURL] through an http.Client with a
 // 60-second timeout per attempt, retries with [DefaultMaxRetries],
 // [DefaultMinWait] and [DefaultMaxWait], and logs nothing.
+//
+// Each secret must be at least 4 characters long, printable, without spaces
+// or commas, as the platform issues them; NewClient rejects anything else
+// with an error that names the secret, never its value. (The minimum lets
+// the client redact the secrets from every error and log: a shorter
+// "secret" is a truncated or placeholder value anyway.)
 func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, error) {
 	if err := checkSecret("user secret", userSecret); err != nil {
 		return nil, err
@@ -202,11 +208,15 @@ func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, 
 	return c, nil
 }
 
-// checkSecret rejects empty secrets and ones that cannot go in a header. The
-// message names the secret, never its value.
+// checkSecret rejects empty secrets, ones too short to be redacted from
+// errors and logs, and ones that cannot go in a header. The message names
+// the secret, never its value.
 func checkSecret(name, s string) error {
 	if s == "" {
 		return fmt.Errorf("elements: the %s is empty", name)
+	}
+	if len(s) < minSecretLen {
+		return fmt.Errorf("elements: the %s is shorter than %d characters; pass the whole value the platform issued", name, minSecretLen)
 	}
 	for _, r := range s {
 		if r < 0x21 || r == 0x7f || r == ',' {
@@ -240,16 +250,19 @@ type RequestOption func(*requestConfig)
 
 type requestConfig struct {
 	elementToken string
+	hasToken     bool     // WithElementToken was given, even with ""
 	secrets      []string // values to redact from errors and logs
 	once         bool     // not repeatable once sent, whatever the method
 }
 
 // WithElementToken scopes a request to one element instance: the
 // Authorization header becomes "User …, Organization …, Element <token>".
-// The token is redacted from errors and logs like the other secrets.
+// The token is redacted from errors and logs like the other secrets; like
+// them it must be at least 4 characters long, printable, without spaces or
+// commas, or NewRequest returns an error.
 func WithElementToken(token string) RequestOption {
 	return func(rc *requestConfig) {
-		rc.elementToken = token
+		rc.elementToken, rc.hasToken = token, true
 		rc.secrets = append(rc.secrets, token)
 	}
 }
@@ -287,7 +300,7 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body any, 
 			opt(&rc)
 		}
 	}
-	if rc.elementToken != "" {
+	if rc.hasToken {
 		if err := checkSecret("element token", rc.elementToken); err != nil {
 			return nil, err
 		}
@@ -489,7 +502,9 @@ func (c *Client) redactorFor(req *http.Request, cfg *requestConfig) redactor {
 // transport error, or the end of the request's context (while sending or
 // while waiting to retry). It wraps the cause, so errors.Is(err,
 // context.DeadlineExceeded) and errors.As(err, &netErr) work. Its text names
-// the method and path, never the query, and holds no secret.
+// the method and path, never the query, and holds no secret. It is returned
+// as a *RequestError; its methods have value receivers so that a copy, on
+// its own or inside a struct, prints the same redacted text.
 type RequestError struct {
 	Method string
 	Path   string
@@ -500,18 +515,18 @@ type RequestError struct {
 
 // Error implements error. The text names the method and path and the
 // cause, with every known secret replaced by [REDACTED].
-func (e *RequestError) Error() string {
+func (e RequestError) Error() string {
 	return "elements: " + e.Method + " " + e.Path + ": " + e.cause()
 }
 
 // GoString keeps %#v from printing the secrets the error redacts: it shows
 // the cause as text, redacted like Error.
-func (e *RequestError) GoString() string {
+func (e RequestError) GoString() string {
 	return fmt.Sprintf("&elements.RequestError{Method:%q, Path:%q, Err:%q}", e.Method, e.Path, e.cause())
 }
 
 // cause is the redacted text of Err.
-func (e *RequestError) cause() string {
+func (e RequestError) cause() string {
 	msg := e.Err.Error()
 	var ue *url.Error
 	if errors.As(e.Err, &ue) {
@@ -521,7 +536,7 @@ func (e *RequestError) cause() string {
 }
 
 // Unwrap returns the cause.
-func (e *RequestError) Unwrap() error { return e.Err }
+func (e RequestError) Unwrap() error { return e.Err }
 
 func newRequestError(req *http.Request, err error, red redactor) *RequestError {
 	var ue *url.Error

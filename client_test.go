@@ -32,6 +32,10 @@ func TestNewClientRejectsBadInput(t *testing.T) {
 		{"empty user secret", "", testOrgSecret, nil, "user secret is empty"},
 		{"empty organization secret", testUserSecret, "", nil, "organization secret is empty"},
 		{"secret with a comma", testUserSecret + ",x", testOrgSecret, nil, "user secret contains"},
+		// Shorter secrets would escape the redactor (minSecretLen).
+		{"user secret of 1 character", "q", testOrgSecret, nil, "user secret is shorter than 4 characters"},
+		{"organization secret of 3 characters", testUserSecret, "q7z", nil, "organization secret is shorter than 4 characters"},
+		{"secret of 3 bytes, 1 character", "€", testOrgSecret, nil, "user secret is shorter than 4 characters"},
 		{"secret with a newline", testUserSecret, testOrgSecret + "\n", nil, "organization secret contains"},
 		{"base URL not http", testUserSecret, testOrgSecret, []elements.Option{elements.WithBaseURL("ftp://h.test/x")}, "scheme must be http or https"},
 		{"base URL relative", testUserSecret, testOrgSecret, []elements.Option{elements.WithBaseURL("/elements/api-v2")}, "scheme must be http or https"},
@@ -54,7 +58,15 @@ func TestNewClientRejectsBadInput(t *testing.T) {
 				t.Fatalf("NewClient = %v, %v; want an error containing %q", c, err, tt.want)
 			}
 			assertNoSecret(t, "NewClient error", err.Error())
+			for _, short := range []string{"q7z", "€"} {
+				if strings.Contains(err.Error(), short) {
+					t.Errorf("NewClient error quotes the secret: %v", err)
+				}
+			}
 		})
+	}
+	if _, err := elements.NewClient("q7zX", "€x"); err != nil {
+		t.Errorf("NewClient with 4-byte secrets: %v", err)
 	}
 }
 
@@ -169,6 +181,16 @@ func TestNewRequestRejects(t *testing.T) {
 	if _, err := c.NewRequest(context.Background(), "GET", "/x", nil, elements.WithElementToken("a b\n")); err == nil ||
 		!strings.Contains(err.Error(), "element token") || strings.Contains(err.Error(), "a b") {
 		t.Errorf("bad token: err = %v", err)
+	}
+	// A token shorter than 4 characters would escape the redactor.
+	for _, tok := range []string{"", "Q", "Q9Z"} {
+		_, err := c.NewRequest(context.Background(), "GET", "/x", nil, elements.WithElementToken(tok))
+		if err == nil || !strings.Contains(err.Error(), "element token is") || (tok != "" && strings.Contains(err.Error(), tok)) {
+			t.Errorf("token %q: err = %v, want it rejected without quoting it", tok, err)
+		}
+	}
+	if _, err := c.NewRequest(context.Background(), "GET", "/x", nil, elements.WithElementToken("k9Zq")); err != nil {
+		t.Errorf("4-character token: %v", err)
 	}
 }
 

@@ -38,7 +38,8 @@ const (
 //
 // An error from Claim makes the handler answer 500 without calling the host;
 // an error from Done or Release is reported to OnError only (the answer is
-// already decided by the callbacks).
+// already decided by the callbacks). A panic in any of them is recovered and
+// treated as such an error, a [*PanicError].
 type Deduplicator interface {
 	Claim(ctx context.Context, key string) (DedupState, error)
 	Done(ctx context.Context, key string) error
@@ -48,17 +49,19 @@ type Deduplicator interface {
 // MemoryDeduplicator is a bounded, in-process [Deduplicator]: it remembers the
 // keys of the last capacity processed notifications (oldest forgotten first)
 // and the keys in flight. It is lost on restart and not shared between
-// processes. Use [NewMemoryDeduplicator] to make one.
+// processes. [NewMemoryDeduplicator] makes one of a chosen capacity; the zero
+// value (&MemoryDeduplicator{}) is ready to use with [DefaultDedupCapacity].
+// A MemoryDeduplicator must not be copied after first use.
 type MemoryDeduplicator struct {
 	mu    sync.Mutex
 	keys  map[string]bool // false: in flight; true: done
 	done  []string        // ring of done keys, oldest at next when full
 	next  int
-	limit int
+	limit int // zero or less: DefaultDedupCapacity
 }
 
 // DefaultDedupCapacity is the capacity [NewMemoryDeduplicator] uses when given
-// zero or less.
+// zero or less, and the capacity of a zero MemoryDeduplicator.
 const DefaultDedupCapacity = 10000
 
 // NewMemoryDeduplicator returns a MemoryDeduplicator that remembers up to
@@ -79,6 +82,9 @@ func (d *MemoryDeduplicator) Claim(_ context.Context, key string) (DedupState, e
 	done, seen := d.keys[key]
 	switch {
 	case !seen:
+		if d.keys == nil { // the zero value
+			d.keys = make(map[string]bool)
+		}
 		d.keys[key] = false
 		return DedupClaimed, nil
 	case done:
@@ -96,13 +102,17 @@ func (d *MemoryDeduplicator) Done(_ context.Context, key string) error {
 		return nil
 	}
 	d.keys[key] = true
-	if len(d.done) < d.limit {
+	limit := d.limit
+	if limit <= 0 {
+		limit = DefaultDedupCapacity
+	}
+	if len(d.done) < limit {
 		d.done = append(d.done, key)
 		return nil
 	}
 	delete(d.keys, d.done[d.next])
 	d.done[d.next] = key
-	d.next = (d.next + 1) % d.limit
+	d.next = (d.next + 1) % limit
 	return nil
 }
 

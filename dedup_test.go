@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -362,4 +363,64 @@ func TestWebhookHandlerDedupAfterHangUp(t *testing.T) {
 			t.Errorf("host error %v: key state %v afterwards, want %v", hostErr, state, want)
 		}
 	}
+}
+
+// The zero MemoryDeduplicator is usable: it used to panic on its nil map,
+// outside the handler's recover, taking ServeHTTP down with it.
+func TestMemoryDeduplicatorZeroValue(t *testing.T) {
+	t.Parallel()
+	t.Run("in a handler", func(t *testing.T) {
+		t.Parallel()
+		var calls atomic.Int32
+		h := &WebhookHandler{
+			SigningKeys:    []string{"k"},
+			Deduplicator:   &MemoryDeduplicator{},
+			OnNotification: func(context.Context, *Notification) error { calls.Add(1); return nil },
+		}
+		body := evTestBody(1)
+		for i, want := range []int32{1, 1} { // the second delivery is a duplicate
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, evPost(body, "k"))
+			if w.Code != http.StatusOK || calls.Load() != want {
+				t.Errorf("delivery %d: status %d, %d calls; want 200, %d", i+1, w.Code, calls.Load(), want)
+			}
+		}
+	})
+	t.Run("Done and Release before any Claim", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		var d MemoryDeduplicator
+		if err := d.Done(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Release(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+		if d.Len() != 0 {
+			t.Errorf("Len %d after Done and Release of unknown keys, want 0", d.Len())
+		}
+	})
+	t.Run("remembers DefaultDedupCapacity keys", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		var d MemoryDeduplicator
+		for i := range DefaultDedupCapacity + 1 {
+			key := strconv.Itoa(i)
+			if s, err := d.Claim(ctx, key); err != nil || s != DedupClaimed {
+				t.Fatalf("Claim(%q) = %v, %v", key, s, err)
+			}
+			if err := d.Done(ctx, key); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d.Len() != DefaultDedupCapacity {
+			t.Errorf("Len %d, want %d", d.Len(), DefaultDedupCapacity)
+		}
+		if s, _ := d.Claim(ctx, "0"); s != DedupClaimed {
+			t.Errorf("oldest key: %v, want it forgotten (claimed)", s)
+		}
+		if s, _ := d.Claim(ctx, "1"); s != DedupDone {
+			t.Errorf("second oldest key: %v, want done", s)
+		}
+	})
 }

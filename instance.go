@@ -664,15 +664,6 @@ func (i Instance) MarshalJSON() ([]byte, error) {
 func (i *Instance) UnmarshalJSON(b []byte) error {
 	var w instanceWire
 	if err := json.Unmarshal(b, &w); err != nil {
-		// Decode again the way errors have always been worded (the element
-		// through Element.UnmarshalJSON): same inputs fail, same message.
-		var nested struct {
-			instanceWire
-			Element *Element `json:"element,omitempty"`
-		}
-		if nerr := json.Unmarshal(b, &nested); nerr != nil {
-			err = nerr
-		}
 		return fmt.Errorf("elements: decoding instance: %w", err)
 	}
 	*i = w.instance()

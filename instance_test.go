@@ -109,7 +109,7 @@ func TestInstanceRejectsMalformed(t *testing.T) {
 		{"events flag not a boolean", `{"id":1,"configuration":{"event.notification.enabled":"maybe"}}`, `"maybe" is not a boolean`},
 		{"configuration not an object", `{"id":1,"configuration":"x"}`, "configuration is not a JSON object"},
 		{"unparsable date", `{"id":1,"createdDate":"yesterday"}`, `cannot parse "yesterday"`},
-		{"bad element", `{"id":1,"element":{"id":"six"}}`, "decoding element"},
+		{"bad element", `{"id":1,"element":{"id":"six"}}`, `"six" is not an integer`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,6 +118,9 @@ func TestInstanceRejectsMalformed(t *testing.T) {
 			err := json.Unmarshal([]byte(tt.in), &got)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want one containing %q", err, tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), "elements: decoding instance: ") {
+				t.Errorf("err = %v, want it to say decoding the instance failed", err)
 			}
 		})
 	}

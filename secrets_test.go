@@ -244,3 +244,41 @@ func TestLoggerSeesRetriesAndIsRedacted(t *testing.T) {
 	}
 	assertNoSecret(t, "logs", logs.String())
 }
+
+// A *RequestError holds the secrets it redacts; printed by value (or by
+// value inside a struct) it must redact them too, and not show them through
+// its unexported fields or the raw cause.
+func TestRequestErrorByValueRedacts(t *testing.T) {
+	t.Parallel()
+	c, mt := newTestClient(t, elements.WithRetry(0, 0, 0))
+	mock(mt, failWith(errors.New("proxy refused "+testToken)))
+	req, err := c.NewRequest(context.Background(), "GET", "/hubs/scheduling/appointments/1", nil, elements.WithElementToken(testToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Do(req, nil)
+	var re *elements.RequestError
+	if !errors.As(err, &re) {
+		t.Fatalf("Do: %v, want a *RequestError", err)
+	}
+	holders := map[string]any{
+		"*RequestError":           re,
+		"RequestError":            *re,
+		"struct{RequestError}":    struct{ E elements.RequestError }{*re},
+		"*struct{RequestError}":   &struct{ E elements.RequestError }{*re},
+		"[]elements.RequestError": []elements.RequestError{*re},
+	}
+	for name, v := range holders {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+			assertNoSecret(t, name+" printed with "+verb, fmt.Sprintf(verb, v))
+		}
+		var text, js bytes.Buffer
+		slog.New(slog.NewTextHandler(&text, nil)).Info("m", "err", v)
+		slog.New(slog.NewJSONHandler(&js, nil)).Info("m", "err", v)
+		assertNoSecret(t, name+" in a slog text log", text.String())
+		assertNoSecret(t, name+" in a slog JSON log", js.String())
+	}
+	if got := fmt.Sprint(*re); !strings.Contains(got, "proxy refused [REDACTED]") {
+		t.Errorf("RequestError by value prints %q, want its redacted Error text", got)
+	}
+}

@@ -43,18 +43,19 @@ func (e *WebhookError) Error() string {
 // Unwrap returns the cause.
 func (e *WebhookError) Unwrap() error { return e.Err }
 
-// PanicError is the error a [WebhookHandler] reports when a callback
-// panicked. The panic value and stack go only to OnError and the Logger,
-// never into the HTTP response.
+// PanicError is the error a [WebhookHandler] reports when host code it calls
+// panicked: a callback, the Deduplicator or the OnError hook. The panic
+// value and stack go only to OnError and the Logger, never into the HTTP
+// response.
 type PanicError struct {
-	Value any    // what the callback passed to panic
+	Value any    // what the host code passed to panic
 	Stack []byte // the goroutine's stack at the panic (runtime/debug.Stack)
 }
 
-// Error returns "callback panicked: " and the panic value; the stack is only
-// in the Stack field.
+// Error returns "panic: " and the panic value; the error wrapping it names
+// who panicked. The stack is only in the Stack field.
 func (e *PanicError) Error() string {
-	return fmt.Sprintf("callback panicked: %v", e.Value)
+	return fmt.Sprintf("panic: %v", e.Value)
 }
 
 // Unwrap returns the panic value if it is an error, else nil.
@@ -94,7 +95,10 @@ func (e *PanicError) Unwrap() error {
 //     and answers 500, so the platform redelivers the notification;
 //  8. 200, only after every callback returned nil.
 //
-// A panic in a callback is recovered: the host server never crashes.
+// A panic in host code the handler calls (a callback, the Deduplicator,
+// OnError) is recovered and reported as a [*PanicError]: the host server
+// never crashes. A panicking Claim answers 500; a panicking Done or Release
+// leaves the answer as it was; a panicking OnError is only logged.
 // Callbacks get the request's context, which ends if the platform hangs up.
 // The platform waits for the answer, so callbacks should be quick; hand slow
 // work to a queue and return once it is safely stored.
@@ -107,8 +111,10 @@ type WebhookHandler struct {
 	// SigningKeys are the instance's event.notification.signature.key
 	// values; a callback is accepted if any one of them produced its
 	// signature, so during rotation list the new and the old key. An empty
-	// string among them is a misconfiguration (see step 2 above).
-	SigningKeys []string
+	// string among them is a misconfiguration (see step 2 above). Its type
+	// is a []string that prints redacted, so the keys stay hidden even when
+	// the handler is printed by value or inside another struct.
+	SigningKeys Secrets
 
 	// InsecureSkipVerify accepts callbacks without checking any signature,
 	// even when SigningKeys is set. It is the only way to accept unsigned
@@ -128,7 +134,7 @@ type WebhookHandler struct {
 	// OnError, if set, is told of every request not answered 2xx, and of a
 	// failed Deduplicator.Done after a 200. err is a [*WebhookError]. It
 	// runs before the answer is written and must be quick and safe for
-	// concurrent use.
+	// concurrent use. If it panics, the panic goes to the Logger only.
 	OnError func(r *http.Request, err error)
 
 	// Logger, if set, receives one record per request: debug for a handled
@@ -182,7 +188,11 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			key = r.Header.Get(WebhookIDHeader)
 		}
 		if key != "" {
-			state, err := d.Claim(ctx, key)
+			var state DedupState
+			err := whSafely(func() (err error) {
+				state, err = d.Claim(ctx, key)
+				return err
+			})
 			switch {
 			case err != nil:
 				h.whFail(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: %w", err))
@@ -204,7 +214,8 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// bookkeeping must match what the host did.
 	if err := h.whDispatch(ctx, n); err != nil {
 		if key != "" {
-			if rerr := h.Deduplicator.Release(context.WithoutCancel(ctx), key); rerr != nil {
+			rerr := whSafely(func() error { return h.Deduplicator.Release(context.WithoutCancel(ctx), key) })
+			if rerr != nil {
 				err = errors.Join(err, fmt.Errorf("deduplicator: release: %w", rerr))
 			}
 		}
@@ -212,7 +223,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if key != "" {
-		if err := h.Deduplicator.Done(context.WithoutCancel(ctx), key); err != nil {
+		if err := whSafely(func() error { return h.Deduplicator.Done(context.WithoutCancel(ctx), key) }); err != nil {
 			h.whReport(r, http.StatusOK, fmt.Errorf("deduplicator: done (the notification was handled; a redelivery may reach the host again): %w", err))
 		}
 	}
@@ -276,18 +287,34 @@ func (h *WebhookHandler) whReadBody(w http.ResponseWriter, r *http.Request) ([]b
 	}
 }
 
-// whDispatch runs OnNotification and the routes, turning a panic into a
-// *PanicError.
-func (h *WebhookHandler) whDispatch(ctx context.Context, n *Notification) (err error) {
-	cur := -1 // the event being handled; -1: OnNotification
+// whSafely calls fn, turning a panic in it into a *PanicError: every call
+// into host code goes through it.
+func whSafely(fn func() error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("%s: %w", whWhere(n, cur), &PanicError{Value: v, Stack: debug.Stack()})
+			err = &PanicError{Value: v, Stack: debug.Stack()}
 		}
 	}()
+	return fn()
+}
+
+// whDispatch runs OnNotification and the routes, turning a panic into a
+// *PanicError.
+func (h *WebhookHandler) whDispatch(ctx context.Context, n *Notification) error {
+	cur := -1 // the event being handled; -1: OnNotification
+	err := whSafely(func() error { return h.whCallbacks(ctx, n, &cur) })
+	if pe, ok := err.(*PanicError); ok {
+		return fmt.Errorf("%s: %w", whWhere(n, cur), pe)
+	}
+	return err
+}
+
+// whCallbacks runs OnNotification and the routes, keeping in *cur the event
+// being handled.
+func (h *WebhookHandler) whCallbacks(ctx context.Context, n *Notification, cur *int) error {
 	if h.OnNotification != nil {
 		if err := h.OnNotification(ctx, n); err != nil {
-			return fmt.Errorf("%s: %w", whWhere(n, cur), err)
+			return fmt.Errorf("%s: %w", whWhere(n, -1), err)
 		}
 	}
 	routes := h.router.load()
@@ -295,7 +322,7 @@ func (h *WebhookHandler) whDispatch(ctx context.Context, n *Notification) (err e
 		return nil // OnNotification alone
 	}
 	for i := range n.Events {
-		cur = i
+		*cur = i
 		e := n.Events[i]
 		rt := whMatch(routes, &e)
 		if rt == nil {
@@ -329,11 +356,13 @@ func (h *WebhookHandler) whFail(w http.ResponseWriter, r *http.Request, status i
 	http.Error(w, http.StatusText(status), status)
 }
 
-// whReport hands err to OnError and the Logger.
+// whReport hands err to OnError and the Logger. A panic in OnError goes to
+// the Logger only.
 func (h *WebhookHandler) whReport(r *http.Request, status int, err error) {
 	werr := &WebhookError{StatusCode: status, Err: err}
+	var hookErr error
 	if h.OnError != nil {
-		h.OnError(r, werr)
+		hookErr = whSafely(func() error { h.OnError(r, werr); return nil })
 	}
 	if h.Logger == nil {
 		return
@@ -342,12 +371,22 @@ func (h *WebhookHandler) whReport(r *http.Request, status int, err error) {
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	attrs := []slog.Attr{slog.Int("status", status), slog.String("error", werr.Error())}
+	h.whLog(r.Context(), level, "elements: webhook callback not accepted", r, nil, whErrorAttrs(status, werr)...)
+	if hookErr != nil {
+		h.whLog(r.Context(), slog.LevelError, "elements: webhook OnError hook panicked", r, nil,
+			whErrorAttrs(status, fmt.Errorf("OnError: %w", hookErr))...)
+	}
+}
+
+// whErrorAttrs are the log attributes of an error answered with status: the
+// stack too if it holds a *PanicError.
+func whErrorAttrs(status int, err error) []slog.Attr {
+	attrs := []slog.Attr{slog.Int("status", status), slog.String("error", err.Error())}
 	var pe *PanicError
 	if errors.As(err, &pe) {
 		attrs = append(attrs, slog.String("stack", string(pe.Stack)))
 	}
-	h.whLog(r.Context(), level, "elements: webhook callback not accepted", r, nil, attrs...)
+	return attrs
 }
 
 // whLog writes one record if a Logger is set and enabled for level.
@@ -376,8 +415,8 @@ func (h *WebhookHandler) String() string {
 	if h.Deduplicator != nil {
 		dedup = "on"
 	}
-	return fmt.Sprintf("elements.WebhookHandler{SigningKeys:[%d redacted] InsecureSkipVerify:%t MaxBodyBytes:%d Deduplicator:%s}",
-		len(h.SigningKeys), h.InsecureSkipVerify, limit, dedup)
+	return fmt.Sprintf("elements.WebhookHandler{SigningKeys:%s InsecureSkipVerify:%t MaxBodyBytes:%d Deduplicator:%s}",
+		h.SigningKeys, h.InsecureSkipVerify, limit, dedup)
 }
 
 // Format implements [fmt.Formatter] so that every verb, %#v and %+v
@@ -391,3 +430,29 @@ func (h *WebhookHandler) Format(f fmt.State, _ rune) {
 func (h *WebhookHandler) LogValue() slog.Value {
 	return slog.StringValue(h.String())
 }
+
+// Secrets is a list of secret values, such as [WebhookHandler.SigningKeys],
+// that never prints its contents: fmt (every verb) and slog show only how
+// many there are, e.g. "[2 redacted]". It is a plain []string otherwise:
+// assign, append, range and pass it with ... as usual. Its JSON encoding is
+// the list itself, so do not hand a struct holding it to a JSON logger.
+type Secrets []string
+
+// String returns how many secrets s holds, e.g. "[2 redacted]", never the
+// secrets; "[]" when empty.
+func (s Secrets) String() string {
+	if len(s) == 0 {
+		return "[]"
+	}
+	return "[" + strconv.Itoa(len(s)) + " redacted]"
+}
+
+// GoString is like String, so %#v does not print the secrets either.
+func (s Secrets) GoString() string { return "elements.Secrets" + s.String() }
+
+// Format implements [fmt.Formatter] so that every verb prints the redacted
+// form (GoString for %#v, String otherwise).
+func (s Secrets) Format(f fmt.State, verb rune) { formatValue(f, verb, s) }
+
+// LogValue implements [slog.LogValuer] so that loggers print String.
+func (s Secrets) LogValue() slog.Value { return slog.StringValue(s.String()) }

@@ -61,7 +61,7 @@ func setup(t *testing.T, rcv *receiver, opts ...elementstest.Option) (*elementst
 	t.Helper()
 	srv := elementstest.NewServer(opts...)
 	t.Cleanup(srv.Close)
-	client, err := elements.NewClient("user", "org", elements.WithBaseURL(srv.URL), elements.WithRetry(0, 0, 0))
+	client, err := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(srv.URL), elements.WithRetry(0, 0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,7 +404,7 @@ func TestDisabledInstanceDropsEvents(t *testing.T) {
 	t.Parallel()
 	rcv := newReceiver(t, nil)
 	srv, in := setup(t, rcv)
-	client, _ := elements.NewClient("u", "o", elements.WithBaseURL(srv.URL))
+	client, _ := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(srv.URL))
 	if err := client.Instances.Disable(context.Background(), in.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -426,7 +426,7 @@ func TestEventsAreRecorded(t *testing.T) {
 	fire(t, srv, in.ID, "action=scheduled&id=8801", acuityKey)
 	fire(t, srv, in.ID, "action=canceled&id=8801", acuityKey)
 	wait(t, srv, 2)
-	client, _ := elements.NewClient("u", "o", elements.WithBaseURL(srv.URL))
+	client, _ := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(srv.URL))
 	ctx := context.Background()
 	page, err := client.Instances.Events(ctx, in.ID, &elements.EventListOptions{PageSize: 1})
 	if err != nil {

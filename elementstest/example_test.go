@@ -49,7 +49,7 @@ func ExampleServer_Deliver() {
 	host := httptest.NewServer(handler)
 	defer host.Close()
 
-	client, _ := elements.NewClient("u", "o", elements.WithBaseURL(srv.URL))
+	client, _ := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(srv.URL))
 	req, _ := acuity.NewInstanceRequest(acuity.InstanceParams{
 		Code: "c", ClientID: "id", ClientSecret: "s", RedirectURI: "https://app.example/oauth",
 		EventCallbackURL: host.URL, SignatureKey: "signing-key", Name: "Front desk",
@@ -72,7 +72,7 @@ func ExampleServer_Deliver() {
 func ExampleServer_FailNext() {
 	srv := elementstest.NewServer()
 	defer srv.Close()
-	client, _ := elements.NewClient("u", "o", elements.WithBaseURL(srv.URL), elements.WithRetry(0, 0, 0))
+	client, _ := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(srv.URL), elements.WithRetry(0, 0, 0))
 
 	srv.FailNext(1, 503)
 	_, err := client.Instances.List(context.Background(), nil)
@@ -89,7 +89,7 @@ func ExampleServer_FailNext() {
 func ExampleServer_SetAppointment() {
 	srv := elementstest.NewServer()
 	defer srv.Close()
-	client, _ := elements.NewClient("u", "o", elements.WithBaseURL(srv.URL))
+	client, _ := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(srv.URL))
 
 	var token string // your app's stored instance token, set once the instance exists
 	handler := &elements.WebhookHandler{SigningKeys: []string{"signing-key"}}
@@ -145,7 +145,7 @@ func ExampleServer_SetAppointment() {
 func ExampleServer_InjectNext() {
 	srv := elementstest.NewServer()
 	defer srv.Close()
-	client, _ := elements.NewClient("u", "o", elements.WithBaseURL(srv.URL))
+	client, _ := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(srv.URL))
 	req, _ := acuity.NewInstanceRequest(acuity.InstanceParams{
 		Code: "c", ClientID: "id", ClientSecret: "s", RedirectURI: "https://app.example/oauth",
 		EventCallbackURL: "https://app.example/events", Name: "Front desk",

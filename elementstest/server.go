@@ -4,7 +4,7 @@
 //
 //	srv := elementstest.NewServer()
 //	defer srv.Close()
-//	client, _ := elements.NewClient("user", "org", elements.WithBaseURL(srv.URL))
+//	client, _ := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(srv.URL))
 //
 // # The API
 //

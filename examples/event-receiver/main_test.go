@@ -46,7 +46,7 @@ func TestEventsReachTheirRoutes(t *testing.T) {
 	t.Cleanup(platform.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	client, err := elements.NewClient("u", "o", elements.WithBaseURL(platform.URL))
+	client, err := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(platform.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
