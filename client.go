@@ -61,6 +61,8 @@ type Client struct {
 	minWait    time.Duration
 	maxWait    time.Duration
 
+	maxAnswer int64 // MaxResponseBytes; smaller in tests
+
 	// retriers for requests without a logger (which needs the request's
 	// context): [0] for requests that may be repeated, [1] for the others.
 	// Built once in NewClient; retryablehttp.Client is safe for concurrent use.
@@ -192,6 +194,7 @@ func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, 
 		maxRetries: DefaultMaxRetries,
 		minWait:    DefaultMinWait,
 		maxWait:    DefaultMaxWait,
+		maxAnswer:  MaxResponseBytes,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -403,8 +406,9 @@ func headerInt(h http.Header, name string) int {
 
 // Do sends req (built by [Client.NewRequest]) with the client's retry
 // policy and decodes a 2xx JSON answer into v, unless v is nil. A non-2xx
-// answer returns *[APIError]; a 2xx answer that cannot be decoded into v
-// returns an error wrapping [ErrInvalidResponse]. Transport failures and the
+// answer returns *[APIError]; a 2xx answer that cannot be decoded into v, or
+// that is larger than [MaxResponseBytes], returns an error wrapping
+// [ErrInvalidResponse]. Transport failures and the
 // end of req's context are returned wrapped (errors.Is(err,
 // context.DeadlineExceeded) works). No error text carries a secret.
 //
@@ -458,10 +462,11 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 		return r, nil
 	}
+	body := &cappedReader{r: resp.Body, max: c.maxAnswer, left: c.maxAnswer + 1}
 	if d, ok := v.(interface{ decodeBody(io.Reader, int64) error }); ok {
-		err = d.decodeBody(resp.Body, resp.ContentLength) // the SDK's own fast path, same result
+		err = d.decodeBody(body, resp.ContentLength) // the SDK's own fast path, same result
 	} else {
-		err = json.NewDecoder(resp.Body).Decode(v)
+		err = json.NewDecoder(body).Decode(v)
 	}
 	if err != nil {
 		if errors.Is(err, io.EOF) {
