@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/elementsgo/elements/internal/redact"
 	"github.com/hashicorp/go-retryablehttp"
 )
 
@@ -236,14 +237,14 @@ func (c *Client) BaseURL() string { return c.base }
 // String describes the client without its secrets.
 func (c Client) String() string {
 	return fmt.Sprintf("elements.Client{BaseURL: %s, UserSecret: %s, OrganizationSecret: %s}",
-		c.baseURL, redacted(c.userSecret), redacted(c.orgSecret))
+		c.baseURL, redact.Mask(c.userSecret), redact.Mask(c.orgSecret))
 }
 
 // GoString is like String, so %#v does not print the secrets either.
 func (c Client) GoString() string { return c.String() }
 
 // Format prints the redacted form for every verb.
-func (c Client) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String()) }
+func (c Client) Format(f fmt.State, verb rune) { redact.Format(f, verb, c) }
 
 // LogValue makes slog print the redacted form.
 func (c Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
@@ -423,7 +424,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	// The redactor is built only where text may leave: the logger and the
 	// error paths.
 	var red redactor
-	redact := func() redactor {
+	redactorOnce := func() redactor {
 		if red == nil {
 			red = c.redactorFor(req, cfg)
 		}
@@ -432,14 +433,14 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 
 	rreq, err := retryablehttp.FromRequest(req)
 	if err != nil {
-		return nil, newRequestError(req, err, redact())
+		return nil, newRequestError(req, err, redactorOnce())
 	}
 	repeatable := isIdempotent(req.Method) && !cfg.once
 	var rc *retryablehttp.Client
 	switch {
 	case c.logger != nil:
 		rc = c.retrier(repeatable)
-		rc.Logger = &leveledLogger{ctx: req.Context(), l: c.logger, red: redact()}
+		rc.Logger = &leveledLogger{ctx: req.Context(), l: c.logger, red: redactorOnce()}
 	case repeatable:
 		rc = c.retriers[0]
 	default:
@@ -450,13 +451,13 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	}
 	resp, err := rc.Do(rreq)
 	if err != nil {
-		return nil, newRequestError(req, err, redact())
+		return nil, newRequestError(req, err, redactorOnce())
 	}
 	defer resp.Body.Close()
 	r := newResponse(resp)
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return r, newAPIError(req.Method, req.URL.EscapedPath(), resp, redact())
+		return r, newAPIError(req.Method, req.URL.EscapedPath(), resp, redactorOnce())
 	}
 	if v == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
@@ -472,10 +473,10 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		if errors.Is(err, io.EOF) {
 			err = errors.New("empty body")
 		} else if ctxErr := req.Context().Err(); ctxErr != nil {
-			return r, newRequestError(req, ctxErr, redact())
+			return r, newRequestError(req, ctxErr, redactorOnce())
 		}
 		return r, fmt.Errorf("elements: %s %s: %w: %d answer with Content-Type %q: %s",
-			req.Method, req.URL.EscapedPath(), ErrInvalidResponse, resp.StatusCode, resp.Header.Get("Content-Type"), redact().redact(err.Error()))
+			req.Method, req.URL.EscapedPath(), ErrInvalidResponse, resp.StatusCode, resp.Header.Get("Content-Type"), redactorOnce().redact(err.Error()))
 	}
 	return r, nil
 }

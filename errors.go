@@ -13,6 +13,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // Sentinel errors callers can test with errors.Is.
@@ -208,12 +210,12 @@ func (r redactor) redact(s string) string {
 		if len(secret) < minSecretLen {
 			continue
 		}
-		s = strings.ReplaceAll(s, secret, redactedText)
+		s = strings.ReplaceAll(s, secret, redact.Text)
 		if q := url.QueryEscape(secret); q != secret {
-			s = strings.ReplaceAll(s, q, redactedText)
+			s = strings.ReplaceAll(s, q, redact.Text)
 		}
 		if p := url.PathEscape(secret); p != secret {
-			s = strings.ReplaceAll(s, p, redactedText)
+			s = strings.ReplaceAll(s, p, redact.Text)
 		}
 	}
 	return s
@@ -237,23 +239,4 @@ func (r redactor) header(h http.Header) http.Header {
 		return h
 	}
 	return out
-}
-
-const redactedText = "[REDACTED]"
-
-// redacted shows whether a secret is set without showing it.
-func redacted(s string) string {
-	if s == "" {
-		return `""`
-	}
-	return redactedText
-}
-
-// formatRedacted writes s, the redacted form of a value, for any verb: %q
-// quotes it, every other verb prints it as is.
-func formatRedacted(f fmt.State, verb rune, s string) {
-	if verb == 'q' {
-		s = strconv.Quote(s)
-	}
-	_, _ = io.WriteString(f, s)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/elementsgo/elements/internal/flex"
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // Configuration keys the platform documents for instances. Any other key can
@@ -122,14 +123,14 @@ func (p ProviderData) String() string {
 	for k := range p.Extra {
 		keys = append(keys, k)
 	}
-	return fmt.Sprintf("{Code:%s Extra:%v}", redacted(p.Code), keys)
+	return fmt.Sprintf("{Code:%s Extra:%v}", redact.Mask(p.Code), keys)
 }
 
 // GoString is like String.
 func (p ProviderData) GoString() string { return "elements.ProviderData" + p.String() }
 
 // Format prints the redacted form for every verb.
-func (p ProviderData) Format(f fmt.State, verb rune) { formatValue(f, verb, p) }
+func (p ProviderData) Format(f fmt.State, verb rune) { redact.Format(f, verb, p) }
 
 // LogValue makes slog print the redacted form.
 func (p ProviderData) LogValue() slog.Value { return slog.StringValue(p.String()) }
@@ -355,13 +356,13 @@ func sensitiveKey(k string) bool {
 func (c Configuration) String() string {
 	type plain Configuration // no methods: printed field by field
 	p := plain(c)
-	p.OAuthAPISecret = redacted(p.OAuthAPISecret)
-	p.EventSignatureKey = redacted(p.EventSignatureKey)
+	p.OAuthAPISecret = redact.Mask(p.OAuthAPISecret)
+	p.EventSignatureKey = redact.Mask(p.EventSignatureKey)
 	if c.Extra != nil {
 		p.Extra = maps.Clone(c.Extra)
 		for k, v := range p.Extra {
 			if sensitiveKey(k) && v != nil {
-				p.Extra[k] = redactedText
+				p.Extra[k] = redact.Text
 			}
 		}
 	}
@@ -372,7 +373,7 @@ func (c Configuration) String() string {
 func (c Configuration) GoString() string { return "elements.Configuration" + c.String() }
 
 // Format prints the redacted form for every verb.
-func (c Configuration) Format(f fmt.State, verb rune) { formatValue(f, verb, c) }
+func (c Configuration) Format(f fmt.State, verb rune) { redact.Format(f, verb, c) }
 
 // LogValue makes slog print the redacted form.
 func (c Configuration) LogValue() slog.Value { return slog.StringValue(c.String()) }
@@ -494,7 +495,7 @@ func (r InstanceRequest) String() string {
 func (r InstanceRequest) GoString() string { return "elements.InstanceRequest" + r.String() }
 
 // Format prints the redacted form for every verb.
-func (r InstanceRequest) Format(f fmt.State, verb rune) { formatValue(f, verb, r) }
+func (r InstanceRequest) Format(f fmt.State, verb rune) { redact.Format(f, verb, r) }
 
 // LogValue makes slog print the redacted form.
 func (r InstanceRequest) LogValue() slog.Value { return slog.StringValue(r.String()) }
@@ -819,7 +820,7 @@ func (w *instanceWire) instance() Instance {
 func (i Instance) String() string {
 	type plain Instance
 	p := plain(i)
-	p.Token = redacted(p.Token)
+	p.Token = redact.Mask(p.Token)
 	return fmt.Sprintf("%+v", p)
 }
 
@@ -827,25 +828,10 @@ func (i Instance) String() string {
 func (i Instance) GoString() string { return "elements.Instance" + i.String() }
 
 // Format prints the redacted form for every verb.
-func (i Instance) Format(f fmt.State, verb rune) { formatValue(f, verb, i) }
+func (i Instance) Format(f fmt.State, verb rune) { redact.Format(f, verb, i) }
 
 // LogValue makes slog print the redacted form.
 func (i Instance) LogValue() slog.Value { return slog.StringValue(i.String()) }
-
-// redactedValue is a type that prints itself without secrets.
-type redactedValue interface {
-	fmt.Stringer
-	fmt.GoStringer
-}
-
-// formatValue prints v's redacted form: GoString for %#v, String otherwise.
-func formatValue(f fmt.State, verb rune, v redactedValue) {
-	if verb == 'v' && f.Flag('#') {
-		formatRedacted(f, verb, v.GoString())
-		return
-	}
-	formatRedacted(f, verb, v.String())
-}
 
 // tagList decodes tags sent as strings or as {id, name} objects.
 type tagList []string
@@ -989,7 +975,7 @@ func (e ConfigurationEntry) String() string {
 	type plain ConfigurationEntry
 	p := plain(e)
 	if sensitiveKey(p.Key) {
-		p.PropertyValue = redacted(p.PropertyValue)
+		p.PropertyValue = redact.Mask(p.PropertyValue)
 	}
 	return fmt.Sprintf("%+v", p)
 }
@@ -998,7 +984,7 @@ func (e ConfigurationEntry) String() string {
 func (e ConfigurationEntry) GoString() string { return "elements.ConfigurationEntry" + e.String() }
 
 // Format prints the redacted form for every verb.
-func (e ConfigurationEntry) Format(f fmt.State, verb rune) { formatValue(f, verb, e) }
+func (e ConfigurationEntry) Format(f fmt.State, verb rune) { redact.Format(f, verb, e) }
 
 // LogValue makes slog print the redacted form.
 func (e ConfigurationEntry) LogValue() slog.Value { return slog.StringValue(e.String()) }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // InstancesService manages element instances: the platform's /instances
@@ -323,7 +325,7 @@ type OAuthURLParams struct {
 func (p OAuthURLParams) String() string {
 	type plain OAuthURLParams
 	c := plain(p)
-	c.APISecret = redacted(c.APISecret)
+	c.APISecret = redact.Mask(c.APISecret)
 	return fmt.Sprintf("%+v", c)
 }
 
@@ -331,7 +333,7 @@ func (p OAuthURLParams) String() string {
 func (p OAuthURLParams) GoString() string { return "elements.OAuthURLParams" + p.String() }
 
 // Format prints the redacted form for every verb.
-func (p OAuthURLParams) Format(f fmt.State, verb rune) { formatValue(f, verb, p) }
+func (p OAuthURLParams) Format(f fmt.State, verb rune) { redact.Format(f, verb, p) }
 
 // LogValue makes slog print the redacted form.
 func (p OAuthURLParams) LogValue() slog.Value { return slog.StringValue(p.String()) }

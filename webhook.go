@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // DefaultMaxBodyBytes is the body size limit a [WebhookHandler] applies when
@@ -452,7 +454,7 @@ func (s Secrets) GoString() string { return "elements.Secrets" + s.String() }
 
 // Format implements [fmt.Formatter] so that every verb prints the redacted
 // form (GoString for %#v, String otherwise).
-func (s Secrets) Format(f fmt.State, verb rune) { formatValue(f, verb, s) }
+func (s Secrets) Format(f fmt.State, verb rune) { redact.Format(f, verb, s) }
 
 // LogValue implements [slog.LogValuer] so that loggers print String.
 func (s Secrets) LogValue() slog.Value { return slog.StringValue(s.String()) }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // ErrInvalidInstanceParams is wrapped by NewInstanceRequest's errors; the
@@ -111,32 +112,15 @@ func isHTTPURL(s string) bool {
 // String prints p with Code, ClientSecret and SignatureKey redacted.
 func (p InstanceParams) String() string {
 	return fmt.Sprintf("{Code:%s ClientID:%s ClientSecret:%s RedirectURI:%s EventCallbackURL:%s SignatureKey:%s Tags:%q Name:%s}",
-		redacted(p.Code), strconv.Quote(p.ClientID), redacted(p.ClientSecret), strconv.Quote(p.RedirectURI),
-		strconv.Quote(p.EventCallbackURL), redacted(p.SignatureKey), p.Tags, strconv.Quote(p.Name))
+		redact.Mask(p.Code), strconv.Quote(p.ClientID), redact.Mask(p.ClientSecret), strconv.Quote(p.RedirectURI),
+		strconv.Quote(p.EventCallbackURL), redact.Mask(p.SignatureKey), p.Tags, strconv.Quote(p.Name))
 }
 
 // GoString is like String.
 func (p InstanceParams) GoString() string { return "acuity.InstanceParams" + p.String() }
 
 // Format prints the redacted form for every verb.
-func (p InstanceParams) Format(f fmt.State, verb rune) {
-	s := p.String()
-	if verb == 'v' && f.Flag('#') {
-		s = p.GoString()
-	}
-	if verb == 'q' {
-		s = strconv.Quote(s)
-	}
-	_, _ = f.Write([]byte(s))
-}
+func (p InstanceParams) Format(f fmt.State, verb rune) { redact.Format(f, verb, p) }
 
 // LogValue makes slog print the redacted form.
 func (p InstanceParams) LogValue() slog.Value { return slog.StringValue(p.String()) }
-
-// redacted shows whether a secret is set without showing it.
-func redacted(s string) string {
-	if s == "" {
-		return `""`
-	}
-	return "[REDACTED]"
-}
