@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/elementsgo/elements/internal/flex"
@@ -186,12 +185,9 @@ func (a *Appointment) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	var minutes int64
-	if in.Duration != "" {
-		minutes, err = strconv.ParseInt(string(in.Duration), 10, 64)
-		if err != nil || minutes < 0 || minutes > maxMinutes {
-			return fmt.Errorf("acuity: decoding appointment: duration %s is not a whole number of minutes", quote(string(in.Duration)))
-		}
+	duration, err := minutes("duration", string(in.Duration))
+	if err != nil {
+		return fmt.Errorf("acuity: decoding appointment: %w", err)
 	}
 	var paid bool
 	switch in.Paid {
@@ -214,7 +210,7 @@ func (a *Appointment) UnmarshalJSON(b []byte) error {
 		DateCreated:         string(in.DateCreated),
 		Datetime:            start,
 		DatetimeCreated:     created,
-		Duration:            time.Duration(minutes) * time.Minute,
+		Duration:            duration,
 		Price:               string(in.Price),
 		PriceSold:           string(in.PriceSold),
 		AmountPaid:          string(in.AmountPaid),
@@ -238,12 +234,7 @@ func (a *Appointment) UnmarshalJSON(b []byte) error {
 		CalendarTimezone:    string(in.CalendarTimezone),
 		ScheduledBy:         string(in.ScheduledBy),
 	}
-	if in.AddonIDs != nil {
-		a.AddonIDs = make([]int64, len(in.AddonIDs))
-		for i, id := range in.AddonIDs {
-			a.AddonIDs[i] = int64(id)
-		}
-	}
+	a.AddonIDs = ids(in.AddonIDs)
 	if in.Forms != nil {
 		a.Forms = make([]Form, len(in.Forms))
 		for i, f := range in.Forms {
