@@ -135,9 +135,11 @@ func (a *Account) do(ctx context.Context, method, path string, body, v any) (*el
 }
 
 // list reads a paged hub list: the query q plus the paging parameters, one
-// page per request, by the platform's rule (internal/paging). A 404 is an
-// empty list, as the platform answers "No … found".
-func list[T any](ctx context.Context, a *Account, name, path string, q url.Values, pageSize int) iter.Seq2[*T, error] {
+// page per request, by the platform's rule (internal/paging). A page is
+// decoded into the items' wire form W, each converted by conv: one scan of
+// the page, not one more per item. A 404 is an empty list, as the platform
+// answers "No … found".
+func list[T, W any](ctx context.Context, a *Account, name, path string, q url.Values, pageSize int, conv func(*W) (*T, error)) iter.Seq2[*T, error] {
 	return paging.Seq(ctx, func(ctx context.Context, next string) ([]*T, string, error) {
 		pq := maps.Clone(q)
 		if pq == nil {
@@ -148,16 +150,37 @@ func list[T any](ctx context.Context, a *Account, name, path string, q url.Value
 		if len(pq) > 0 {
 			p += "?" + pq.Encode()
 		}
-		var page []*T
-		resp, err := a.do(ctx, http.MethodGet, p, nil, &page)
+		var wire []*W
+		resp, err := a.do(ctx, http.MethodGet, p, nil, &wire)
 		if errors.Is(err, elements.ErrNotFound) {
 			return nil, "", nil
 		}
 		if err != nil {
 			return nil, "", fmt.Errorf("acuity: %s: %w", name, err)
 		}
+		page, err := convertPage(wire, conv)
+		if err != nil {
+			return nil, "", fmt.Errorf("acuity: %s: %w: %w", name, elements.ErrInvalidResponse, err)
+		}
 		return page, resp.NextPageToken, nil
 	})
+}
+
+// convertPage converts a decoded page from the wire form; a JSON null stays
+// nil (paging skips it).
+func convertPage[T, W any](wire []*W, conv func(*W) (*T, error)) ([]*T, error) {
+	page := make([]*T, len(wire))
+	for i, w := range wire {
+		if w == nil {
+			continue
+		}
+		var err error
+		if page[i], err = conv(w); err != nil {
+			return nil, err
+		}
+		wire[i] = nil
+	}
+	return page, nil
 }
 
 // errSeq is a sequence that yields err once.
@@ -187,14 +210,14 @@ func (a *Account) Ping(ctx context.Context) error {
 // (GET /hubs/scheduling/appointment-types), page by page as the caller
 // ranges; see Account.Appointments for how errors arrive.
 func (a *Account) AppointmentTypes(ctx context.Context) iter.Seq2[*AppointmentType, error] {
-	return list[AppointmentType](ctx, a, "AppointmentTypes", "/hubs/"+Hub+"/appointment-types", nil, 0)
+	return list(ctx, a, "AppointmentTypes", "/hubs/"+Hub+"/appointment-types", nil, 0, (*appointmentTypeJSON).appointmentType)
 }
 
 // Calendars lists the account's calendars (GET /hubs/scheduling/calendars),
 // page by page as the caller ranges; see Account.Appointments for how errors
 // arrive.
 func (a *Account) Calendars(ctx context.Context) iter.Seq2[*Calendar, error] {
-	return list[Calendar](ctx, a, "Calendars", "/hubs/"+Hub+"/calendars", nil, 0)
+	return list(ctx, a, "Calendars", "/hubs/"+Hub+"/calendars", nil, 0, (*calendarJSON).calendar)
 }
 
 // AvailableDates returns the dates of month (its year and month, in its

@@ -177,17 +177,29 @@ func (a *Appointment) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &in); err != nil {
 		return fmt.Errorf("acuity: decoding appointment: %w", err)
 	}
-	start, err := parseDatetime("datetime", string(in.Datetime))
+	v, err := in.appointment()
 	if err != nil {
 		return err
+	}
+	*a = *v
+	return nil
+}
+
+// appointment converts the wire form; see Appointment.UnmarshalJSON. Lists
+// decode pages into the wire form and convert each item, so a page is
+// scanned once.
+func (in *appointmentJSON) appointment() (*Appointment, error) {
+	start, err := parseDatetime("datetime", string(in.Datetime))
+	if err != nil {
+		return nil, err
 	}
 	created, err := parseDatetime("datetimeCreated", string(in.DatetimeCreated))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	duration, err := minutes("duration", string(in.Duration))
 	if err != nil {
-		return fmt.Errorf("acuity: decoding appointment: %w", err)
+		return nil, fmt.Errorf("acuity: decoding appointment: %w", err)
 	}
 	var paid bool
 	switch in.Paid {
@@ -195,10 +207,10 @@ func (a *Appointment) UnmarshalJSON(b []byte) error {
 		paid = true
 	case "no", "false", "":
 	default:
-		return fmt.Errorf("acuity: decoding appointment: paid %s is not \"yes\" or \"no\"", quote(string(in.Paid)))
+		return nil, fmt.Errorf("acuity: decoding appointment: paid %s is not \"yes\" or \"no\"", quote(string(in.Paid)))
 	}
 
-	*a = Appointment{
+	a := &Appointment{
 		ID:                  int64(in.ID),
 		FirstName:           string(in.FirstName),
 		LastName:            string(in.LastName),
@@ -253,7 +265,7 @@ func (a *Appointment) UnmarshalJSON(b []byte) error {
 			a.Labels[i] = Label{ID: int64(l.ID), Name: string(l.Name), Color: string(l.Color)}
 		}
 	}
-	return nil
+	return a, nil
 }
 
 // parseDatetime parses one of Acuity's datetime fields: DatetimeLayout, or

@@ -103,7 +103,7 @@ func (a *Account) Appointments(ctx context.Context, q *AppointmentQuery) iter.Se
 	if where != "" {
 		query = url.Values{"where": {where}}
 	}
-	return list[Appointment](ctx, a, "Appointments", AppointmentsPath, query, q.PageSize)
+	return list(ctx, a, "Appointments", AppointmentsPath, query, q.PageSize, (*appointmentJSON).appointment)
 }
 
 // appointmentsWhere turns a query's filters into the platform's CEQL where

@@ -11,7 +11,7 @@ import (
 )
 
 // Decoding a page of appointments as Account.Appointments does (the
-// client's json.Decoder into []*Appointment) beside plain encoding/json
+// client's json.Decoder into the wire form, then converted) beside plain encoding/json
 // into a struct with the same fields, in the same run:
 //
 //	go test -run '^$' -bench DecodePage -benchmem -count 6 ./acuity > bench.txt
@@ -97,10 +97,14 @@ func appointmentPage(tb testing.TB, n, firstID int) []byte {
 	return page.Bytes()
 }
 
+// decodeSDKPage decodes a page as Account.Appointments does: the client's
+// json.Decoder into the wire form, then each item converted (list).
 func decodeSDKPage(b []byte) ([]*Appointment, error) {
-	var page []*Appointment
-	err := json.NewDecoder(bytes.NewReader(b)).Decode(&page)
-	return page, err
+	var wire []*appointmentJSON
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&wire); err != nil {
+		return nil, err
+	}
+	return convertPage(wire, (*appointmentJSON).appointment)
 }
 
 func decodePlainPage(b []byte) ([]*plainAppointment, error) {

@@ -66,6 +66,16 @@ func (t *AppointmentType) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &in); err != nil {
 		return fmt.Errorf("acuity: decoding appointment type: %w", err)
 	}
+	v, err := in.appointmentType()
+	if err != nil {
+		return err
+	}
+	*t = *v
+	return nil
+}
+
+// appointmentType converts the wire form; see AppointmentType.UnmarshalJSON.
+func (in *appointmentTypeJSON) appointmentType() (*AppointmentType, error) {
 	var d [3]time.Duration
 	for i, f := range []struct {
 		name string
@@ -73,18 +83,17 @@ func (t *AppointmentType) UnmarshalJSON(b []byte) error {
 	}{{"duration", in.Duration}, {"paddingBefore", in.PaddingBefore}, {"paddingAfter", in.PaddingAfter}} {
 		var err error
 		if d[i], err = minutes(f.name, string(f.v)); err != nil {
-			return fmt.Errorf("acuity: decoding appointment type: %w", err)
+			return nil, fmt.Errorf("acuity: decoding appointment type: %w", err)
 		}
 	}
-	*t = AppointmentType{
+	return &AppointmentType{
 		ID: int64(in.ID), Name: string(in.Name), Description: string(in.Description),
 		Duration: d[0], Price: string(in.Price), Category: string(in.Category), Color: string(in.Color),
 		Active: in.Active == "true", Private: in.Private == "true", Type: string(in.Type),
 		ClassSize: int64(in.ClassSize), PaddingBefore: d[1], PaddingAfter: d[2],
 		CalendarIDs: ids(in.CalendarIDs), AddonIDs: ids(in.AddonIDs), FormIDs: ids(in.FormIDs),
 		Image: string(in.Image), SchedulingURL: string(in.SchedulingURL),
-	}
-	return nil
+	}, nil
 }
 
 // Calendar is one of the account's calendars (staff members, rooms), as
@@ -121,12 +130,18 @@ func (c *Calendar) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &in); err != nil {
 		return fmt.Errorf("acuity: decoding calendar: %w", err)
 	}
-	*c = Calendar{
+	v, _ := in.calendar()
+	*c = *v
+	return nil
+}
+
+// calendar converts the wire form; it cannot fail.
+func (in *calendarJSON) calendar() (*Calendar, error) {
+	return &Calendar{
 		ID: int64(in.ID), Name: string(in.Name), Email: string(in.Email), ReplyTo: string(in.ReplyTo),
 		Description: string(in.Description), Location: string(in.Location), Timezone: string(in.Timezone),
 		Thumbnail: string(in.Thumbnail), Image: string(in.Image),
-	}
-	return nil
+	}, nil
 }
 
 // minutes reads one of Acuity's minute counts ("45" or 45); "" is zero.
