@@ -13,8 +13,17 @@
 // get, list (tags[], searchText), PATCH, PUT (?reAuthenticate=true), delete,
 // enable and disable, the configuration list and its PATCH, the instance's
 // events, and the OAuth URL call. It also serves the Acuity element's
-// GET /hubs/scheduling/appointments/{id} to the instance's Element token, from
-// the appointments a test stored with [Server.SetAppointment]. Every answer
+// scheduling hub (/hubs/scheduling: appointments listed with CEQL filters,
+// fetched, booked, patched, rescheduled and canceled; appointment types;
+// available dates and times; calendars; ping) per instance, to the
+// instance's Element token: 401 without a valid token or after
+// [Server.ExpireInstance], 403 while the instance is disabled. Its data comes
+// from the API itself (acuity.Account.Book) and from [Server.SetAppointment],
+// [Server.SetAppointmentType], [Server.SetCalendar] and
+// [Server.SetAvailability]. Every list is paged by the platform's rule:
+// pageSize (default 200) and nextPage, a next-page token on every page, the
+// last one included, and an empty page past the end. [Server.NewClient]
+// returns a client pointed at the fake. Every answer
 // carries Elements-Request-Id;
 // errors are {"message", "requestId"}: 401 without a "User …, Organization …"
 // Authorization header, 404 for an unknown id, 400 for a bad body (no element
@@ -41,7 +50,8 @@
 // elements.Sign. Non-2xx answers (redirects included), connection errors and
 // timeouts are retried with growing waits (see [WithDeliveryRetry]). Webhooks
 // for a disabled instance or one with events off are answered 200 and dropped.
-// [Server.Deliver] sends a notification without Acuity; [Server.Deliveries]
+// [Server.Deliver] sends a notification without Acuity (message.raw is the
+// Acuity webhook behind its first event); [Server.Deliveries]
 // and [Server.WaitForDeliveries] show what was sent, attempt by attempt.
 //
 // # Faults

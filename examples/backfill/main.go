@@ -13,7 +13,7 @@
 // Against the real platform, pass the base URL and put the secrets in the
 // environment (flags show up in process lists):
 //
-//	CE_USER_SECRET=... CE_ORG_SECRET=... CE_INSTANCE_TOKEN=... \
+//	ELEMENTS_USER_SECRET=... ELEMENTS_ORG_SECRET=... ELEMENTS_INSTANCE_TOKEN=... \
 //	  go run ./examples/backfill -base-url https://api.cloud-elements.com/elements/api-v2
 //
 // Requests are paced at -min-interval (default acuity.RequestInterval, about
@@ -61,7 +61,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 	o := &options{}
 	var from string
-	fs.StringVar(&o.baseURL, "base-url", "", "platform base URL, e.g. "+elements.DefaultBaseURL+"; empty: an offline fake\n(secrets from CE_USER_SECRET, CE_ORG_SECRET and CE_INSTANCE_TOKEN)")
+	fs.StringVar(&o.baseURL, "base-url", "", "platform base URL, e.g. "+elements.DefaultBaseURL+"; empty: an offline fake\n(secrets from ELEMENTS_USER_SECRET, ELEMENTS_ORG_SECRET and ELEMENTS_INSTANCE_TOKEN)")
 	fs.StringVar(&from, "from", "", "first day, YYYY-MM-DD (default today)")
 	fs.IntVar(&o.days, "days", 30, "number of days to read")
 	fs.IntVar(&o.pageSize, "page-size", 100, "appointments per request")
@@ -98,11 +98,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 	} else {
-		client, err = elements.NewClient(getenv("CE_USER_SECRET"), getenv("CE_ORG_SECRET"), elements.WithBaseURL(o.baseURL))
+		client, err = elements.NewClient(getenv("ELEMENTS_USER_SECRET"), getenv("ELEMENTS_ORG_SECRET"), elements.WithBaseURL(o.baseURL))
 		if err != nil {
 			return err
 		}
-		token = getenv("CE_INSTANCE_TOKEN")
+		token = getenv("ELEMENTS_INSTANCE_TOKEN")
 	}
 	account, err := acuity.NewAccount(client, token)
 	if err != nil {

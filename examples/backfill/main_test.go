@@ -80,7 +80,7 @@ func TestRunAgainstPlatform(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	env := map[string]string{"CE_USER_SECRET": "env-user-secret", "CE_ORG_SECRET": "env-org-secret", "CE_INSTANCE_TOKEN": inst.Token}
+	env := map[string]string{"ELEMENTS_USER_SECRET": "env-user-secret", "ELEMENTS_ORG_SECRET": "env-org-secret", "ELEMENTS_INSTANCE_TOKEN": inst.Token}
 	var out, progress bytes.Buffer
 	args := []string{"-base-url", platform.URL, "-from", "2026-12-01", "-days", "2", "-min-interval", "0"}
 	if err := run(context.Background(), args, func(k string) string { return env[k] }, &out, &progress); err != nil {
@@ -96,7 +96,7 @@ func TestRunAgainstPlatform(t *testing.T) {
 
 	// A wrong token: the platform's 401 ends the run with an error that
 	// does not show the secrets.
-	env["CE_INSTANCE_TOKEN"] = "not-the-token"
+	env["ELEMENTS_INSTANCE_TOKEN"] = "not-the-token"
 	err = run(context.Background(), args, func(k string) string { return env[k] }, &out, &progress)
 	if err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "not-the-token") {
 		t.Errorf("wrong token: %v, want a 401 without the token", err)
