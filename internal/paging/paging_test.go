@@ -151,6 +151,7 @@ func TestSeqBreakOnError(t *testing.T) {
 func TestSeqContext(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	s := &script{pages: []page{{items: []int{1, 2}, next: "a"}, {items: []int{3}}}}
 	var got []int
 	var errs []error
