@@ -173,15 +173,21 @@ type labelJSON struct {
 // datetimeCreated, a duration that is not a whole number of minutes, and a
 // paid value other than "yes", "no" or a JSON boolean.
 func (a *Appointment) UnmarshalJSON(b []byte) error {
-	var in appointmentJSON
+	return decodeVia(a, b, "appointment", (*appointmentJSON).appointment)
+}
+
+// decodeVia decodes b into the wire form W and converts it into *dst: the
+// one decode path of the package's types, shared with the lists.
+func decodeVia[T, W any](dst *T, b []byte, what string, conv func(*W) (*T, error)) error {
+	var in W
 	if err := json.Unmarshal(b, &in); err != nil {
-		return fmt.Errorf("acuity: decoding appointment: %w", err)
+		return fmt.Errorf("acuity: decoding %s: %w", what, err)
 	}
-	v, err := in.appointment()
+	v, err := conv(&in)
 	if err != nil {
 		return err
 	}
-	*a = *v
+	*dst = *v
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package acuity
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -62,16 +61,7 @@ type appointmentTypeJSON struct {
 // a value that is not an object and on durations or paddings that are not
 // whole minutes. Ids and numbers sent as strings are accepted.
 func (t *AppointmentType) UnmarshalJSON(b []byte) error {
-	var in appointmentTypeJSON
-	if err := json.Unmarshal(b, &in); err != nil {
-		return fmt.Errorf("acuity: decoding appointment type: %w", err)
-	}
-	v, err := in.appointmentType()
-	if err != nil {
-		return err
-	}
-	*t = *v
-	return nil
+	return decodeVia(t, b, "appointment type", (*appointmentTypeJSON).appointmentType)
 }
 
 // appointmentType converts the wire form; see AppointmentType.UnmarshalJSON.
@@ -126,13 +116,7 @@ type calendarJSON struct {
 // UnmarshalJSON decodes Acuity's JSON for a calendar; ids sent as strings
 // are accepted.
 func (c *Calendar) UnmarshalJSON(b []byte) error {
-	var in calendarJSON
-	if err := json.Unmarshal(b, &in); err != nil {
-		return fmt.Errorf("acuity: decoding calendar: %w", err)
-	}
-	v, _ := in.calendar()
-	*c = *v
-	return nil
+	return decodeVia(c, b, "calendar", (*calendarJSON).calendar)
 }
 
 // calendar converts the wire form; it cannot fail.
