@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -211,10 +212,17 @@ func (s *Server) hub(f func(r *http.Request, a *acuityAccount) (any, error)) htt
 			writeError(w, http.StatusUnauthorized, "Authorization header must be 'User <user secret>, Organization <organization secret>, Element <instance token>' for hub resources")
 			return
 		}
+		// Read the body before taking the lock: a slow client must not
+		// hold up the fake. decodeBody checks its size.
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxAPIBody+1))
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "cannot read the request body")
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		s.mu.Lock()
 		in := s.instanceByToken(token)
 		var v any
-		var err error
 		switch {
 		case in == nil:
 			err = hubErrorf(http.StatusUnauthorized, "the Element token is not the token of any instance")
