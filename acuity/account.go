@@ -58,11 +58,14 @@ func NewAccount(c *elements.Client, instanceToken string) (*Account, error) {
 
 // SetMinInterval makes every request of this Account start at least d after
 // the one before it, across goroutines: RequestInterval keeps a backfill
-// under Acuity's rate. A request that would have to wait past the end of its
-// context returns the context's error instead. Retries of one request
+// under Acuity's rate. A waiting request stops when its context ends and
+// returns the context's error, without sending. Retries of one request
 // (inside the client) are not paced again; they follow the client's retry
 // policy and Retry-After. d <= 0 (the default) turns pacing off.
 func (a *Account) SetMinInterval(d time.Duration) {
+	if a.pace == nil {
+		return // not made by NewAccount; its calls fail anyway
+	}
 	a.pace.mu.Lock()
 	a.pace.every = d
 	a.pace.mu.Unlock()
@@ -124,6 +127,9 @@ func (p *pacer) wait(ctx context.Context) error {
 // do sends one paced hub request with the instance token and decodes the
 // answer into v (unless nil).
 func (a *Account) do(ctx context.Context, method, path string, body, v any) (*elements.Response, error) {
+	if a.client == nil || a.pace == nil {
+		return nil, errors.New("the Account was not created with NewAccount")
+	}
 	if err := a.pace.wait(ctx); err != nil {
 		return nil, err
 	}

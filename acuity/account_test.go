@@ -484,6 +484,15 @@ func TestAccountBadInput(t *testing.T) {
 	}
 }
 
+func TestZeroAccount(t *testing.T) {
+	t.Parallel()
+	var a Account
+	a.SetMinInterval(RequestInterval)
+	if err := a.Ping(context.Background()); err == nil || !strings.Contains(err.Error(), "NewAccount") {
+		t.Errorf("Ping on a zero Account = %v, want an error naming NewAccount", err)
+	}
+}
+
 func TestAccountPrintsNoToken(t *testing.T) {
 	t.Parallel()
 	a, _ := newHubAccount(t)

@@ -83,7 +83,7 @@ type AppointmentQuery struct {
 //		...
 //	}
 //
-// The listing ends by the platform's paging rule (see PLATFORM.md, Paging):
+// The listing ends by the platform's paging rule (its paging guide):
 // a page without a next-page token, an empty page, or a token seen before.
 // An error (a bad query, a platform error, the end of ctx) is yielded once,
 // as (nil, err), and ends the listing; breaking out of the loop stops it
