@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/elementsgo/elements/internal/flex"
@@ -174,24 +173,39 @@ type labelJSON struct {
 // datetimeCreated, a duration that is not a whole number of minutes, and a
 // paid value other than "yes", "no" or a JSON boolean.
 func (a *Appointment) UnmarshalJSON(b []byte) error {
-	var in appointmentJSON
+	return decodeVia(a, b, "appointment", (*appointmentJSON).appointment)
+}
+
+// decodeVia decodes b into the wire form W and converts it into *dst: the
+// one decode path of the package's types, shared with the lists.
+func decodeVia[T, W any](dst *T, b []byte, what string, conv func(*W) (*T, error)) error {
+	var in W
 	if err := json.Unmarshal(b, &in); err != nil {
-		return fmt.Errorf("acuity: decoding appointment: %w", err)
+		return fmt.Errorf("acuity: decoding %s: %w", what, err)
 	}
-	start, err := parseDatetime("datetime", string(in.Datetime))
+	v, err := conv(&in)
 	if err != nil {
 		return err
+	}
+	*dst = *v
+	return nil
+}
+
+// appointment converts the wire form; see Appointment.UnmarshalJSON. Lists
+// decode pages into the wire form and convert each item, so a page is
+// scanned once.
+func (in *appointmentJSON) appointment() (*Appointment, error) {
+	start, err := parseDatetime("datetime", string(in.Datetime))
+	if err != nil {
+		return nil, err
 	}
 	created, err := parseDatetime("datetimeCreated", string(in.DatetimeCreated))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var minutes int64
-	if in.Duration != "" {
-		minutes, err = strconv.ParseInt(string(in.Duration), 10, 64)
-		if err != nil || minutes < 0 || minutes > maxMinutes {
-			return fmt.Errorf("acuity: decoding appointment: duration %s is not a whole number of minutes", quote(string(in.Duration)))
-		}
+	duration, err := minutes("duration", string(in.Duration))
+	if err != nil {
+		return nil, fmt.Errorf("acuity: decoding appointment: %w", err)
 	}
 	var paid bool
 	switch in.Paid {
@@ -199,10 +213,10 @@ func (a *Appointment) UnmarshalJSON(b []byte) error {
 		paid = true
 	case "no", "false", "":
 	default:
-		return fmt.Errorf("acuity: decoding appointment: paid %s is not \"yes\" or \"no\"", quote(string(in.Paid)))
+		return nil, fmt.Errorf("acuity: decoding appointment: paid %s is not \"yes\" or \"no\"", quote(string(in.Paid)))
 	}
 
-	*a = Appointment{
+	a := &Appointment{
 		ID:                  int64(in.ID),
 		FirstName:           string(in.FirstName),
 		LastName:            string(in.LastName),
@@ -214,7 +228,7 @@ func (a *Appointment) UnmarshalJSON(b []byte) error {
 		DateCreated:         string(in.DateCreated),
 		Datetime:            start,
 		DatetimeCreated:     created,
-		Duration:            time.Duration(minutes) * time.Minute,
+		Duration:            duration,
 		Price:               string(in.Price),
 		PriceSold:           string(in.PriceSold),
 		AmountPaid:          string(in.AmountPaid),
@@ -238,12 +252,7 @@ func (a *Appointment) UnmarshalJSON(b []byte) error {
 		CalendarTimezone:    string(in.CalendarTimezone),
 		ScheduledBy:         string(in.ScheduledBy),
 	}
-	if in.AddonIDs != nil {
-		a.AddonIDs = make([]int64, len(in.AddonIDs))
-		for i, id := range in.AddonIDs {
-			a.AddonIDs[i] = int64(id)
-		}
-	}
+	a.AddonIDs = ids(in.AddonIDs)
 	if in.Forms != nil {
 		a.Forms = make([]Form, len(in.Forms))
 		for i, f := range in.Forms {
@@ -262,7 +271,7 @@ func (a *Appointment) UnmarshalJSON(b []byte) error {
 			a.Labels[i] = Label{ID: int64(l.ID), Name: string(l.Name), Color: string(l.Color)}
 		}
 	}
-	return nil
+	return a, nil
 }
 
 // parseDatetime parses one of Acuity's datetime fields: DatetimeLayout, or

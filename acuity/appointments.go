@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/elementsgo/elements"
 )
@@ -16,6 +20,7 @@ const AppointmentsPath = "/hubs/" + Hub + "/appointments"
 // GetAppointment fetches the full appointment with the given id through the
 // platform: GET /hubs/scheduling/appointments/{id}, scoped to the instance by
 // its token (Authorization "User …, Organization …, Element <token>").
+// It is NewAccount(c, instanceToken) followed by Account.Appointment.
 //
 // Acuity's webhooks carry only ids; this is how a receiver gets the details
 // behind Webhook.ID or a platform event's ObjectID. The call goes through
@@ -23,23 +28,232 @@ const AppointmentsPath = "/hubs/" + Hub + "/appointments"
 // for platform answers (errors.Is(err, elements.ErrNotFound) for an unknown
 // id) and redaction of secrets and the token from errors and logs.
 func GetAppointment(ctx context.Context, c *elements.Client, instanceToken string, id int64) (*Appointment, error) {
-	if c == nil {
-		return nil, errors.New("acuity: GetAppointment: nil client")
-	}
-	if instanceToken == "" {
-		return nil, errors.New("acuity: GetAppointment: empty instance token")
-	}
-	if id <= 0 {
-		return nil, fmt.Errorf("acuity: GetAppointment: appointment id %d is not positive", id)
-	}
-	req, err := c.NewRequest(ctx, http.MethodGet, AppointmentsPath+"/"+strconv.FormatInt(id, 10), nil,
-		elements.WithElementToken(instanceToken))
+	a, err := NewAccount(c, instanceToken)
 	if err != nil {
-		return nil, fmt.Errorf("acuity: GetAppointment: %w", err)
+		return nil, err
 	}
-	var a Appointment
-	if _, err := c.Do(req, &a); err != nil {
-		return nil, fmt.Errorf("acuity: GetAppointment: %w", err)
+	return a.Appointment(ctx, id)
+}
+
+func appointmentPath(id int64) string { return AppointmentsPath + "/" + strconv.FormatInt(id, 10) }
+
+// Appointment fetches one appointment (GET /hubs/scheduling/appointments/{id}),
+// canceled ones included; errors.Is(err, elements.ErrNotFound) for an id the
+// account does not have.
+func (a *Account) Appointment(ctx context.Context, id int64) (*Appointment, error) {
+	if err := checkID("Appointment", "appointment", id); err != nil {
+		return nil, err
 	}
-	return &a, nil
+	var appt Appointment
+	if _, err := a.do(ctx, http.MethodGet, appointmentPath(id), nil, &appt); err != nil {
+		return nil, fmt.Errorf("acuity: Appointment: %w", err)
+	}
+	return &appt, nil
+}
+
+// AppointmentQuery selects appointments for Account.Appointments. Zero
+// fields do not filter. A nil query lists what Acuity lists by default.
+type AppointmentQuery struct {
+	// MinDate and MaxDate bound the appointments' dates, both days
+	// included. Only the date counts, read in the time's own location:
+	// pass times in the calendar's time zone.
+	MinDate, MaxDate time.Time
+	// CalendarID and AppointmentTypeID select one calendar or type.
+	CalendarID        int64
+	AppointmentTypeID int64
+	// Email selects the appointments of one client.
+	Email string
+	// Canceled lists canceled appointments instead of the others (Acuity
+	// leaves canceled appointments out of its lists unless asked).
+	Canceled bool
+	// PageSize is the number of appointments per request; 0 leaves it to
+	// the platform.
+	PageSize int
+}
+
+// Appointments lists the account's appointments that match q
+// (GET /hubs/scheduling/appointments with a CEQL where clause), fetching a
+// page only when the caller ranges past the previous one, so a backfill of
+// any size holds one page in memory:
+//
+//	for appt, err := range account.Appointments(ctx, q) {
+//		if err != nil {
+//			return err // the platform's error, or ctx's
+//		}
+//		...
+//	}
+//
+// The listing ends by the platform's paging rule (its paging guide):
+// a page without a next-page token, an empty page, or a token seen before.
+// An error (a bad query, a platform error, the end of ctx) is yielded once,
+// as (nil, err), and ends the listing; breaking out of the loop stops it
+// without another request. A 404 from the platform is an empty list.
+func (a *Account) Appointments(ctx context.Context, q *AppointmentQuery) iter.Seq2[*Appointment, error] {
+	if q == nil {
+		q = &AppointmentQuery{}
+	}
+	if q.PageSize < 0 {
+		return errSeq[Appointment](fmt.Errorf("acuity: Appointments: page size %d is negative", q.PageSize))
+	}
+	where, err := appointmentsWhere(q)
+	if err != nil {
+		return errSeq[Appointment](fmt.Errorf("acuity: Appointments: %w", err))
+	}
+	var query url.Values
+	if where != "" {
+		query = url.Values{"where": {where}}
+	}
+	return list(ctx, a, "Appointments", AppointmentsPath, query, q.PageSize, (*appointmentJSON).appointment)
+}
+
+// appointmentsWhere turns a query's filters into the platform's CEQL where
+// clause, for example
+//
+//	minDate='2026-12-01' and maxDate='2026-12-31' and calendarID=12 and email='a@b.c'
+//
+// This mapping is INFERRED, not documented: the platform's own element tests
+// show CEQL on appointments (email = '…'), and the platform passes such
+// clauses on as Acuity's query parameters of the same names (minDate,
+// maxDate, calendarID, appointmentTypeID, email, canceled). This function is
+// the one place the mapping lives; change it here if the platform turns out
+// to differ. It rejects what it cannot express safely: an email with a
+// quote or backslash, negative ids, and MaxDate before MinDate.
+func appointmentsWhere(q *AppointmentQuery) (string, error) {
+	var clauses []string
+	if !q.MinDate.IsZero() {
+		clauses = append(clauses, "minDate='"+q.MinDate.Format(time.DateOnly)+"'")
+	}
+	if !q.MaxDate.IsZero() {
+		if !q.MinDate.IsZero() && q.MaxDate.Format(time.DateOnly) < q.MinDate.Format(time.DateOnly) {
+			return "", fmt.Errorf("MaxDate %s is before MinDate %s", q.MaxDate.Format(time.DateOnly), q.MinDate.Format(time.DateOnly))
+		}
+		clauses = append(clauses, "maxDate='"+q.MaxDate.Format(time.DateOnly)+"'")
+	}
+	for _, f := range []struct {
+		name string
+		id   int64
+	}{{"calendarID", q.CalendarID}, {"appointmentTypeID", q.AppointmentTypeID}} {
+		if f.id < 0 {
+			return "", fmt.Errorf("%s %d is negative", f.name, f.id)
+		}
+		if f.id > 0 {
+			clauses = append(clauses, f.name+"="+strconv.FormatInt(f.id, 10))
+		}
+	}
+	if q.Email != "" {
+		if strings.ContainsAny(q.Email, `'\`) {
+			return "", errors.New("the email filter contains a quote or backslash, which a CEQL string cannot carry")
+		}
+		clauses = append(clauses, "email='"+q.Email+"'")
+	}
+	if q.Canceled {
+		clauses = append(clauses, "canceled='true'")
+	}
+	return strings.Join(clauses, " and "), nil
+}
+
+// Booking is a new appointment for Account.Book. AppointmentTypeID,
+// Datetime, FirstName, LastName and Email are required; CalendarID 0 lets
+// Acuity pick the calendar.
+type Booking struct {
+	AppointmentTypeID int64
+	CalendarID        int64
+	// Datetime is the start; it is sent in Acuity's layout with its offset.
+	Datetime  time.Time
+	FirstName string
+	LastName  string
+	Email     string
+	Phone     string
+	Notes     string
+}
+
+// bookingJSON is the wire form of a Booking.
+type bookingJSON struct {
+	AppointmentTypeID int64  `json:"appointmentTypeID"`
+	Datetime          string `json:"datetime"`
+	FirstName         string `json:"firstName"`
+	LastName          string `json:"lastName"`
+	Email             string `json:"email"`
+	Phone             string `json:"phone,omitempty"`
+	Notes             string `json:"notes,omitempty"`
+	CalendarID        int64  `json:"calendarID,omitempty"`
+}
+
+// check names every missing or invalid field.
+func (b *Booking) check() error {
+	var bad []string
+	if b.AppointmentTypeID <= 0 {
+		bad = append(bad, "AppointmentTypeID")
+	}
+	if b.CalendarID < 0 {
+		bad = append(bad, "CalendarID")
+	}
+	if b.Datetime.IsZero() {
+		bad = append(bad, "Datetime")
+	}
+	for _, f := range []struct{ name, v string }{{"FirstName", b.FirstName}, {"LastName", b.LastName}, {"Email", b.Email}} {
+		if strings.TrimSpace(f.v) == "" {
+			bad = append(bad, f.name)
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("booking lacks or has an invalid %s", strings.Join(bad, ", "))
+	}
+	return nil
+}
+
+// Book books an appointment (POST /hubs/scheduling/appointments) and
+// returns it as Acuity created it. A POST is not repeated once it may have
+// reached the platform (only a 429 or a failure to send is retried), so a
+// lost answer does not book twice; look the appointment up with
+// Appointments (by Email and date) before booking again.
+func (a *Account) Book(ctx context.Context, b *Booking) (*Appointment, error) {
+	if b == nil {
+		return nil, errors.New("acuity: Book: nil booking")
+	}
+	if err := b.check(); err != nil {
+		return nil, fmt.Errorf("acuity: Book: %w", err)
+	}
+	body := bookingJSON{
+		AppointmentTypeID: b.AppointmentTypeID, Datetime: b.Datetime.Format(DatetimeLayout),
+		FirstName: b.FirstName, LastName: b.LastName, Email: b.Email,
+		Phone: b.Phone, Notes: b.Notes, CalendarID: b.CalendarID,
+	}
+	var appt Appointment
+	if _, err := a.do(ctx, http.MethodPost, AppointmentsPath, body, &appt); err != nil {
+		return nil, fmt.Errorf("acuity: Book: %w", err)
+	}
+	return &appt, nil
+}
+
+// Reschedule moves an appointment to start at at
+// (PATCH /hubs/scheduling/appointments/{id}/reschedule) and returns it.
+func (a *Account) Reschedule(ctx context.Context, id int64, at time.Time) (*Appointment, error) {
+	if err := checkID("Reschedule", "appointment", id); err != nil {
+		return nil, err
+	}
+	if at.IsZero() {
+		return nil, errors.New("acuity: Reschedule: zero time")
+	}
+	body := struct {
+		Datetime string `json:"datetime"`
+	}{at.Format(DatetimeLayout)}
+	var appt Appointment
+	if _, err := a.do(ctx, http.MethodPatch, appointmentPath(id)+"/reschedule", body, &appt); err != nil {
+		return nil, fmt.Errorf("acuity: Reschedule: %w", err)
+	}
+	return &appt, nil
+}
+
+// Cancel cancels an appointment (DELETE /hubs/scheduling/appointments/{id}).
+// A canceled appointment still exists: Appointment returns it with
+// Canceled set.
+func (a *Account) Cancel(ctx context.Context, id int64) error {
+	if err := checkID("Cancel", "appointment", id); err != nil {
+		return err
+	}
+	if _, err := a.do(ctx, http.MethodDelete, appointmentPath(id), nil, nil); err != nil {
+		return fmt.Errorf("acuity: Cancel: %w", err)
+	}
+	return nil
 }

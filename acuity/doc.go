@@ -17,12 +17,21 @@
 //     [GetAppointment] fetches the full [Appointment] behind it (Acuity's
 //     webhooks carry ids only).
 //
+// Beyond events, [Account] reads and changes the connected account through
+// the platform's scheduling hub with the instance's token: appointments
+// (listed page by page as an iter.Seq2, by date range, calendar, type or
+// email), one appointment, Book, Reschedule, Cancel, appointment types,
+// calendars and free dates and times. [Account.SetMinInterval] paces a
+// backfill under Acuity's rate of about 10 requests a second per account.
+//
 // For webhooks Acuity sends straight to the app, [VerifySignature] checks the
 // X-Acuity-Signature header over the raw body and [ParseWebhook] parses the
 // form; [Sign] and [Webhook.Encode] make real signed webhooks for tests.
 //
-// Two facts here are inferred, not stated by the platform's documentation:
-// the Webhook URL pattern ([WebhookURL]) and the mapping of Acuity's actions
-// to the platform's event types ([PlatformEvent]). Each lives in exactly one
-// function, documented as inferred, so it is easy to change.
+// Three facts here are inferred, not stated by the platform's
+// documentation: the Webhook URL pattern ([WebhookURL]), the mapping of
+// Acuity's actions to the platform's event types ([PlatformEvent]) and the
+// CEQL that filters appointments by date, calendar, type and email (see
+// [Account.Appointments]). Each lives in exactly one function, documented as
+// inferred, so it is easy to change.
 package acuity

@@ -106,8 +106,14 @@ const (
 // standardized vendor event: signed when the instance has a signature key,
 // asynchronously and with retries. Zero Date and ElementKey are filled in
 // (now, the instance's element); EventType must be one of the documented
-// types; HubKey and PollDate are sent when set. message.raw is an empty
-// object. The body is the notification's wire form
+// types; HubKey and PollDate are sent when set. message.raw is the Acuity
+// webhook behind the first event, in the shape the platform passes Acuity's
+// form on (a JSON object of its fields, as the ingress sends it), so
+// acuity.WebhookFromNotification reads it: action scheduled for CREATED,
+// canceled for DELETED, changed otherwise (order.completed for objectType
+// orders), id the event's ObjectID, and calendarID and appointmentTypeID of
+// the stored appointment with that id, if any. An ObjectID that is not a
+// positive integer cannot be an Acuity id; raw is then {}. The body is the notification's wire form
 // ([elements.Notification.MarshalJSON]). Deliver returns the notification's
 // eventId; wait for the delivery with WaitForDeliveries.
 func (s *Server) Deliver(instanceID int64, events ...elements.Event) (eventID string, err error) {
@@ -119,11 +125,11 @@ func (s *Server) Deliver(instanceID int64, events ...elements.Event) (eventID st
 			return "", fmt.Errorf("elementstest: events[%d]: event type %q is not CREATED, UPDATED, DELETED or UNKNOWN", i, e.EventType)
 		}
 	}
-	return s.notify(instanceID, json.RawMessage(`{}`), events)
+	return s.notify(instanceID, nil, events)
 }
 
 // notify builds the notification, records it on the instance and starts its
-// delivery.
+// delivery. A nil raw is made from the first event (see Deliver).
 func (s *Server) notify(instanceID int64, raw json.RawMessage, events []elements.Event) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -133,6 +139,9 @@ func (s *Server) notify(instanceID int64, raw json.RawMessage, events []elements
 	in, ok := s.instances[instanceID]
 	if !ok {
 		return "", ErrNotFound
+	}
+	if raw == nil {
+		raw = acuityRawFor(in, events[0])
 	}
 	if in.disabled || in.config[keyEventsEnabled] != "true" {
 		return "", ErrEventsDisabled

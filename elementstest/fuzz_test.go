@@ -50,3 +50,22 @@ func FuzzStandardize(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAppointmentsWhere checks that the fake's reader of the SDK's CEQL
+// never panics and keeps only what it understood.
+func FuzzAppointmentsWhere(f *testing.F) {
+	f.Add("minDate='2026-12-01' and maxDate='2026-12-31' and calendarID=12 and appointmentTypeID=3 and email='a@b.c' and canceled='true'")
+	f.Add("email = 'a@b.c'")
+	f.Add("color='red'")
+	f.Fuzz(func(t *testing.T, where string) {
+		fl, err := parseAppointmentsWhere(where)
+		if err != nil {
+			return
+		}
+		for _, d := range []string{fl.minDate, fl.maxDate} {
+			if d != "" && len(d) != 10 {
+				t.Fatalf("date %q is not YYYY-MM-DD", d)
+			}
+		}
+	})
+}

@@ -4,92 +4,254 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/internal/flex"
 )
 
-// SetAppointment puts an appointment in the Acuity account behind an
-// instance, so that GET /hubs/scheduling/appointments/{id} (what
-// acuity.GetAppointment calls) serves it. appt is the appointment in Acuity's
-// own JSON, as Acuity's API returns it (for example acuity/testdata's
-// appointment.json); its id is read from the "id" field, a positive integer
-// (a number or a numeric string). Setting an id again replaces the
-// appointment, as a reschedule would; the JSON is stored as given (compacted)
-// and not otherwise checked, so a test can serve an appointment its code
-// must reject. It returns ErrNotFound for an unknown instance and an error
-// for JSON that is not an object with a positive id.
-//
-// The resource is scoped by the instance token: a request needs the
-// Authorization header "User …, Organization …, Element <token>" with the
-// token of an existing instance (401 otherwise), and sees only that
-// instance's appointments (404 for any other id). Storing appointments does
-// not change the event ingress: a webhook about an appointment that was
-// never stored is delivered as before, and fetching it answers 404.
-func (s *Server) SetAppointment(instanceID int64, appt json.RawMessage) error {
+// acuityAccount is the Acuity account behind an instance, as the scheduling
+// hub serves it; guarded by Server.mu.
+type acuityAccount struct {
+	appointments map[int64]*storedAppointment
+	types        map[int64]json.RawMessage
+	calendars    map[int64]json.RawMessage
+	slots        map[int64][]time.Time // free start times by appointment type
+	expired      bool                  // ExpireInstance: hub calls answer 401
+}
+
+// storedAppointment is an appointment in Acuity's JSON with the fields the
+// list filters read.
+type storedAppointment struct {
+	raw        json.RawMessage
+	datetime   time.Time // zero when missing or unparseable
+	date       string    // the datetime's date as sent, YYYY-MM-DD
+	calendarID int64
+	typeID     int64
+	email      string
+	canceled   bool
+}
+
+// account returns the instance's Acuity account, creating it empty; s.mu
+// must be held.
+func (in *instance) account() *acuityAccount {
+	if in.acuity == nil {
+		in.acuity = &acuityAccount{
+			appointments: make(map[int64]*storedAppointment),
+			types:        make(map[int64]json.RawMessage),
+			calendars:    make(map[int64]json.RawMessage),
+			slots:        make(map[int64][]time.Time),
+		}
+	}
+	return in.acuity
+}
+
+// objectWithID compacts raw, which must be a JSON object with a positive
+// "id" (a number or a numeric string), and returns it with the id.
+func objectWithID(call, what string, raw json.RawMessage) (json.RawMessage, int64, error) {
 	var buf bytes.Buffer
-	if err := json.Compact(&buf, appt); err != nil {
-		return fmt.Errorf("elementstest: SetAppointment: appointment is not valid JSON: %w", err)
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, 0, fmt.Errorf("elementstest: %s: %s is not valid JSON: %w", call, what, err)
 	}
 	if !bytes.HasPrefix(buf.Bytes(), []byte("{")) {
-		return fmt.Errorf("elementstest: SetAppointment: appointment is not a JSON object")
+		return nil, 0, fmt.Errorf("elementstest: %s: %s is not a JSON object", call, what)
 	}
 	var head struct {
 		ID flex.Int64 `json:"id"`
 	}
 	if err := json.Unmarshal(buf.Bytes(), &head); err != nil {
-		return fmt.Errorf("elementstest: SetAppointment: appointment id: %w", err)
+		return nil, 0, fmt.Errorf("elementstest: %s: %s id: %w", call, what, err)
 	}
 	if head.ID <= 0 {
-		return fmt.Errorf("elementstest: SetAppointment: appointment has no positive id (got %d)", head.ID)
+		return nil, 0, fmt.Errorf("elementstest: %s: %s has no positive id (got %d)", call, what, head.ID)
 	}
+	return buf.Bytes(), int64(head.ID), nil
+}
 
+// withAccount runs f on the Acuity account of a known instance under s.mu.
+func (s *Server) withAccount(instanceID int64, f func(*acuityAccount)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	in, ok := s.instances[instanceID]
 	if !ok {
 		return ErrNotFound
 	}
-	if in.appointments == nil {
-		in.appointments = make(map[int64]json.RawMessage)
-	}
-	in.appointments[int64(head.ID)] = buf.Bytes()
+	f(in.account())
 	return nil
 }
 
-// getAppointment answers GET /hubs/scheduling/appointments/{id} for the
-// instance whose token is in the Authorization header's Element part. The
-// API middleware has already checked the User and Organization parts.
-func (s *Server) getAppointment(w http.ResponseWriter, r *http.Request) {
-	token := elementToken(r.Header.Get("Authorization"))
-	if token == "" {
-		writeError(w, http.StatusUnauthorized, "Authorization header must be 'User <user secret>, Organization <organization secret>, Element <instance token>' for hub resources")
-		return
+// SetAppointment puts an appointment in the Acuity account behind an
+// instance, so that the scheduling hub serves it (GET
+// /hubs/scheduling/appointments/{id} and the list). appt is the appointment
+// in Acuity's own JSON, as Acuity's API returns it (for example acuity/testdata's
+// appointment.json); its id is read from the "id" field, a positive integer
+// (a number or a numeric string). Setting an id again replaces the
+// appointment; the JSON is stored as given (compacted) and not otherwise
+// checked, so a test can serve an appointment its code must reject. It
+// returns ErrNotFound for an unknown instance and an error for JSON that is
+// not an object with a positive id. To book through the API instead, use
+// acuity.Account.Book (after SetAppointmentType).
+//
+// The hub is scoped by the instance token: a request needs the
+// Authorization header "User …, Organization …, Element <token>" with the
+// token of an existing instance (401 otherwise), and sees only that
+// instance's account. Storing appointments does not send webhooks.
+func (s *Server) SetAppointment(instanceID int64, appt json.RawMessage) error {
+	raw, id, err := objectWithID("SetAppointment", "appointment", appt)
+	if err != nil {
+		return err
 	}
-	id, idErr := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	return s.withAccount(instanceID, func(a *acuityAccount) { a.appointments[id] = indexAppointment(raw) })
+}
 
-	s.mu.Lock()
-	in := s.instanceByToken(token)
-	var appt json.RawMessage
-	if in != nil && idErr == nil {
-		appt = in.appointments[id]
+// SetAppointmentType puts an appointment type, in Acuity's JSON (with a
+// positive "id"; "name", "duration" in minutes, "price", "category" and
+// "calendarIDs" are used when booking), in the instance's account, replacing
+// one with the same id. Book accepts only the account's types.
+func (s *Server) SetAppointmentType(instanceID int64, appointmentType json.RawMessage) error {
+	raw, id, err := objectWithID("SetAppointmentType", "appointment type", appointmentType)
+	if err != nil {
+		return err
 	}
-	s.mu.Unlock()
+	return s.withAccount(instanceID, func(a *acuityAccount) { a.types[id] = raw })
+}
 
-	switch {
-	case in == nil:
-		writeError(w, http.StatusUnauthorized, "the Element token is not the token of any instance")
-	case idErr != nil:
-		writeError(w, http.StatusNotFound, fmt.Sprintf("appointment id %q is not a number", r.PathValue("id")))
-	case appt == nil:
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no appointment with id %d in this instance's account", id))
-	default:
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(appt)
+// SetCalendar puts a calendar, in Acuity's JSON (with a positive "id";
+// "name" and "timezone" are used when booking), in the instance's account,
+// replacing one with the same id.
+func (s *Server) SetCalendar(instanceID int64, calendar json.RawMessage) error {
+	raw, id, err := objectWithID("SetCalendar", "calendar", calendar)
+	if err != nil {
+		return err
+	}
+	return s.withAccount(instanceID, func(a *acuityAccount) { a.calendars[id] = raw })
+}
+
+// SetAvailability sets the free start times of an appointment type, which
+// available-dates and available-times serve (dates and times read in each
+// slot's own offset). Booking a slot takes it away. It replaces the type's
+// earlier slots; none clears them.
+func (s *Server) SetAvailability(instanceID, appointmentTypeID int64, slots ...time.Time) error {
+	sorted := slices.Clone(slots)
+	slices.SortFunc(sorted, time.Time.Compare)
+	return s.withAccount(instanceID, func(a *acuityAccount) { a.slots[appointmentTypeID] = sorted })
+}
+
+// ExpireInstance makes the instance's token answer 401 on every hub call
+// from now on, as the platform does once the tenant's OAuth grant is revoked
+// or has expired: the tenant must reconnect. The /instances API still
+// serves the instance. It returns ErrNotFound for an unknown instance.
+func (s *Server) ExpireInstance(id int64) error {
+	return s.withAccount(id, func(a *acuityAccount) { a.expired = true })
+}
+
+// indexAppointment reads the fields the list filters use; values it cannot
+// read are left zero.
+func indexAppointment(raw json.RawMessage) *storedAppointment {
+	var head struct {
+		Datetime          flex.String `json:"datetime"`
+		CalendarID        flex.Int64  `json:"calendarID"`
+		AppointmentTypeID flex.Int64  `json:"appointmentTypeID"`
+		Email             flex.String `json:"email"`
+		Canceled          flex.String `json:"canceled"`
+	}
+	_ = json.Unmarshal(raw, &head) // a test may store what the SDK must reject
+	st := &storedAppointment{raw: raw, calendarID: int64(head.CalendarID), typeID: int64(head.AppointmentTypeID),
+		email: string(head.Email), canceled: head.Canceled == "true"}
+	if len(head.Datetime) >= 10 {
+		st.date = string(head.Datetime[:10])
+	}
+	st.datetime, _ = parseAcuityTime(string(head.Datetime))
+	return st
+}
+
+func parseAcuityTime(v string) (time.Time, error) {
+	t, err := time.Parse(acuity.DatetimeLayout, v)
+	if err != nil {
+		t, err = time.Parse(time.RFC3339, v)
+	}
+	return t, err
+}
+
+// hubError is a hub answer other than 200.
+type hubError struct {
+	status int
+	msg    string
+}
+
+func (e *hubError) Error() string { return e.msg }
+
+func hubErrorf(status int, format string, args ...any) error {
+	return &hubError{status, fmt.Sprintf(format, args...)}
+}
+
+// pageOf is a hub list answer, written page by page by writePage.
+type pageOf struct {
+	what  string
+	items []json.RawMessage
+}
+
+// hub wraps a scheduling-hub handler: it finds the instance by the
+// Authorization header's Element token (401 without one or for an unknown
+// or expired token, 403 for a disabled instance) and runs f under s.mu. f
+// returns the answer: a pageOf (written by writePage), a json.RawMessage or
+// another value (written as JSON), or an error (a *hubError with its
+// status, anything else a 400). The API middleware has already checked the
+// User and Organization parts.
+func (s *Server) hub(f func(r *http.Request, a *acuityAccount) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token := elementToken(r.Header.Get("Authorization"))
+		if token == "" {
+			writeError(w, http.StatusUnauthorized, "Authorization header must be 'User <user secret>, Organization <organization secret>, Element <instance token>' for hub resources")
+			return
+		}
+		// Read the body before taking the lock: a slow client must not
+		// hold up the fake. decodeBody checks its size.
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxAPIBody+1))
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "cannot read the request body")
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		s.mu.Lock()
+		in := s.instanceByToken(token)
+		var v any
+		switch {
+		case in == nil:
+			err = hubErrorf(http.StatusUnauthorized, "the Element token is not the token of any instance")
+		case in.disabled:
+			err = hubErrorf(http.StatusForbidden, "the instance is disabled; enable it to use its hub resources")
+		case in.acuity != nil && in.acuity.expired:
+			err = hubErrorf(http.StatusUnauthorized, "the instance's authorization with the provider has expired; re-authenticate the instance")
+		default:
+			v, err = f(r, in.account())
+		}
+		s.mu.Unlock()
+		var he *hubError
+		if errors.As(err, &he) {
+			writeError(w, he.status, he.msg)
+			return
+		}
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		switch x := v.(type) {
+		case pageOf:
+			writePage(w, r, x.what, x.items)
+		case json.RawMessage:
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(x)
+		default:
+			writeJSON(w, http.StatusOK, v)
+		}
 	}
 }
 
@@ -114,4 +276,112 @@ func (s *Server) instanceByToken(token string) *instance {
 		}
 	}
 	return found
+}
+
+// pathID reads the {name} path value as a positive id, or answers 404.
+func pathID(r *http.Request, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, hubErrorf(http.StatusNotFound, "%s id %q is not a number", what, r.PathValue(name))
+	}
+	return id, nil
+}
+
+// appointment finds the appointment named in the path, or answers 404.
+func (a *acuityAccount) appointment(r *http.Request) (int64, *storedAppointment, error) {
+	id, err := pathID(r, "id", "appointment")
+	if err != nil {
+		return 0, nil, err
+	}
+	st := a.appointments[id]
+	if st == nil {
+		return 0, nil, hubErrorf(http.StatusNotFound, "no appointment with id %d in this instance's account", id)
+	}
+	return id, st, nil
+}
+
+// sortedRaw returns m's values ordered by id.
+func sortedRaw(m map[int64]json.RawMessage) []json.RawMessage {
+	ids := make([]int64, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	out := make([]json.RawMessage, len(ids))
+	for i, id := range ids {
+		out[i] = m[id]
+	}
+	return out
+}
+
+func (s *Server) ping(*http.Request, *acuityAccount) (any, error) {
+	return json.RawMessage(`{}`), nil
+}
+
+func (s *Server) listAppointmentTypes(_ *http.Request, a *acuityAccount) (any, error) {
+	return pageOf{"appointment types", sortedRaw(a.types)}, nil
+}
+
+func (s *Server) listCalendars(_ *http.Request, a *acuityAccount) (any, error) {
+	return pageOf{"calendars", sortedRaw(a.calendars)}, nil
+}
+
+// freeSlots returns the slots of the appointment type named in the path
+// whose layout-formatted start has the given prefix; 404 for a type the
+// account does not have.
+func freeSlots(r *http.Request, a *acuityAccount, param, layout string) ([]time.Time, string, error) {
+	id, err := pathID(r, "typeID", "appointment type")
+	if err != nil {
+		return nil, "", err
+	}
+	if _, ok := a.types[id]; !ok && a.slots[id] == nil {
+		return nil, "", hubErrorf(http.StatusNotFound, "no appointment type with id %d in this instance's account", id)
+	}
+	want := r.URL.Query().Get(param)
+	if _, err := time.Parse(layout, want); err != nil {
+		return nil, "", fmt.Errorf("%s must be %s, got %q", param, layout, want)
+	}
+	var out []time.Time
+	for _, t := range a.slots[id] {
+		if t.Format(layout) == want {
+			out = append(out, t)
+		}
+	}
+	return out, want, nil
+}
+
+// availableDates answers .../available-dates?month=2006-01: [{"date"}].
+func (s *Server) availableDates(r *http.Request, a *acuityAccount) (any, error) {
+	slots, _, err := freeSlots(r, a, "month", "2006-01")
+	if err != nil {
+		return nil, err
+	}
+	type day struct {
+		Date string `json:"date"`
+	}
+	out := []day{}
+	for _, t := range slots {
+		if d := t.Format(time.DateOnly); len(out) == 0 || out[len(out)-1].Date != d {
+			out = append(out, day{d})
+		}
+	}
+	return out, nil
+}
+
+// availableTimes answers .../available-times?date=2006-01-02:
+// [{"time", "slotsAvailable"}].
+func (s *Server) availableTimes(r *http.Request, a *acuityAccount) (any, error) {
+	slots, _, err := freeSlots(r, a, "date", time.DateOnly)
+	if err != nil {
+		return nil, err
+	}
+	type slot struct {
+		Time           string `json:"time"`
+		SlotsAvailable int    `json:"slotsAvailable"`
+	}
+	out := []slot{}
+	for _, t := range slots {
+		out = append(out, slot{t.Format(acuity.DatetimeLayout), 1})
+	}
+	return out, nil
 }

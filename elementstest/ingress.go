@@ -97,19 +97,57 @@ func standardize(body []byte, now time.Time) (json.RawMessage, elements.Event, e
 	}
 	objectType, eventType, _ := acuity.PlatformEvent(wh.Action) // ParseWebhook accepted the action
 	form, _ := url.ParseQuery(string(body))                     // ParseWebhook parsed it already
-	fields := make(map[string]string, len(form))
-	for k := range form {
-		fields[k] = form.Get(k)
-	}
-	raw, err := json.Marshal(fields)
-	if err != nil {
-		return nil, elements.Event{}, err
-	}
-	return raw, elements.Event{
+	return acuityRaw(form), elements.Event{
 		Date:       now.UTC().Truncate(time.Second),
 		ElementKey: acuity.ElementKey,
 		ObjectID:   strconv.FormatInt(wh.ID, 10),
 		ObjectType: objectType,
 		EventType:  eventType,
 	}, nil
+}
+
+// acuityRaw is Acuity's form webhook as the platform passes it on in
+// message.raw: a JSON object of the form's fields, as strings (the one shape
+// the fake sends, from the ingress and from Deliver).
+func acuityRaw(form url.Values) json.RawMessage {
+	fields := make(map[string]string, len(form))
+	for k := range form {
+		fields[k] = form.Get(k)
+	}
+	raw, _ := json.Marshal(fields) // a map of strings always encodes
+	return raw
+}
+
+// acuityRawFor makes the Acuity webhook behind a platform event, for
+// Deliver: action scheduled (CREATED), canceled (DELETED) or changed
+// (UPDATED, UNKNOWN), or order.completed for objectType orders; id the
+// event's ObjectID; calendarID and appointmentTypeID from the stored
+// appointment, when there is one. An ObjectID that is not a positive
+// integer cannot be an Acuity id: raw is then an empty object. s.mu must be
+// held.
+func acuityRawFor(in *instance, e elements.Event) json.RawMessage {
+	id, err := strconv.ParseInt(e.ObjectID, 10, 64)
+	if err != nil || id <= 0 {
+		return json.RawMessage(`{}`)
+	}
+	form := url.Values{"id": {e.ObjectID}}
+	switch {
+	case e.ObjectType == acuity.ObjectOrders:
+		form.Set("action", acuity.ActionOrderCompleted)
+	case e.EventType == elements.EventCreated:
+		form.Set("action", acuity.ActionScheduled)
+	case e.EventType == elements.EventDeleted:
+		form.Set("action", acuity.ActionCanceled)
+	default:
+		form.Set("action", acuity.ActionChanged)
+	}
+	if st := in.account().appointments[id]; st != nil && e.ObjectType != acuity.ObjectOrders {
+		if st.calendarID > 0 {
+			form.Set("calendarID", strconv.FormatInt(st.calendarID, 10))
+		}
+		if st.typeID > 0 {
+			form.Set("appointmentTypeID", strconv.FormatInt(st.typeID, 10))
+		}
+	}
+	return acuityRaw(form)
 }

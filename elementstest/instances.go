@@ -106,9 +106,9 @@ type instance struct {
 	acuityKey string        // Acuity API key for X-Acuity-Signature; "" accepts unsigned
 	events    []eventRecord // for GET .../events
 
-	// appointments is the instance's Acuity account, by appointment id, as
-	// GET /hubs/scheduling/appointments/{id} serves it; see hubs.go.
-	appointments map[int64]json.RawMessage
+	// acuity is the Acuity account behind the instance, as the scheduling
+	// hub serves it; nil until first used (see hubs.go).
+	acuity *acuityAccount
 }
 
 // instanceJSON is an instance as the platform answers it.

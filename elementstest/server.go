@@ -13,8 +13,17 @@
 // get, list (tags[], searchText), PATCH, PUT (?reAuthenticate=true), delete,
 // enable and disable, the configuration list and its PATCH, the instance's
 // events, and the OAuth URL call. It also serves the Acuity element's
-// GET /hubs/scheduling/appointments/{id} to the instance's Element token, from
-// the appointments a test stored with [Server.SetAppointment]. Every answer
+// scheduling hub (/hubs/scheduling: appointments listed with CEQL filters,
+// fetched, booked, patched, rescheduled and canceled; appointment types;
+// available dates and times; calendars; ping) per instance, to the
+// instance's Element token: 401 without a valid token or after
+// [Server.ExpireInstance], 403 while the instance is disabled. Its data comes
+// from the API itself (acuity.Account.Book) and from [Server.SetAppointment],
+// [Server.SetAppointmentType], [Server.SetCalendar] and
+// [Server.SetAvailability]. Every list is paged by the platform's rule:
+// pageSize (default 200) and nextPage, a next-page token on every page, the
+// last one included, and an empty page past the end. [Server.NewClient]
+// returns a client pointed at the fake. Every answer
 // carries Elements-Request-Id;
 // errors are {"message", "requestId"}: 401 without a "User …, Organization …"
 // Authorization header, 404 for an unknown id, 400 for a bad body (no element
@@ -41,7 +50,8 @@
 // elements.Sign. Non-2xx answers (redirects included), connection errors and
 // timeouts are retried with growing waits (see [WithDeliveryRetry]). Webhooks
 // for a disabled instance or one with events off are answered 200 and dropped.
-// [Server.Deliver] sends a notification without Acuity; [Server.Deliveries]
+// [Server.Deliver] sends a notification without Acuity (message.raw is the
+// Acuity webhook behind its first event); [Server.Deliveries]
 // and [Server.WaitForDeliveries] show what was sent, attempt by attempt.
 //
 // # Faults
@@ -82,6 +92,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/elementsgo/elements"
 )
 
 // APIPath is the path prefix under which the platform serves its API. It is
@@ -234,7 +246,17 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("GET /instances/{id}/events", s.listEvents)
 	api.HandleFunc("GET /instances/{id}/events/{eventID}", s.getEvent)
 	api.HandleFunc("GET /elements/{element}/oauth/url", s.oauthURL)
-	api.HandleFunc("GET /hubs/scheduling/appointments/{id}", s.getAppointment)
+	api.HandleFunc("GET /hubs/scheduling/ping", s.hub(s.ping))
+	api.HandleFunc("GET /hubs/scheduling/appointments", s.hub(s.listAppointments))
+	api.HandleFunc("POST /hubs/scheduling/appointments", s.hub(s.bookAppointment))
+	api.HandleFunc("GET /hubs/scheduling/appointments/{id}", s.hub(s.getAppointment))
+	api.HandleFunc("PATCH /hubs/scheduling/appointments/{id}", s.hub(s.patchAppointment))
+	api.HandleFunc("DELETE /hubs/scheduling/appointments/{id}", s.hub(s.cancelAppointment))
+	api.HandleFunc("PATCH /hubs/scheduling/appointments/{id}/reschedule", s.hub(s.rescheduleAppointment))
+	api.HandleFunc("GET /hubs/scheduling/appointment-types", s.hub(s.listAppointmentTypes))
+	api.HandleFunc("GET /hubs/scheduling/appointment-types/{typeID}/available-dates", s.hub(s.availableDates))
+	api.HandleFunc("GET /hubs/scheduling/appointment-types/{typeID}/available-times", s.hub(s.availableTimes))
+	api.HandleFunc("GET /hubs/scheduling/calendars", s.hub(s.listCalendars))
 	api.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API resource: "+r.Method+" "+r.URL.Path)
 	})
@@ -318,6 +340,26 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return hex.EncodeToString(b)
+}
+
+// Secrets [Server.NewClient] uses when the server was made without
+// [WithCredentials] (which then accepts any pair).
+const (
+	DefaultUserSecret         = "elementstest-user-secret"
+	DefaultOrganizationSecret = "elementstest-organization-secret"
+)
+
+// NewClient returns an elements.Client pointed at the fake
+// (elements.WithBaseURL(s.URL)) with the fake's own secrets: those of
+// [WithCredentials], or [DefaultUserSecret] and [DefaultOrganizationSecret].
+// opts come after the base URL, so they may add a logger, an http.Client or
+// a faster retry policy for tests (elements.WithRetry).
+func (s *Server) NewClient(opts ...elements.Option) (*elements.Client, error) {
+	user, org := s.cfg.userSecret, s.cfg.orgSecret
+	if user == "" && org == "" {
+		user, org = DefaultUserSecret, DefaultOrganizationSecret
+	}
+	return elements.NewClient(user, org, append([]elements.Option{elements.WithBaseURL(s.URL)}, opts...)...)
 }
 
 // String describes the server by its URL; it never shows the configured

@@ -1,0 +1,289 @@
+package acuity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/internal/paging"
+	"github.com/elementsgo/elements/internal/redact"
+)
+
+// Account is the Acuity Scheduling account behind one element instance,
+// read and changed through the platform's scheduling hub
+// (/hubs/scheduling/...) with the instance's token. Create it with
+// NewAccount; it is safe for concurrent use. Every call goes through the
+// client's NewRequest and Do, so it has the client's retries (429 answers
+// wait for their Retry-After), *elements.APIError for platform answers and
+// the redaction of secrets and the token from errors and logs.
+//
+// Acuity allows about 10 requests a second (and 20 at once) per account.
+// To pace a backfill, or several goroutines working on one account, share
+// one Account per instance and call SetMinInterval(RequestInterval).
+type Account struct {
+	client *elements.Client
+	token  string
+	pace   *pacer
+}
+
+// RequestInterval spaces requests to one account at Acuity's documented
+// rate of about 10 requests a second; see Account.SetMinInterval.
+const RequestInterval = 100 * time.Millisecond
+
+// NewAccount returns the account behind the instance whose token is
+// instanceToken (Instance.Token, kept from Instances.Create). The token is
+// checked as Client.NewRequest checks it; no request is sent. The token is a
+// secret: it never appears in the Account's printed form, errors or logs.
+func NewAccount(c *elements.Client, instanceToken string) (*Account, error) {
+	if c == nil {
+		return nil, errors.New("acuity: NewAccount: nil client")
+	}
+	if instanceToken == "" {
+		return nil, errors.New("acuity: NewAccount: empty instance token")
+	}
+	if _, err := c.NewRequest(context.Background(), http.MethodGet, AppointmentsPath, nil, elements.WithElementToken(instanceToken)); err != nil {
+		return nil, fmt.Errorf("acuity: NewAccount: %w", err)
+	}
+	return &Account{client: c, token: instanceToken, pace: &pacer{}}, nil
+}
+
+// SetMinInterval makes every request of this Account start at least d after
+// the one before it, across goroutines: RequestInterval keeps a backfill
+// under Acuity's rate. A waiting request stops when its context ends and
+// returns the context's error, without sending. Retries of one request
+// (inside the client) are not paced again; they follow the client's retry
+// policy and Retry-After. d <= 0 (the default) turns pacing off.
+func (a *Account) SetMinInterval(d time.Duration) {
+	if a.pace == nil {
+		return // not made by NewAccount; its calls fail anyway
+	}
+	a.pace.mu.Lock()
+	a.pace.every = d
+	a.pace.mu.Unlock()
+}
+
+// String describes the account without its token.
+func (a Account) String() string {
+	base := ""
+	if a.client != nil {
+		base = a.client.BaseURL()
+	}
+	return "acuity.Account{BaseURL: " + base + ", InstanceToken: " + redact.Mask(a.token) + "}"
+}
+
+// GoString is like String, so %#v does not print the token either.
+func (a Account) GoString() string { return a.String() }
+
+// Format prints the redacted form for every verb.
+func (a Account) Format(f fmt.State, verb rune) { redact.Format(f, verb, a) }
+
+// LogValue makes slog print the redacted form.
+func (a Account) LogValue() slog.Value { return slog.StringValue(a.String()) }
+
+// pacer spaces requests at least every apart; safe for concurrent use. Each
+// caller reserves the next free start time, then waits for it.
+type pacer struct {
+	mu    sync.Mutex
+	every time.Duration
+	next  time.Time
+}
+
+func (p *pacer) wait(ctx context.Context) error {
+	p.mu.Lock()
+	if p.every <= 0 {
+		p.mu.Unlock()
+		return nil
+	}
+	now := time.Now()
+	at := p.next
+	if at.Before(now) {
+		at = now
+	}
+	p.next = at.Add(p.every)
+	p.mu.Unlock()
+	d := at.Sub(now)
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// do sends one paced hub request with the instance token and decodes the
+// answer into v (unless nil).
+func (a *Account) do(ctx context.Context, method, path string, body, v any) (*elements.Response, error) {
+	if a.client == nil || a.pace == nil {
+		return nil, errors.New("the Account was not created with NewAccount")
+	}
+	if err := a.pace.wait(ctx); err != nil {
+		return nil, err
+	}
+	req, err := a.client.NewRequest(ctx, method, path, body, elements.WithElementToken(a.token))
+	if err != nil {
+		return nil, err
+	}
+	return a.client.Do(req, v)
+}
+
+// list reads a paged hub list: the query q plus the paging parameters, one
+// page per request, by the platform's rule (internal/paging). A page is
+// decoded into the items' wire form W, each converted by conv: one scan of
+// the page, not one more per item. A 404 is an empty list, as the platform
+// answers "No … found".
+func list[T, W any](ctx context.Context, a *Account, name, path string, q url.Values, pageSize int, conv func(*W) (*T, error)) iter.Seq2[*T, error] {
+	return paging.Seq(ctx, func(ctx context.Context, next string) ([]*T, string, error) {
+		pq := maps.Clone(q)
+		if pq == nil {
+			pq = url.Values{}
+		}
+		paging.SetQuery(pq, pageSize, next)
+		p := path
+		if len(pq) > 0 {
+			p += "?" + pq.Encode()
+		}
+		var wire []*W
+		resp, err := a.do(ctx, http.MethodGet, p, nil, &wire)
+		if errors.Is(err, elements.ErrNotFound) {
+			return nil, "", nil
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("acuity: %s: %w", name, err)
+		}
+		page, err := convertPage(wire, conv)
+		if err != nil {
+			return nil, "", fmt.Errorf("acuity: %s: %w: %w", name, elements.ErrInvalidResponse, err)
+		}
+		return page, resp.NextPageToken, nil
+	})
+}
+
+// convertPage converts a decoded page from the wire form; a JSON null stays
+// nil (paging skips it).
+func convertPage[T, W any](wire []*W, conv func(*W) (*T, error)) ([]*T, error) {
+	page := make([]*T, len(wire))
+	for i, w := range wire {
+		if w == nil {
+			continue
+		}
+		var err error
+		if page[i], err = conv(w); err != nil {
+			return nil, err
+		}
+		wire[i] = nil
+	}
+	return page, nil
+}
+
+// errSeq is a sequence that yields err once.
+func errSeq[T any](err error) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) { yield(nil, err) }
+}
+
+// checkID rejects ids that cannot name anything.
+func checkID(call, what string, id int64) error {
+	if id <= 0 {
+		return fmt.Errorf("acuity: %s: %s id %d is not positive", call, what, id)
+	}
+	return nil
+}
+
+// Ping checks that the instance can serve hub calls (GET
+// /hubs/scheduling/ping): nil, or an *elements.APIError (401 when the
+// tenant must reconnect, 403 when the instance is disabled).
+func (a *Account) Ping(ctx context.Context) error {
+	if _, err := a.do(ctx, http.MethodGet, "/hubs/"+Hub+"/ping", nil, nil); err != nil {
+		return fmt.Errorf("acuity: Ping: %w", err)
+	}
+	return nil
+}
+
+// AppointmentTypes lists the account's appointment types
+// (GET /hubs/scheduling/appointment-types), page by page as the caller
+// ranges; see Account.Appointments for how errors arrive.
+func (a *Account) AppointmentTypes(ctx context.Context) iter.Seq2[*AppointmentType, error] {
+	return list(ctx, a, "AppointmentTypes", "/hubs/"+Hub+"/appointment-types", nil, 0, (*appointmentTypeJSON).appointmentType)
+}
+
+// Calendars lists the account's calendars (GET /hubs/scheduling/calendars),
+// page by page as the caller ranges; see Account.Appointments for how errors
+// arrive.
+func (a *Account) Calendars(ctx context.Context) iter.Seq2[*Calendar, error] {
+	return list(ctx, a, "Calendars", "/hubs/"+Hub+"/calendars", nil, 0, (*calendarJSON).calendar)
+}
+
+// AvailableDates returns the dates of month (its year and month, in its
+// location) on which the appointment type has free slots
+// (GET /hubs/scheduling/appointment-types/{id}/available-dates?month=2006-01).
+// Each date is midnight in month's location.
+func (a *Account) AvailableDates(ctx context.Context, appointmentTypeID int64, month time.Time) ([]time.Time, error) {
+	if err := checkID("AvailableDates", "appointment type", appointmentTypeID); err != nil {
+		return nil, err
+	}
+	if month.IsZero() {
+		return nil, errors.New("acuity: AvailableDates: zero month")
+	}
+	path := typePath(appointmentTypeID) + "/available-dates?" + url.Values{"month": {month.Format("2006-01")}}.Encode()
+	var dates []struct {
+		Date string `json:"date"`
+	}
+	if _, err := a.do(ctx, http.MethodGet, path, nil, &dates); err != nil {
+		return nil, fmt.Errorf("acuity: AvailableDates: %w", err)
+	}
+	out := make([]time.Time, 0, len(dates))
+	for _, d := range dates {
+		t, err := time.ParseInLocation(time.DateOnly, d.Date, month.Location())
+		if err != nil {
+			return nil, fmt.Errorf("acuity: AvailableDates: %w: date %s is not YYYY-MM-DD", elements.ErrInvalidResponse, quote(d.Date))
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// AvailableTimes returns the free start times of the appointment type on
+// day (its date in its location)
+// (GET /hubs/scheduling/appointment-types/{id}/available-times?date=2006-01-02),
+// each with the offset Acuity sent.
+func (a *Account) AvailableTimes(ctx context.Context, appointmentTypeID int64, day time.Time) ([]time.Time, error) {
+	if err := checkID("AvailableTimes", "appointment type", appointmentTypeID); err != nil {
+		return nil, err
+	}
+	if day.IsZero() {
+		return nil, errors.New("acuity: AvailableTimes: zero day")
+	}
+	path := typePath(appointmentTypeID) + "/available-times?" + url.Values{"date": {day.Format(time.DateOnly)}}.Encode()
+	var slots []struct {
+		Time string `json:"time"`
+	}
+	if _, err := a.do(ctx, http.MethodGet, path, nil, &slots); err != nil {
+		return nil, fmt.Errorf("acuity: AvailableTimes: %w", err)
+	}
+	out := make([]time.Time, 0, len(slots))
+	for _, s := range slots {
+		t, err := parseDatetime("time", s.Time)
+		if err != nil || t.IsZero() {
+			return nil, fmt.Errorf("acuity: AvailableTimes: %w: time %s is not in the layout %s", elements.ErrInvalidResponse, quote(s.Time), DatetimeLayout)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+func typePath(id int64) string {
+	return "/hubs/" + Hub + "/appointment-types/" + strconv.FormatInt(id, 10)
+}

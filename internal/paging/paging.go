@@ -1,0 +1,94 @@
+// Package paging is the one reader of the platform's paged lists, used by
+// every list the SDK offers (hub resources, instances, instance events).
+//
+// The platform's rule (its paging guide): a request carries pageSize and,
+// after the first page, nextPage, the token the previous answer gave in its
+// Elements-Next-Page-Token header. A token comes back whether or not there
+// is data on the next page, so a reader stops on a page without a token, on
+// an empty page, or on a token it was already given; it never takes "a token
+// came back" to mean "there is more".
+package paging
+
+import (
+	"context"
+	"iter"
+	"net/url"
+	"strconv"
+)
+
+// Query parameter names of the platform's paging.
+const (
+	PageSizeParam = "pageSize"
+	NextPageParam = "nextPage"
+)
+
+// Fetch gets one page: the first when nextPage is "", otherwise the page the
+// token names. It returns the page's items and the Elements-Next-Page-Token
+// of the answer ("" when there was none). A list the platform answers with
+// 404 "No … found" is an empty page, not an error: the Fetch maps it to
+// (nil, "", nil).
+type Fetch[T any] func(ctx context.Context, nextPage string) (items []*T, next string, err error)
+
+// SetQuery adds the paging parameters to q: pageSize when positive (the
+// platform's default otherwise) and nextPage when not empty.
+func SetQuery(q url.Values, pageSize int, nextPage string) {
+	if pageSize > 0 {
+		q.Set(PageSizeParam, strconv.Itoa(pageSize))
+	}
+	if nextPage != "" {
+		q.Set(NextPageParam, nextPage)
+	}
+}
+
+// Seq returns the items of every page, fetched one page at a time and only
+// when the caller asks for the next item after the last of a page: one page
+// is in memory at a time. It stops when the caller breaks, and ends by the
+// platform's rule (no token, an empty page, or a token seen before).
+//
+// A fetch error, or ctx's end (checked before each fetch), is yielded once
+// as (nil, err) and ends the sequence. Nil items (a JSON null in a page) are
+// skipped. Each range over the sequence starts again from the first page.
+func Seq[T any](ctx context.Context, fetch Fetch[T]) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
+		seen := make(map[string]struct{})
+		token := ""
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(nil, err)
+				return
+			}
+			items, next, err := fetch(ctx, token)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for i, it := range items {
+				items[i] = nil // the caller, not this page, keeps what it wants
+				if it != nil && !yield(it, nil) {
+					return
+				}
+			}
+			if next == "" || len(items) == 0 {
+				return
+			}
+			if _, ok := seen[next]; ok {
+				return
+			}
+			seen[next] = struct{}{}
+			token = next
+		}
+	}
+}
+
+// Collect ranges over seq and returns every item, or the first error with
+// the items read before it.
+func Collect[T any](seq iter.Seq2[*T, error]) ([]*T, error) {
+	var all []*T
+	for it, err := range seq {
+		if err != nil {
+			return all, err
+		}
+		all = append(all, it)
+	}
+	return all, nil
+}

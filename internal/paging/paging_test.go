@@ -1,0 +1,259 @@
+package paging
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// page is one scripted answer of a fake platform list.
+type page struct {
+	items []int // -1 stands for a JSON null
+	next  string
+	err   error
+}
+
+// script answers the pages in order and records the tokens it was asked for.
+type script struct {
+	pages  []page
+	tokens []string
+}
+
+func (s *script) fetch(_ context.Context, token string) ([]*int, string, error) {
+	s.tokens = append(s.tokens, token)
+	if len(s.tokens) > len(s.pages) {
+		return nil, "", errors.New("fetched past the script")
+	}
+	p := s.pages[len(s.tokens)-1]
+	var items []*int
+	for _, v := range p.items {
+		if v < 0 {
+			items = append(items, nil)
+			continue
+		}
+		items = append(items, &v)
+	}
+	return items, p.next, p.err
+}
+
+func values(t *testing.T, s *script) ([]int, error) {
+	t.Helper()
+	var got []int
+	for v, err := range Seq(context.Background(), s.fetch) {
+		if err != nil {
+			return got, err
+		}
+		if v == nil {
+			t.Fatal("nil item handed out")
+		}
+		got = append(got, *v)
+	}
+	return got, nil
+}
+
+func TestSeqEndRule(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	tests := []struct {
+		name       string
+		pages      []page
+		want       []int
+		wantTokens []string
+		wantErr    error
+	}{
+		{"one page, no token", []page{{items: []int{1, 2}}}, []int{1, 2}, []string{""}, nil},
+		{"token on the last page, then an empty page",
+			[]page{{items: []int{1, 2}, next: "a"}, {items: []int{3}, next: "b"}, {next: "c"}},
+			[]int{1, 2, 3}, []string{"", "a", "b"}, nil},
+		{"empty first page with a token", []page{{next: "a"}}, nil, []string{""}, nil},
+		{"a token seen before ends the loop",
+			[]page{{items: []int{1}, next: "a"}, {items: []int{2}, next: "b"}, {items: []int{3}, next: "a"}},
+			[]int{1, 2, 3}, []string{"", "a", "b"}, nil},
+		{"the same token twice in a row",
+			[]page{{items: []int{1}, next: "a"}, {items: []int{2}, next: "a"}},
+			[]int{1, 2}, []string{"", "a"}, nil},
+		{"nulls are skipped, a page of nulls is not empty",
+			[]page{{items: []int{-1, 1, -1}, next: "a"}, {items: []int{-1}, next: "b"}, {items: []int{2}}},
+			[]int{1, 2}, []string{"", "a", "b"}, nil},
+		{"error on a later page after the items before it",
+			[]page{{items: []int{1}, next: "a"}, {err: boom}},
+			[]int{1}, []string{"", "a"}, boom},
+		{"error on the first page", []page{{err: boom}}, nil, []string{""}, boom},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := &script{pages: tt.pages}
+			got, err := values(t, s)
+			if !errors.Is(err, tt.wantErr) {
+				t.Errorf("err = %v, want %v", err, tt.wantErr)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("items (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantTokens, s.tokens); diff != "" {
+				t.Errorf("tokens asked for (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSeqIsLazyAndStopsOnBreak(t *testing.T) {
+	t.Parallel()
+	s := &script{pages: []page{{items: []int{1, 2}, next: "a"}, {items: []int{3, 4}, next: "b"}, {items: []int{5}}}}
+	seq := Seq(context.Background(), s.fetch)
+	if len(s.tokens) != 0 {
+		t.Fatalf("Seq fetched %d pages before the range", len(s.tokens))
+	}
+	for v, err := range seq {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *v == 2 && len(s.tokens) != 1 {
+			t.Errorf("at the last item of page 1, %d pages fetched, want 1", len(s.tokens))
+		}
+		if *v == 3 {
+			break
+		}
+	}
+	if diff := cmp.Diff([]string{"", "a"}, s.tokens); diff != "" {
+		t.Errorf("tokens after break at 3 (-want +got):\n%s", diff)
+	}
+	// A second range starts again from the first page.
+	s.tokens, s.pages = nil, s.pages[:1]
+	s.pages[0].next = ""
+	got, err := values(t, s)
+	if err != nil || !cmp.Equal([]int{1, 2}, got) {
+		t.Errorf("second range = %v, %v; want [1 2]", got, err)
+	}
+}
+
+func TestSeqBreakOnError(t *testing.T) {
+	t.Parallel()
+	s := &script{pages: []page{{err: errors.New("boom")}}}
+	n := 0
+	for _, err := range Seq(context.Background(), s.fetch) {
+		n++
+		if err == nil {
+			t.Fatal("want the error")
+		}
+		break // a caller that breaks on the error must not be called again (no panic)
+	}
+	if n != 1 {
+		t.Errorf("yields = %d, want 1", n)
+	}
+}
+
+func TestSeqContext(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := &script{pages: []page{{items: []int{1, 2}, next: "a"}, {items: []int{3}}}}
+	var got []int
+	var errs []error
+	for v, err := range Seq(ctx, s.fetch) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		got = append(got, *v)
+		cancel() // ends the context in the middle of page 1
+	}
+	if !cmp.Equal([]int{1, 2}, got) {
+		t.Errorf("items = %v, want the rest of the page already read: [1 2]", got)
+	}
+	if len(errs) != 1 || !errors.Is(errs[0], context.Canceled) {
+		t.Errorf("errors = %v, want one context.Canceled", errs)
+	}
+	if len(s.tokens) != 1 {
+		t.Errorf("fetches = %d, want 1 (none after the context ended)", len(s.tokens))
+	}
+
+	// An ended context fetches nothing.
+	s = &script{pages: []page{{items: []int{1}}}}
+	for _, err := range Seq(ctx, s.fetch) {
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	}
+	if len(s.tokens) != 0 {
+		t.Errorf("fetches with an ended context = %d, want 0", len(s.tokens))
+	}
+}
+
+func TestSeqReleasesThePage(t *testing.T) {
+	t.Parallel()
+	var held []*int
+	fetch := func(context.Context, string) ([]*int, string, error) {
+		one, two := 1, 2
+		held = []*int{&one, &two}
+		return held, "", nil
+	}
+	for range Seq(context.Background(), fetch) {
+	}
+	for i, p := range held {
+		if p != nil {
+			t.Errorf("page slot %d still points at its item after the page was read", i)
+		}
+	}
+}
+
+func TestCollect(t *testing.T) {
+	t.Parallel()
+	s := &script{pages: []page{{items: []int{1}, next: "a"}, {items: []int{2}, next: "a"}}}
+	all, err := Collect(Seq(context.Background(), s.fetch))
+	if err != nil || len(all) != 2 || *all[0] != 1 || *all[1] != 2 {
+		t.Errorf("Collect = %v, %v", all, err)
+	}
+	boom := errors.New("boom")
+	s = &script{pages: []page{{items: []int{1}, next: "a"}, {err: boom}}}
+	all, err = Collect(Seq(context.Background(), s.fetch))
+	if !errors.Is(err, boom) || len(all) != 1 {
+		t.Errorf("Collect = %v, %v; want [1] and boom", all, err)
+	}
+}
+
+func TestSetQuery(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		size int
+		next string
+		want string
+	}{
+		{0, "", ""},
+		{-1, "", ""},
+		{100, "", "pageSize=100"},
+		{50, "tok/en+=", "nextPage=tok%2Fen%2B%3D&pageSize=50"},
+	} {
+		q := url.Values{}
+		SetQuery(q, tt.size, tt.next)
+		if got := q.Encode(); got != tt.want {
+			t.Errorf("SetQuery(%d, %q) = %q, want %q", tt.size, tt.next, got, tt.want)
+		}
+	}
+}
+
+// Many pages are read in order without the seen-token guard cutting them
+// short.
+func TestSeqManyPages(t *testing.T) {
+	t.Parallel()
+	const pages = 300
+	fetch := func(_ context.Context, token string) ([]*int, string, error) {
+		n := 0
+		if token != "" {
+			n, _ = strconv.Atoi(token)
+		}
+		if n == pages {
+			return nil, token, nil // the empty page past the end, with a token
+		}
+		return []*int{&n}, strconv.Itoa(n + 1), nil
+	}
+	all, err := Collect(Seq(context.Background(), fetch))
+	if err != nil || len(all) != pages || *all[pages-1] != pages-1 {
+		t.Errorf("read %d items (err %v), want %d", len(all), err, pages)
+	}
+}
