@@ -9,8 +9,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/elementsgo/elements"
 )
 
 // listAnswer is a GET /instances answer of about 100 KiB: the documented
@@ -62,13 +60,7 @@ func BenchmarkList(b *testing.B) {
 	ctx := context.Background()
 
 	b.Run("impl=sdk", func(b *testing.B) {
-		tr := &http.Transport{}
-		defer tr.CloseIdleConnections()
-		c, err := elements.NewClient(benchUser, benchOrg, elements.WithBaseURL(srv.URL),
-			elements.WithHTTPClient(&http.Client{Transport: tr}))
-		if err != nil {
-			b.Fatal(err)
-		}
+		c := benchClient(b, srv.URL)
 		b.ReportAllocs()
 		b.SetBytes(int64(len(answer)))
 		for b.Loop() {
@@ -79,9 +71,7 @@ func BenchmarkList(b *testing.B) {
 		}
 	})
 	b.Run("impl=baseline", func(b *testing.B) {
-		tr := &http.Transport{}
-		defer tr.CloseIdleConnections()
-		hc := &http.Client{Transport: tr}
+		hc := benchHTTPClient(b)
 		b.ReportAllocs()
 		b.SetBytes(int64(len(answer)))
 		for b.Loop() {
@@ -100,19 +90,8 @@ func baseList(ctx context.Context, hc *http.Client, baseURL string) ([]*baseInst
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "User "+benchUser+", Organization "+benchOrg)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "elements-go/"+elements.Version)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, fmt.Errorf("status %d", resp.StatusCode)
-	}
 	var out []*baseInstance
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+	if err := baseDo(hc, req, &out); err != nil {
 		return nil, err
 	}
 	return out, nil

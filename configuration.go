@@ -65,21 +65,27 @@ func (c Configuration) IsZero() bool {
 		c.EventVendorType == "" && len(c.Extra) == 0
 }
 
+// stringFields pairs each documented key that holds a string with its field.
+func (c *Configuration) stringFields() [6]struct {
+	key string
+	val *string
+} {
+	return [6]struct {
+		key string
+		val *string
+	}{
+		{ConfigOAuthAPIKey, &c.OAuthAPIKey}, {ConfigOAuthAPISecret, &c.OAuthAPISecret},
+		{ConfigOAuthCallbackURL, &c.OAuthCallbackURL}, {ConfigEventCallbackURL, &c.EventCallbackURL},
+		{ConfigEventSignatureKey, &c.EventSignatureKey}, {ConfigEventVendorType, &c.EventVendorType},
+	}
+}
+
 // field returns the string field that holds the documented key k, or nil.
 func (c *Configuration) field(k string) *string {
-	switch k {
-	case ConfigOAuthAPIKey:
-		return &c.OAuthAPIKey
-	case ConfigOAuthAPISecret:
-		return &c.OAuthAPISecret
-	case ConfigOAuthCallbackURL:
-		return &c.OAuthCallbackURL
-	case ConfigEventCallbackURL:
-		return &c.EventCallbackURL
-	case ConfigEventSignatureKey:
-		return &c.EventSignatureKey
-	case ConfigEventVendorType:
-		return &c.EventVendorType
+	for _, f := range c.stringFields() {
+		if f.key == k {
+			return f.val
+		}
 	}
 	return nil
 }
@@ -128,28 +134,44 @@ func withExtra(b []byte, extra map[string]any, what string, isSet func(string) b
 // numbers or booleans; event.notification.enabled may be true/false or
 // "true"/"false".
 func (c *Configuration) UnmarshalJSON(b []byte) error {
+	return unmarshalObject(b, c, configurationFrom)
+}
+
+// unmarshalObject decodes the JSON value b in one pass and builds *dst from
+// it with from: the one decoding path of Configuration and ProviderData,
+// alone or inside an instance.
+func unmarshalObject[T any](b []byte, dst *T, from func(any) (T, error)) error {
 	var v any
 	if err := json.Unmarshal(b, &v); err != nil {
-		return fmt.Errorf("elements: configuration is not a JSON object: %w", err)
+		return err
 	}
-	out, err := configurationFrom(v)
+	out, err := from(v)
 	if err != nil {
 		return err
 	}
-	*c = out
+	*dst = out
 	return nil
+}
+
+// object returns v as a JSON object; null is an empty one.
+func object(v any, what string) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("elements: %s is not a JSON object", what)
+	}
+	return m, nil
 }
 
 // configurationFrom builds a Configuration from a decoded JSON value: an
 // object (map[string]any, which it takes over as Extra) or null.
 func configurationFrom(v any) (Configuration, error) {
 	var c Configuration
-	if v == nil {
-		return c, nil
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return c, fmt.Errorf("elements: configuration is not a JSON object")
+	m, err := object(v, "configuration")
+	if err != nil {
+		return c, err
 	}
 	for k, val := range m {
 		f := c.field(k)
@@ -248,9 +270,9 @@ func (c Configuration) Format(f fmt.State, verb rune) { redact.Format(f, verb, c
 func (c Configuration) LogValue() slog.Value {
 	r := c.redacted()
 	var attrs []slog.Attr
-	for _, k := range []string{ConfigOAuthAPIKey, ConfigOAuthAPISecret, ConfigOAuthCallbackURL, ConfigEventCallbackURL, ConfigEventSignatureKey, ConfigEventVendorType} {
-		if v := *r.field(k); v != "" && v != `""` {
-			attrs = append(attrs, slog.String(k, v))
+	for _, f := range r.stringFields() {
+		if *f.val != "" && *f.val != `""` {
+			attrs = append(attrs, slog.String(f.key, *f.val))
 		}
 	}
 	if c.EventsEnabled {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/elementstest"
 )
 
@@ -20,23 +21,24 @@ import (
 // platform, so they run offline. Real code points WithBaseURL at one of the
 // BaseURL constants.
 
-// exampleRequest is the seeds' create request: the code comes from the
-// OAuth redirect.
-func exampleRequest() *elements.InstanceRequest {
-	return &elements.InstanceRequest{
-		Element:      elements.ElementRef{Key: "acuityscheduling"},
-		ProviderData: elements.ProviderData{Code: "xoz8AFqScK2ngM04kSSM"},
-		Configuration: elements.Configuration{
-			OAuthAPIKey:       "Rand0MAP1-key",
-			OAuthAPISecret:    "fak3AP1-s3Cr3t",
-			OAuthCallbackURL:  "https://mycoolapp.com",
-			EventsEnabled:     true,
-			EventCallbackURL:  "https://mycoolapp.com/events",
-			EventSignatureKey: "a-long-random-signing-key",
-		},
-		Tags: []string{"Docs"},
-		Name: "API Instance",
+// examplePlatform starts the fake platform and a client pointed at it,
+// with one Acuity instance named "API Instance", tagged "Docs".
+func examplePlatform() (*elementstest.Server, *elements.Client, *elements.Instance) {
+	platform := elementstest.NewServer()
+	client, err := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(platform.URL))
+	if err != nil {
+		log.Fatal(err)
 	}
+	req, err := acuity.NewInstanceRequest(acuity.InstanceParams{Code: "code", ClientID: "id", ClientSecret: "secret",
+		RedirectURI: "https://mycoolapp.com", EventCallbackURL: "https://mycoolapp.com/events", Tags: []string{"Docs"}, Name: "API Instance"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	inst, err := client.Instances.Create(context.Background(), req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return platform, client, inst
 }
 
 func ExampleNewClient() {
@@ -66,7 +68,21 @@ func ExampleInstancesService_Create() {
 		log.Fatal(err)
 	}
 
-	inst, err := client.Instances.Create(context.Background(), exampleRequest())
+	// The seeds' create request: the code comes from the OAuth redirect.
+	inst, err := client.Instances.Create(context.Background(), &elements.InstanceRequest{
+		Element:      elements.ElementRef{Key: "acuityscheduling"},
+		ProviderData: elements.ProviderData{Code: "xoz8AFqScK2ngM04kSSM"},
+		Configuration: elements.Configuration{
+			OAuthAPIKey:       "Rand0MAP1-key",
+			OAuthAPISecret:    "fak3AP1-s3Cr3t",
+			OAuthCallbackURL:  "https://mycoolapp.com",
+			EventsEnabled:     true,
+			EventCallbackURL:  "https://mycoolapp.com/events",
+			EventSignatureKey: "a-long-random-signing-key",
+		},
+		Tags: []string{"Docs"},
+		Name: "API Instance",
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -78,12 +94,8 @@ func ExampleInstancesService_Create() {
 }
 
 func ExampleInstancesService_OAuthURL() {
-	platform := elementstest.NewServer()
+	platform, client, _ := examplePlatform()
 	defer platform.Close()
-	client, err := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(platform.URL))
-	if err != nil {
-		log.Fatal(err)
-	}
 
 	// Step 1: where to send the user's browser. Acuity redirects back to
 	// CallbackURL with ?code=...&state=...
@@ -106,16 +118,8 @@ func ExampleInstancesService_OAuthURL() {
 }
 
 func ExampleInstancesService_List() {
-	platform := elementstest.NewServer()
+	platform, client, _ := examplePlatform()
 	defer platform.Close()
-	client, err := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(platform.URL))
-	if err != nil {
-		log.Fatal(err)
-	}
-
-	if _, err := client.Instances.Create(context.Background(), exampleRequest()); err != nil {
-		log.Fatal(err)
-	}
 	for _, search := range []string{"API Instance", "nothing like it"} {
 		list, err := client.Instances.List(context.Background(), &elements.ListOptions{SearchText: search, Tags: []string{"Docs"}})
 		if err != nil {
@@ -133,14 +137,10 @@ func ExampleInstancesService_List() {
 }
 
 func ExampleAPIError() {
-	platform := elementstest.NewServer()
+	platform, client, _ := examplePlatform()
 	defer platform.Close()
-	client, err := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(platform.URL))
-	if err != nil {
-		log.Fatal(err)
-	}
 
-	_, err = client.Instances.Get(context.Background(), 999)
+	_, err := client.Instances.Get(context.Background(), 999)
 	var apiErr *elements.APIError
 	if errors.As(err, &apiErr) {
 		// Quote apiErr.RequestID to the platform's support.
@@ -155,16 +155,8 @@ func ExampleAPIError() {
 // An instance-scoped call outside the Instances API, with the instance
 // token: the request goes through the same retries, errors and redaction.
 func ExampleClient_NewRequest() {
-	platform := elementstest.NewServer()
+	platform, client, inst := examplePlatform()
 	defer platform.Close()
-	client, err := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(platform.URL))
-	if err != nil {
-		log.Fatal(err)
-	}
-	inst, err := client.Instances.Create(context.Background(), exampleRequest())
-	if err != nil {
-		log.Fatal(err)
-	}
 	if err := platform.SetAppointment(inst.ID, json.RawMessage(`{"id": 42, "firstName": "Ada"}`)); err != nil {
 		log.Fatal(err)
 	}

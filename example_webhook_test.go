@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/elementstest"
 )
 
@@ -55,15 +56,13 @@ func ExampleWebhookHandler() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	inst, err := client.Instances.Create(context.Background(), &elements.InstanceRequest{
-		Element:      elements.ElementRef{Key: "acuityscheduling"},
-		ProviderData: elements.ProviderData{Code: "code-from-the-oauth-redirect"},
-		Configuration: elements.Configuration{
-			OAuthAPIKey: "client-id", OAuthAPISecret: "client-secret", OAuthCallbackURL: "https://mycoolapp.com",
-			EventsEnabled: true, EventCallbackURL: host.URL + "/events/acuity", EventSignatureKey: signingKey,
-		},
-		Name: "Front desk",
-	})
+	req, err := acuity.NewInstanceRequest(acuity.InstanceParams{Code: "code-from-the-oauth-redirect",
+		ClientID: "client-id", ClientSecret: "client-secret", RedirectURI: "https://mycoolapp.com",
+		EventCallbackURL: host.URL + "/events/acuity", SignatureKey: signingKey, Name: "Front desk"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	inst, err := client.Instances.Create(context.Background(), req)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -95,28 +95,16 @@ func (p ProviderData) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements json.Unmarshaler; keys other than "code" go to Extra.
 func (p *ProviderData) UnmarshalJSON(b []byte) error {
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return fmt.Errorf("elements: providerData is not a JSON object: %w", err)
-	}
-	out, err := providerDataFrom(v)
-	if err != nil {
-		return err
-	}
-	*p = out
-	return nil
+	return unmarshalObject(b, p, providerDataFrom)
 }
 
 // providerDataFrom builds ProviderData from a decoded JSON value: an object
 // (map[string]any, which it takes over as Extra) or null.
 func providerDataFrom(v any) (ProviderData, error) {
 	var p ProviderData
-	if v == nil {
-		return p, nil
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return p, fmt.Errorf("elements: providerData is not a JSON object")
+	m, err := object(v, "providerData")
+	if err != nil {
+		return p, err
 	}
 	if code, ok := m["code"]; ok {
 		p.Code = jsonText(code)
