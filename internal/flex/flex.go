@@ -146,9 +146,13 @@ func (t Time) MarshalJSON() ([]byte, error) {
 // boolean is kept as its JSON text, a null element as "".
 type Tags []string
 
-// UnmarshalJSON implements json.Unmarshaler. The list is decoded once;
-// its elements are not decoded again.
+// UnmarshalJSON implements json.Unmarshaler. A list of strings, the
+// documented shape, decodes straight into []string; any other list is
+// decoded once into JSON values, its elements not decoded again.
 func (t *Tags) UnmarshalJSON(b []byte) error {
+	if bytes.IndexByte(b, '{') < 0 && json.Unmarshal(b, (*[]string)(t)) == nil {
+		return nil
+	}
 	var list []any
 	if err := json.Unmarshal(b, &list); err != nil {
 		return errors.New("tags: want a list")
