@@ -154,10 +154,10 @@ func (s *InstancesService) sendBody(ctx context.Context, name, method string, id
 // send does one call answering an instance and checks the answer has an id.
 func (s *InstancesService) send(ctx context.Context, method, path string, body *InstanceRequest, once bool) (*Instance, error) {
 	c := s.client
-	var o callOptions
-	var b any
+	o := callOptions{once: once}
+	var b any // stays a nil interface without a body
 	if body != nil {
-		o, b = callOptions{secrets: body.secretValues(), once: once}, body
+		o.secrets, b = body.secretValues(), body
 	}
 	req, err := c.NewRequest(ctx, method, path, b)
 	if err != nil {

@@ -219,10 +219,16 @@ func (c *Client) invalidAnswer(req *http.Request, r *Response, o callOptions, ca
 		c.redactorFor(req, o).redact(cause.Error()))
 }
 
-// failed logs err, which holds no secret, at Error level and returns it.
+// failed logs err, which holds no secret, and returns it: an answer the
+// caller may expect (an *APIError, such as a 404) at Debug level, anything
+// else (no answer, an unusable answer) at Error level.
 func (c *Client) failed(err error) error {
 	if c.logger != nil {
-		c.logger.Error("elements: request failed", "error", err.Error())
+		level := slog.LevelError
+		if _, ok := err.(*APIError); ok {
+			level = slog.LevelDebug
+		}
+		c.logger.Log(context.Background(), level, "elements: request failed", "error", err.Error())
 	}
 	return err
 }
