@@ -63,6 +63,7 @@ func BenchmarkList(b *testing.B) {
 		c := benchClient(b, srv.URL)
 		b.ReportAllocs()
 		b.SetBytes(int64(len(answer)))
+		defer reportCPU(b)()
 		for b.Loop() {
 			list, err := c.Instances.List(ctx, nil)
 			if err != nil || len(list) != len(want) {
@@ -74,6 +75,7 @@ func BenchmarkList(b *testing.B) {
 		hc := benchHTTPClient(b)
 		b.ReportAllocs()
 		b.SetBytes(int64(len(answer)))
+		defer reportCPU(b)()
 		for b.Loop() {
 			list, err := baseList(ctx, hc, srv.URL)
 			if err != nil || len(list) != len(want) {
