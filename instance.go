@@ -58,32 +58,32 @@ type Element struct {
 // types take the variants real answers send (ids as numbers or strings,
 // tags as strings or objects, dates as RFC 3339 or epoch milliseconds).
 type instanceWire struct {
-	ID                            flex.Int64   `json:"id"`
-	Name                          flex.String  `json:"name,omitempty"`
-	Token                         flex.String  `json:"token,omitempty"`
-	CreatedDate                   flex.Time    `json:"createdDate,omitzero"`
-	UpdatedDate                   flex.Time    `json:"updatedDate,omitzero"`
-	Element                       *elementWire `json:"element,omitempty"`
-	ElementID                     flex.Int64   `json:"elementId,omitempty"`
-	Tags                          flex.Tags    `json:"tags,omitempty"`
-	Valid                         bool         `json:"valid"`
-	Disabled                      bool         `json:"disabled"`
-	EventsEnabled                 bool         `json:"eventsEnabled"`
-	EventsNotificationCallbackURL flex.String  `json:"eventsNotificationCallbackUrl,omitempty"`
-	SubscriptionID                flex.String  `json:"subscriptionId,omitempty"`
-	TraceLoggingEnabled           bool         `json:"traceLoggingEnabled"`
-	CachingEnabled                bool         `json:"cachingEnabled"`
-	MaxCacheSize                  flex.Int64   `json:"maxCacheSize"`
-	CacheTimeToLive               flex.Int64   `json:"cacheTimeToLive"`
-	ExternalAuthentication        flex.String  `json:"externalAuthentication,omitempty"`
+	ID                            flex.Int64  `json:"id"`
+	Name                          flex.String `json:"name,omitempty"`
+	Token                         flex.String `json:"token,omitempty"`
+	CreatedDate                   flex.Time   `json:"createdDate,omitzero"`
+	UpdatedDate                   flex.Time   `json:"updatedDate,omitzero"`
+	Element                       elementWire `json:"element"`
+	ElementID                     flex.Int64  `json:"elementId,omitempty"`
+	Tags                          flex.Tags   `json:"tags,omitempty"`
+	Valid                         bool        `json:"valid"`
+	Disabled                      bool        `json:"disabled"`
+	EventsEnabled                 bool        `json:"eventsEnabled"`
+	EventsNotificationCallbackURL flex.String `json:"eventsNotificationCallbackUrl,omitempty"`
+	SubscriptionID                flex.String `json:"subscriptionId,omitempty"`
+	TraceLoggingEnabled           bool        `json:"traceLoggingEnabled"`
+	CachingEnabled                bool        `json:"cachingEnabled"`
+	MaxCacheSize                  flex.Int64  `json:"maxCacheSize"`
+	CacheTimeToLive               flex.Int64  `json:"cacheTimeToLive"`
+	ExternalAuthentication        flex.String `json:"externalAuthentication,omitempty"`
 	// Decoded as the plain JSON value (map[string]any) in the same pass,
 	// then read by providerDataFrom and configurationFrom; encoded from
 	// ProviderData and Configuration.
 	ProviderData  any `json:"providerData,omitempty"`
 	Configuration any `json:"configuration,omitempty"`
-	User          *struct {
+	User          struct {
 		ID flex.Int64 `json:"id"`
-	} `json:"user,omitempty"`
+	} `json:"user,omitzero"`
 }
 
 // elementWire is an Element on the wire.
@@ -95,9 +95,9 @@ type elementWire struct {
 	Image          flex.String `json:"image,omitempty"`
 	Hub            flex.String `json:"hub,omitempty"`
 	ProtocolType   flex.String `json:"protocolType,omitempty"`
-	Authentication *struct {
+	Authentication struct {
 		Type flex.String `json:"type,omitempty"`
-	} `json:"authentication,omitempty"`
+	} `json:"authentication,omitzero"`
 	Active  bool `json:"active"`
 	Deleted bool `json:"deleted"`
 	Beta    bool `json:"beta"`
@@ -126,20 +126,14 @@ func (w *instanceWire) instance(i *Instance) error {
 		ExternalAuthentication: string(w.ExternalAuthentication),
 		ProviderData:           pd, Configuration: cfg,
 	}
-	if e := w.Element; e != nil {
-		i.Element = Element{
-			ID: int64(e.ID), Key: string(e.Key), Name: string(e.Name),
-			Description: string(e.Description), Image: string(e.Image),
-			Hub: string(e.Hub), ProtocolType: string(e.ProtocolType),
-			Active: e.Active, Deleted: e.Deleted, Beta: e.Beta, Private: e.Private,
-		}
-		if e.Authentication != nil {
-			i.Element.AuthenticationType = string(e.Authentication.Type)
-		}
+	e := &w.Element
+	i.Element = Element{
+		ID: int64(e.ID), Key: string(e.Key), Name: string(e.Name),
+		Description: string(e.Description), Image: string(e.Image),
+		Hub: string(e.Hub), ProtocolType: string(e.ProtocolType), AuthenticationType: string(e.Authentication.Type),
+		Active: e.Active, Deleted: e.Deleted, Beta: e.Beta, Private: e.Private,
 	}
-	if w.User != nil {
-		i.UserID = int64(w.User.ID)
-	}
+	i.UserID = int64(w.User.ID)
 	return nil
 }
 
@@ -150,7 +144,7 @@ func (i Instance) MarshalJSON() ([]byte, error) {
 	w := instanceWire{
 		ID: flex.Int64(i.ID), Name: flex.String(i.Name), Token: flex.String(i.Token),
 		CreatedDate: flex.Time{Time: i.CreatedDate}, UpdatedDate: flex.Time{Time: i.UpdatedDate},
-		Element: &elementWire{
+		Element: elementWire{
 			ID: flex.Int64(e.ID), Key: flex.String(e.Key), Name: flex.String(e.Name),
 			Description: flex.String(e.Description), Image: flex.String(e.Image),
 			Hub: flex.String(e.Hub), ProtocolType: flex.String(e.ProtocolType),
@@ -165,16 +159,8 @@ func (i Instance) MarshalJSON() ([]byte, error) {
 		ExternalAuthentication: flex.String(i.ExternalAuthentication),
 		ProviderData:           i.ProviderData, Configuration: i.Configuration,
 	}
-	if e.AuthenticationType != "" {
-		w.Element.Authentication = &struct {
-			Type flex.String `json:"type,omitempty"`
-		}{flex.String(e.AuthenticationType)}
-	}
-	if i.UserID != 0 {
-		w.User = &struct {
-			ID flex.Int64 `json:"id"`
-		}{flex.Int64(i.UserID)}
-	}
+	w.Element.Authentication.Type = flex.String(e.AuthenticationType)
+	w.User.ID = flex.Int64(i.UserID)
 	return json.Marshal(w)
 }
 
