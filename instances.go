@@ -90,31 +90,45 @@ func (s *InstancesService) List(ctx context.Context, opts *ListOptions) ([]*Inst
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	c := s.client
-	req, err := c.NewRequest(ctx, http.MethodGet, path, nil)
-	if err != nil {
-		return nil, err
-	}
-	var ws []*instanceWire
-	resp, err := c.do(req, &ws, callOptions{})
+	out, _, err := getList(ctx, s.client, path, func(w *instanceWire) (*Instance, error) {
+		inst := new(Instance)
+		return inst, w.instance(inst)
+	})
 	if err != nil {
 		if filtered && errors.Is(err, ErrNotFound) {
 			return []*Instance{}, nil
 		}
 		return nil, err
 	}
-	insts := make([]Instance, len(ws))
-	out := make([]*Instance, len(ws))
+	return out, nil
+}
+
+// getList GETs the JSON list at path and converts each element of its wire
+// type W with conv, in one pass over the answer. A null element makes the
+// whole answer ErrInvalidResponse: the SDK never hands out a nil pointer,
+// and does not silently drop what it cannot account for.
+func getList[W, T any](ctx context.Context, c *Client, path string, conv func(*W) (*T, error)) ([]*T, *Response, error) {
+	req, err := c.NewRequest(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ws []*W
+	resp, err := c.do(req, &ws, callOptions{})
+	if err != nil {
+		return nil, resp, err
+	}
+	out := make([]*T, len(ws))
 	for i, w := range ws {
 		if w == nil {
-			return nil, c.failed(c.invalidAnswer(req, resp, callOptions{}, errNullElement(i)))
+			err = errors.New("null")
+		} else {
+			out[i], err = conv(w)
 		}
-		if err := w.instance(&insts[i]); err != nil {
-			return nil, c.failed(c.invalidAnswer(req, resp, callOptions{}, fmt.Errorf("[%d]: %w", i, err)))
+		if err != nil {
+			return nil, resp, c.failed(c.invalidAnswer(req, resp, callOptions{}, fmt.Errorf("element %d of the list: %w", i, err)))
 		}
-		out[i] = &insts[i]
 	}
-	return out, nil
+	return out, resp, nil
 }
 
 // Update changes an instance in part: PATCH /instances/{id}. Only the
@@ -219,24 +233,10 @@ func (s *InstancesService) Configuration(ctx context.Context, id int64) ([]*Conf
 	if err != nil {
 		return nil, err
 	}
-	c := s.client
-	req, err := c.NewRequest(ctx, http.MethodGet, path+"/configuration", nil)
-	if err != nil {
-		return nil, err
-	}
-	var ws []*configurationEntryWire
-	resp, err := c.do(req, &ws, callOptions{})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*ConfigurationEntry, len(ws))
-	for i, w := range ws {
-		if w == nil {
-			return nil, c.failed(c.invalidAnswer(req, resp, callOptions{}, errNullElement(i)))
-		}
-		out[i] = w.entry()
-	}
-	return out, nil
+	out, _, err := getList(ctx, s.client, path+"/configuration", func(w *configurationEntryWire) (*ConfigurationEntry, error) {
+		return w.entry(), nil
+	})
+	return out, err
 }
 
 // UpdateConfiguration sets one configuration entry's value: PATCH
@@ -304,26 +304,11 @@ func (s *InstancesService) Events(ctx context.Context, id int64, opts *EventList
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	c := s.client
-	req, err := c.NewRequest(ctx, http.MethodGet, path, nil)
+	events, resp, err := getList(ctx, s.client, path, func(e *InstanceEvent) (*InstanceEvent, error) { return e, nil })
 	if err != nil {
 		return nil, err
 	}
-	page := &EventPage{}
-	resp, err := c.do(req, &page.Events, callOptions{})
-	if err != nil {
-		return nil, err
-	}
-	for i, e := range page.Events {
-		if e == nil {
-			return nil, c.failed(c.invalidAnswer(req, resp, callOptions{}, errNullElement(i)))
-		}
-	}
-	page.NextPageToken = resp.NextPageToken
-	if page.Events == nil {
-		page.Events = []*InstanceEvent{}
-	}
-	return page, nil
+	return &EventPage{Events: events, NextPageToken: resp.NextPageToken}, nil
 }
 
 // Event returns one recorded event: GET /instances/{id}/events/{eventID}.
@@ -413,8 +398,3 @@ func (s *InstancesService) OAuthURL(ctx context.Context, elementKey string, p *O
 	}
 	return out.OAuthURL, nil
 }
-
-// errNullElement is the cause of the ErrInvalidResponse for a list answer
-// with a null element: the SDK never hands out a nil pointer, and does not
-// drop what it cannot account for, so the whole answer is refused.
-func errNullElement(i int) error { return fmt.Errorf("element %d of the list is null", i) }
