@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -109,6 +110,66 @@ func (e *APIError) Error() string {
 func (e *APIError) Is(target error) bool {
 	return target == ErrNotFound && e.StatusCode == http.StatusNotFound
 }
+
+// LogValue makes slog print the error's safe fields.
+func (e *APIError) LogValue() slog.Value {
+	return slog.GroupValue(slog.Int("status", e.StatusCode), slog.String("method", e.Method), slog.String("path", e.Path),
+		slog.String("message", e.Message), slog.String("providerMessage", e.ProviderMessage), slog.String("requestId", e.RequestID))
+}
+
+// RequestError is a failure to get an answer from the platform: a
+// transport error, or the end of the request's context (while sending or
+// while waiting to retry). Its text names the method and path, never the
+// query, and holds no secret: Err prints as the cause's text with every
+// known secret replaced by [REDACTED], even when a RequestError is copied
+// and printed by value; errors.Is(err, context.DeadlineExceeded) and
+// errors.As(err, &netErr) reach the cause through it.
+type RequestError struct {
+	Method string
+	Path   string
+	Err    error
+}
+
+// Error implements error.
+func (e *RequestError) Error() string {
+	return "elements: " + e.Method + " " + e.Path + ": " + e.Err.Error()
+}
+
+// Unwrap returns Err, which unwraps to the cause.
+func (e *RequestError) Unwrap() error { return e.Err }
+
+// LogValue makes slog print the error's fields, the cause redacted.
+func (e *RequestError) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("method", e.Method), slog.String("path", e.Path), slog.String("error", e.Err.Error()))
+}
+
+func newRequestError(req *http.Request, err error, red redactor) *RequestError {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// Strip the query from the wrapped *url.Error too.
+		u := *req.URL
+		u.RawQuery = ""
+		ue.URL = u.String()
+	}
+	msg := err.Error()
+	if ue != nil {
+		msg = ue.Err.Error() // the URL's query may hold an OAuth secret
+	}
+	return &RequestError{Method: req.Method, Path: req.URL.EscapedPath(), Err: &redactedError{text: red.redact(msg), err: err}}
+}
+
+// redactedError is a cause whose text is redacted; it unwraps to the
+// original error. Only its redacted text is printed, whatever the verb.
+type redactedError struct {
+	text string
+	err  error
+}
+
+func (e *redactedError) Error() string                 { return e.text }
+func (e *redactedError) Unwrap() error                 { return e.err }
+func (e *redactedError) Format(f fmt.State, verb rune) { redact.Format(f, verb, e) }
+func (e *redactedError) String() string                { return e.text }
+func (e *redactedError) GoString() string              { return strconv.Quote(e.text) }
 
 // newAPIError reads (a bounded part of) resp's body into an *APIError.
 func newAPIError(method, path string, resp *http.Response, red redactor) *APIError {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/acuity"
+	"github.com/elementsgo/elements/elementstest"
 )
 
 // A notification as the platform sends it for an Acuity appointment.
@@ -43,21 +45,38 @@ func ExampleWebhookHandler() {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.Handle("POST /events/acuity", events)
 
-	// Stand-in for the platform: POST a signed notification.
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	body := []byte(exampleBody)
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/events/acuity", bytes.NewReader(body))
-	req.Header.Set(elements.SignatureHeader, elements.Sign(signingKey, body))
-	resp, err := srv.Client().Do(req)
+	host := httptest.NewServer(mux) // your server
+	defer host.Close()
+
+	// The platform, faked by elementstest: an instance whose events go to
+	// the handler, and one event delivered the way the platform does.
+	platform := elementstest.NewServer()
+	defer platform.Close()
+	client, err := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(platform.URL))
 	if err != nil {
 		log.Fatal(err)
 	}
-	resp.Body.Close()
-	fmt.Println(resp.Status)
+	req, err := acuity.NewInstanceRequest(acuity.InstanceParams{Code: "code-from-the-oauth-redirect",
+		ClientID: "client-id", ClientSecret: "client-secret", RedirectURI: "https://mycoolapp.com",
+		EventCallbackURL: host.URL + "/events/acuity", SignatureKey: signingKey, Name: "Front desk"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	inst, err := client.Instances.Create(context.Background(), req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := platform.Deliver(inst.ID, elements.Event{ObjectType: "appointments", EventType: elements.EventCreated, ObjectID: "8801"}); err != nil {
+		log.Fatal(err)
+	}
+	d, err := platform.WaitForDeliveries(context.Background(), 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("acknowledged:", d[0].Delivered)
 	// Output:
-	// instance 4242: CREATED appointments 8801
-	// 200 OK
+	// instance 1001: CREATED appointments 8801
+	// acknowledged: true
 }
 
 // Route events by element, object type and event type instead of writing a

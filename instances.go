@@ -37,7 +37,7 @@ func (s *InstancesService) Create(ctx context.Context, req *InstanceRequest) (*I
 	if req.Element.IsZero() {
 		return nil, errors.New("elements: Create: InstanceRequest.Element needs a Key or an ID")
 	}
-	inst, err := s.send(ctx, http.MethodPost, "/instances", req)
+	inst, err := s.send(ctx, http.MethodPost, "/instances", req, false)
 	if err != nil {
 		if errors.Is(err, ErrInvalidResponse) {
 			return nil, fmt.Errorf("%w (the instance may have been created: check List before retrying)", err)
@@ -54,7 +54,7 @@ func (s *InstancesService) Get(ctx context.Context, id int64) (*Instance, error)
 	if err != nil {
 		return nil, err
 	}
-	return s.send(ctx, http.MethodGet, path, nil)
+	return s.send(ctx, http.MethodGet, path, nil, false)
 }
 
 // ListOptions filters InstancesService.List.
@@ -90,33 +90,57 @@ func (s *InstancesService) List(ctx context.Context, opts *ListOptions) ([]*Inst
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	req, err := s.client.NewRequest(ctx, http.MethodGet, path, nil)
+	out, _, err := getList(ctx, s.client, path, func(w *instanceWire) (*Instance, error) {
+		inst := new(Instance)
+		return inst, w.instance(inst)
+	})
 	if err != nil {
-		return nil, err
-	}
-	var out []*Instance
-	if _, err := s.client.Do(req, &out); err != nil {
 		if filtered && errors.Is(err, ErrNotFound) {
 			return []*Instance{}, nil
 		}
 		return nil, err
 	}
-	if out == nil {
-		out = []*Instance{}
-	}
 	return out, nil
+}
+
+// getList GETs the JSON list at path and converts each element of its wire
+// type W with conv, in one pass over the answer. A null element makes the
+// whole answer ErrInvalidResponse: the SDK never hands out a nil pointer,
+// and does not silently drop what it cannot account for.
+func getList[W, T any](ctx context.Context, c *Client, path string, conv func(*W) (*T, error)) ([]*T, *Response, error) {
+	req, err := c.NewRequest(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ws []*W
+	resp, err := c.do(req, &ws, callOptions{})
+	if err != nil {
+		return nil, resp, err
+	}
+	out := make([]*T, len(ws))
+	for i, w := range ws {
+		if w == nil {
+			err = errors.New("null")
+		} else {
+			out[i], err = conv(w)
+		}
+		if err != nil {
+			return nil, resp, c.failed(c.invalidAnswer(req, resp, callOptions{}, fmt.Errorf("element %d of the list: %w", i, err)))
+		}
+	}
+	return out, resp, nil
 }
 
 // Update changes an instance in part: PATCH /instances/{id}. Only the
 // non-empty fields of req are sent, typically Name, Tags (which replace the
 // instance's tags) and Configuration entries.
 func (s *InstancesService) Update(ctx context.Context, id int64, req *InstanceRequest) (*Instance, error) {
-	return s.sendBody(ctx, "Update", http.MethodPatch, id, "", req)
+	return s.sendBody(ctx, "Update", http.MethodPatch, id, "", req, false)
 }
 
 // Replace updates the whole instance: PUT /instances/{id}.
 func (s *InstancesService) Replace(ctx context.Context, id int64, req *InstanceRequest) (*Instance, error) {
-	return s.sendBody(ctx, "Replace", http.MethodPut, id, "", req)
+	return s.sendBody(ctx, "Replace", http.MethodPut, id, "", req, false)
 }
 
 // Reauthenticate replaces the instance and re-runs the OAuth exchange with
@@ -127,10 +151,10 @@ func (s *InstancesService) Reauthenticate(ctx context.Context, id int64, req *In
 	if req != nil && req.ProviderData.Code == "" {
 		return nil, errors.New("elements: Reauthenticate: InstanceRequest.ProviderData.Code (the new authorization code) is empty")
 	}
-	return s.sendBody(ctx, "Reauthenticate", http.MethodPut, id, "?reAuthenticate=true", req, sendOnce())
+	return s.sendBody(ctx, "Reauthenticate", http.MethodPut, id, "?reAuthenticate=true", req, true)
 }
 
-func (s *InstancesService) sendBody(ctx context.Context, name, method string, id int64, query string, req *InstanceRequest, opts ...RequestOption) (*Instance, error) {
+func (s *InstancesService) sendBody(ctx context.Context, name, method string, id int64, query string, req *InstanceRequest, once bool) (*Instance, error) {
 	if req == nil {
 		return nil, fmt.Errorf("elements: %s: nil *InstanceRequest", name)
 	}
@@ -138,21 +162,32 @@ func (s *InstancesService) sendBody(ctx context.Context, name, method string, id
 	if err != nil {
 		return nil, err
 	}
-	return s.send(ctx, method, path+query, req, opts...)
+	return s.send(ctx, method, path+query, req, once)
 }
 
 // send does one call answering an instance and checks the answer has an id.
-func (s *InstancesService) send(ctx context.Context, method, path string, body any, opts ...RequestOption) (*Instance, error) {
-	req, err := s.client.NewRequest(ctx, method, path, body, opts...)
+func (s *InstancesService) send(ctx context.Context, method, path string, body *InstanceRequest, once bool) (*Instance, error) {
+	c := s.client
+	o := callOptions{once: once}
+	var b any // stays a nil interface without a body
+	if body != nil {
+		o.secrets, b = body.secretValues(), body
+	}
+	req, err := c.NewRequest(ctx, method, path, b)
+	if err != nil {
+		return nil, err
+	}
+	var w instanceWire
+	resp, err := c.do(req, &w, o)
 	if err != nil {
 		return nil, err
 	}
 	inst := new(Instance)
-	if _, err := s.client.Do(req, inst); err != nil {
-		return nil, err
+	if err := w.instance(inst); err != nil {
+		return nil, c.failed(c.invalidAnswer(req, resp, o, err))
 	}
 	if inst.ID == 0 {
-		return nil, fmt.Errorf("elements: %s %s: %w: the answer has no instance id", method, req.URL.EscapedPath(), ErrInvalidResponse)
+		return nil, c.failed(c.invalidAnswer(req, resp, o, errors.New("the answer has no instance id")))
 	}
 	return inst, nil
 }
@@ -164,30 +199,30 @@ func (s *InstancesService) send(ctx context.Context, method, path string, body a
 // 404: an error matching [ErrNotFound] from Delete means the instance is
 // gone, whether or not this call removed it.
 func (s *InstancesService) Delete(ctx context.Context, id int64) error {
-	return s.noContent(ctx, http.MethodDelete, id, "", nil)
+	return s.noContent(ctx, http.MethodDelete, id, "")
 }
 
 // Enable enables a disabled instance: PUT /instances/{id}/enabled.
 func (s *InstancesService) Enable(ctx context.Context, id int64) error {
-	return s.noContent(ctx, http.MethodPut, id, "/enabled", nil)
+	return s.noContent(ctx, http.MethodPut, id, "/enabled")
 }
 
 // Disable disables an instance without deleting it: DELETE
 // /instances/{id}/enabled.
 func (s *InstancesService) Disable(ctx context.Context, id int64) error {
-	return s.noContent(ctx, http.MethodDelete, id, "/enabled", nil)
+	return s.noContent(ctx, http.MethodDelete, id, "/enabled")
 }
 
-func (s *InstancesService) noContent(ctx context.Context, method string, id int64, suffix string, body any) error {
+func (s *InstancesService) noContent(ctx context.Context, method string, id int64, suffix string) error {
 	path, err := instancePath(id)
 	if err != nil {
 		return err
 	}
-	req, err := s.client.NewRequest(ctx, method, path+suffix, body)
+	req, err := s.client.NewRequest(ctx, method, path+suffix, nil)
 	if err != nil {
 		return err
 	}
-	_, err = s.client.Do(req, nil)
+	_, err = s.client.do(req, nil, callOptions{})
 	return err
 }
 
@@ -198,15 +233,10 @@ func (s *InstancesService) Configuration(ctx context.Context, id int64) ([]*Conf
 	if err != nil {
 		return nil, err
 	}
-	req, err := s.client.NewRequest(ctx, http.MethodGet, path+"/configuration", nil)
-	if err != nil {
-		return nil, err
-	}
-	var out []*ConfigurationEntry
-	if _, err := s.client.Do(req, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	out, _, err := getList(ctx, s.client, path+"/configuration", func(w *configurationEntryWire) (*ConfigurationEntry, error) {
+		return w.entry(), nil
+	})
+	return out, err
 }
 
 // UpdateConfiguration sets one configuration entry's value: PATCH
@@ -220,17 +250,18 @@ func (s *InstancesService) UpdateConfiguration(ctx context.Context, id, configID
 	if configID <= 0 {
 		return nil, fmt.Errorf("elements: UpdateConfiguration: configuration id must be positive, got %d", configID)
 	}
-	body := map[string]string{"propertyValue": value}
-	req, err := s.client.NewRequest(ctx, http.MethodPatch,
-		path+"/configuration/"+strconv.FormatInt(configID, 10), body, withSecrets(value))
+	body := struct {
+		PropertyValue string `json:"propertyValue"`
+	}{value}
+	req, err := s.client.NewRequest(ctx, http.MethodPatch, path+"/configuration/"+strconv.FormatInt(configID, 10), body)
 	if err != nil {
 		return nil, err
 	}
-	entry := new(ConfigurationEntry)
-	if _, err := s.client.Do(req, entry); err != nil {
+	var w configurationEntryWire
+	if _, err := s.client.do(req, &w, callOptions{secrets: []string{value}}); err != nil {
 		return nil, err
 	}
-	return entry, nil
+	return w.entry(), nil
 }
 
 // EventListOptions pages through InstancesService.Events.
@@ -273,20 +304,11 @@ func (s *InstancesService) Events(ctx context.Context, id int64, opts *EventList
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	req, err := s.client.NewRequest(ctx, http.MethodGet, path, nil)
+	events, resp, err := getList(ctx, s.client, path, func(e *InstanceEvent) (*InstanceEvent, error) { return e, nil })
 	if err != nil {
 		return nil, err
 	}
-	page := &EventPage{}
-	resp, err := s.client.Do(req, &page.Events)
-	if err != nil {
-		return nil, err
-	}
-	page.NextPageToken = resp.NextPageToken
-	if page.Events == nil {
-		page.Events = []*InstanceEvent{}
-	}
-	return page, nil
+	return &EventPage{Events: events, NextPageToken: resp.NextPageToken}, nil
 }
 
 // Event returns one recorded event: GET /instances/{id}/events/{eventID}.
@@ -303,7 +325,7 @@ func (s *InstancesService) Event(ctx context.Context, id int64, eventID string) 
 		return nil, err
 	}
 	ev := new(InstanceEvent)
-	if _, err := s.client.Do(req, ev); err != nil {
+	if _, err := s.client.do(req, ev, callOptions{}); err != nil {
 		return nil, err
 	}
 	return ev, nil
@@ -335,8 +357,11 @@ func (p OAuthURLParams) GoString() string { return "elements.OAuthURLParams" + p
 // Format prints the redacted form for every verb.
 func (p OAuthURLParams) Format(f fmt.State, verb rune) { redact.Format(f, verb, p) }
 
-// LogValue makes slog print the redacted form.
-func (p OAuthURLParams) LogValue() slog.Value { return slog.StringValue(p.String()) }
+// LogValue makes slog print the parameters without the secret.
+func (p OAuthURLParams) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("apiKey", p.APIKey), slog.String("apiSecret", redact.Mask(p.APISecret)),
+		slog.String("callbackUrl", p.CallbackURL), slog.String("scope", p.Scope), slog.String("siteAddress", p.SiteAddress))
+}
 
 // OAuthURL asks the platform for the vendor's OAuth authorize URL: GET
 // /elements/{elementKey}/oauth/url. Send the user's browser there; the
@@ -357,15 +382,14 @@ func (s *InstancesService) OAuthURL(ctx context.Context, elementKey string, p *O
 			q.Set(k, v)
 		}
 	}
-	req, err := s.client.NewRequest(ctx, http.MethodGet,
-		"/elements/"+url.PathEscape(elementKey)+"/oauth/url?"+q.Encode(), nil, withSecrets(p.APISecret))
+	req, err := s.client.NewRequest(ctx, http.MethodGet, "/elements/"+url.PathEscape(elementKey)+"/oauth/url?"+q.Encode(), nil)
 	if err != nil {
 		return "", err
 	}
 	var out struct {
 		OAuthURL string `json:"oauthUrl"`
 	}
-	if _, err := s.client.Do(req, &out); err != nil {
+	if _, err := s.client.do(req, &out, callOptions{secrets: []string{p.APISecret}}); err != nil {
 		return "", err
 	}
 	u, err := url.Parse(out.OAuthURL)

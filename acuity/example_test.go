@@ -78,12 +78,12 @@ func ExampleNewInstanceRequest() {
 	//     "code": "xoz8AFqScK2ngM04kSSM"
 	//   },
 	//   "configuration": {
-	//     "event.notification.callback.url": "https://mycoolapp.com/events",
-	//     "event.notification.enabled": true,
-	//     "event.notification.signature.key": "a-long-random-signing-key",
 	//     "oauth.api.key": "Rand0MAP1-key",
 	//     "oauth.api.secret": "fak3AP1-s3Cr3t",
-	//     "oauth.callback.url": "https://mycoolapp.com"
+	//     "oauth.callback.url": "https://mycoolapp.com",
+	//     "event.notification.enabled": true,
+	//     "event.notification.callback.url": "https://mycoolapp.com/events",
+	//     "event.notification.signature.key": "a-long-random-signing-key"
 	//   },
 	//   "tags": [
 	//     "Docs"

@@ -1,13 +1,18 @@
-// Package flex holds JSON helper types for fields that real platform and
-// Acuity payloads send in more than one shape. They are used only inside
-// decoding shadow structs, never in exported API types.
+// Package flex holds the small scalar JSON types behind the SDK's wire
+// structs, for fields that real platform and Acuity payloads send in more
+// than one shape: Int64 for ids (numbers or strings), String for text that
+// may come as a number, Time for dates (RFC 3339 or epoch milliseconds) and
+// Tags for tag lists (strings or {id, name} objects). They appear only in
+// unexported wire structs, never in exported API types.
 package flex
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
@@ -87,4 +92,104 @@ func plain(b []byte) bool {
 		}
 	}
 	return utf8.Valid(b)
+}
+
+// Time decodes the platform's dates: an RFC 3339 string (with or without a
+// colon in the offset, any fraction, or without an offset, read as UTC), epoch
+// milliseconds, or null or "" (which leave it zero). It encodes as RFC 3339;
+// with the omitzero option a zero Time is left out.
+type Time struct{ time.Time }
+
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999"}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	if len(b) > 0 && b[0] != '"' {
+		ms, err := strconv.ParseInt(string(b), 10, 64)
+		if err != nil {
+			return fmt.Errorf("date: %.40s is neither a date string nor epoch milliseconds", b)
+		}
+		v := time.UnixMilli(ms).UTC()
+		if v.Year() < 1 || v.Year() > 9999 {
+			return fmt.Errorf("date: epoch milliseconds %d out of range", ms)
+		}
+		t.Time = v
+		return nil
+	}
+	var s String
+	if err := s.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	if s == "" {
+		return nil
+	}
+	for _, layout := range timeLayouts {
+		if v, err := time.Parse(layout, string(s)); err == nil {
+			t.Time = v
+			return nil
+		}
+	}
+	return fmt.Errorf("date: cannot parse %.40q", string(s))
+}
+
+// MarshalJSON implements json.Marshaler.
+func (t Time) MarshalJSON() ([]byte, error) {
+	return json.Marshal(t.Format(time.RFC3339Nano))
+}
+
+// Tags decodes a list of tags sent as strings or as {"id", "name"} objects
+// (older answers), keeping the names; null leaves it nil. A number or a
+// boolean is kept as its JSON text, a null element as "".
+type Tags []string
+
+// UnmarshalJSON implements json.Unmarshaler. A list of strings, the
+// documented shape, decodes straight into []string; any other list is
+// decoded once into JSON values, its elements not decoded again.
+func (t *Tags) UnmarshalJSON(b []byte) error {
+	if bytes.IndexByte(b, '{') < 0 && json.Unmarshal(b, (*[]string)(t)) == nil {
+		return nil
+	}
+	var list []any
+	if err := json.Unmarshal(b, &list); err != nil {
+		return errors.New("tags: want a list")
+	}
+	if list == nil {
+		*t = nil
+		return nil
+	}
+	out := make(Tags, len(list))
+	for i, v := range list {
+		if obj, ok := v.(map[string]any); ok {
+			v = obj["name"]
+		}
+		s, ok := Text(v)
+		if !ok {
+			return fmt.Errorf("tags[%d]: want a string or an {id, name} object", i)
+		}
+		out[i] = s
+	}
+	*t = out
+	return nil
+}
+
+// Text renders a decoded JSON scalar (as encoding/json decodes into any)
+// as text: a string as it is, a number or boolean in its JSON form, null as
+// "". It reports false for an object or a list.
+func Text(v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "", true
+	case string:
+		return x, true
+	case bool:
+		return strconv.FormatBool(x), true
+	case float64:
+		b, err := json.Marshal(x)
+		return string(b), err == nil
+	}
+	return "", false
 }

@@ -1,0 +1,135 @@
+package elements
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+
+	"github.com/elementsgo/elements/internal/redact"
+)
+
+// InstanceRequest is the body that creates (or fully replaces) an element
+// instance. For Acuity Scheduling, acuity.NewInstanceRequest builds it.
+// Empty fields are not sent; the rest is encoded in the documented order.
+type InstanceRequest struct {
+	Element       ElementRef    `json:"element,omitzero"`
+	ProviderData  ProviderData  `json:"providerData,omitzero"`
+	Configuration Configuration `json:"configuration,omitzero"`
+	Tags          []string      `json:"tags,omitempty"`
+	Name          string        `json:"name,omitempty"`
+
+	// ExternalAuthentication, e.g. "initial" with oauth.user.refresh_token
+	// in the configuration, creates an instance from tokens obtained outside
+	// the platform.
+	ExternalAuthentication string `json:"externalAuthentication,omitempty"`
+	// RetrieveObjectsAfterInstantiation asks the platform to read the
+	// vendor's objects once the instance exists.
+	RetrieveObjectsAfterInstantiation bool `json:"retrieveObjectsAfterInstantiation,omitempty"`
+}
+
+// secretValues lists the values to redact from errors and logs.
+func (r *InstanceRequest) secretValues() []string {
+	s := append(r.Configuration.secretValues(), r.ProviderData.Code)
+	for _, v := range r.ProviderData.Extra {
+		if str, ok := v.(string); ok {
+			s = append(s, str)
+		}
+	}
+	return s
+}
+
+// String prints the request with its secrets redacted.
+func (r InstanceRequest) String() string {
+	type plain InstanceRequest
+	return fmt.Sprintf("%+v", plain(r)) // ProviderData and Configuration redact themselves
+}
+
+// GoString is like String.
+func (r InstanceRequest) GoString() string { return "elements.InstanceRequest" + r.String() }
+
+// Format prints the redacted form for every verb.
+func (r InstanceRequest) Format(f fmt.State, verb rune) { redact.Format(f, verb, r) }
+
+// LogValue makes slog print the request, secrets redacted.
+func (r InstanceRequest) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("element", r.Element.Key), slog.Int64("elementId", r.Element.ID),
+		slog.String("name", r.Name), slog.Any("tags", r.Tags),
+		slog.Any("providerData", r.ProviderData), slog.Any("configuration", r.Configuration))
+}
+
+// ElementRef names the element an instance is created for: by Key (for
+// example "acuityscheduling") or by numeric ID.
+type ElementRef struct {
+	Key string `json:"key,omitempty"`
+	ID  int64  `json:"id,omitempty"`
+}
+
+// IsZero reports whether neither key nor id is set.
+func (e ElementRef) IsZero() bool { return e.Key == "" && e.ID == 0 }
+
+// ProviderData carries what the vendor's OAuth flow returned, chiefly the
+// authorization code. Code is a secret: it never appears in printed output.
+type ProviderData struct {
+	// Code is the OAuth authorization grant code ("code").
+	Code string `json:"code,omitempty"`
+	// Extra holds any other providerData key. A key also set by Code is an
+	// error when marshaling.
+	Extra map[string]any `json:"-"`
+}
+
+// IsZero reports whether nothing is set.
+func (p ProviderData) IsZero() bool { return p.Code == "" && len(p.Extra) == 0 }
+
+// MarshalJSON implements json.Marshaler: "code" if set, then Extra.
+func (p ProviderData) MarshalJSON() ([]byte, error) {
+	type fields ProviderData // without this method
+	b, err := json.Marshal(fields(p))
+	if err != nil {
+		return nil, err
+	}
+	return withExtra(b, p.Extra, "providerData", func(k string) bool { return k == "code" && p.Code != "" })
+}
+
+// UnmarshalJSON implements json.Unmarshaler; keys other than "code" go to Extra.
+func (p *ProviderData) UnmarshalJSON(b []byte) error {
+	return unmarshalObject(b, p, providerDataFrom)
+}
+
+// providerDataFrom builds ProviderData from a decoded JSON value: an object
+// (map[string]any, which it takes over as Extra) or null.
+func providerDataFrom(v any) (ProviderData, error) {
+	var p ProviderData
+	m, err := object(v, "providerData")
+	if err != nil {
+		return p, err
+	}
+	if code, ok := m["code"]; ok {
+		p.Code = jsonText(code)
+		delete(m, "code")
+	}
+	delete(m, "") // not a key anyone can set; keeps the value re-encodable
+	if len(m) > 0 {
+		p.Extra = m
+	}
+	return p, nil
+}
+
+// String prints the provider data with every value redacted.
+func (p ProviderData) String() string {
+	return fmt.Sprintf("{Code:%s Extra:%v}", redact.Mask(p.Code), slices.Sorted(maps.Keys(p.Extra)))
+}
+
+// GoString is like String.
+func (p ProviderData) GoString() string { return "elements.ProviderData" + p.String() }
+
+// Format prints the redacted form for every verb.
+func (p ProviderData) Format(f fmt.State, verb rune) { redact.Format(f, verb, p) }
+
+// LogValue makes slog print whether a code is set and the other keys, every
+// value redacted.
+func (p ProviderData) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("code", redact.Mask(p.Code)), slog.Any("keys", slices.Sorted(maps.Keys(p.Extra))))
+}
