@@ -142,8 +142,10 @@ type memReplica struct {
 func (r memReplica) Claim(_ context.Context, key string) (DedupState, error) {
 	return r.d.claim(key, r.owner), nil
 }
-func (r memReplica) Done(_ context.Context, key string) error    { return r.d.finish(key, r.owner, true) }
-func (r memReplica) Release(_ context.Context, key string) error { return r.d.finish(key, r.owner, false) }
+func (r memReplica) Done(_ context.Context, key string) error { return r.d.finish(key, r.owner, true) }
+func (r memReplica) Release(_ context.Context, key string) error {
+	return r.d.finish(key, r.owner, false)
+}
 
 // Claim implements [Deduplicator].
 func (d *MemoryDeduplicator) Claim(_ context.Context, key string) (DedupState, error) {
