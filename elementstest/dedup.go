@@ -42,7 +42,9 @@ const (
 // The rules checked:
 //   - Claim of a new key returns DedupClaimed; of a key held in flight (by
 //     any store, the caller included), DedupInFlight; of a done key,
-//     DedupDone. Keys are compared byte for byte.
+//     DedupDone. Keys are compared byte for byte, and any bytes work: a
+//     key may come from a header (Elements-Webhook-Id), so it may contain
+//     NUL or not be UTF-8.
 //   - Of concurrent Claims of one key, exactly one returns DedupClaimed.
 //   - Done and Release by the holder succeed: Done makes the key done for
 //     every store; Release makes it claimable again at once.
@@ -148,7 +150,7 @@ func dedupClaimDoneRelease(t *testing.T, c *dedupChecker) {
 
 func dedupDistinctKeys(t *testing.T, c *dedupChecker) {
 	a := c.stores(1)[0]
-	keys := []string{"x", "X", "x ", " x", "x\x00y", "ünïcode", "{tag}x", "a:b", "a*", "a?", "%", "'; --",
+	keys := []string{"x", "X", "x ", " x", "x\x00y", "ünïcode", "\xff\xfe not UTF-8", "{tag}x", "a:b", "a*", "a?", "%", "'; --",
 		strings.Repeat("long", 128)}
 	for _, k := range keys {
 		c.claim(a, "A", k, claimed)
@@ -160,6 +162,7 @@ func dedupDistinctKeys(t *testing.T, c *dedupChecker) {
 		c.claim(a, "A", k, done)
 	}
 	c.claim(a, "A", "x\x00", claimed) // a prefix of a done key is its own key
+	c.claim(a, "A", "\xff", claimed)
 }
 
 func dedupConcurrentClaims(t *testing.T, c *dedupChecker) {
