@@ -131,33 +131,12 @@ func TestNewConcurrent(t *testing.T) {
 // connection.
 func TestRoundTrips(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	var w writes
-	s, err := pgdedup.New(ctx, newPool(t, &w), pgdedup.WithTable(table()))
+	s, err := pgdedup.New(context.Background(), newPool(t, &w), pgdedup.WithTable(table()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := []struct {
-		name string
-		call func(key string) error
-	}{
-		{"Claim", func(k string) error { _, err := s.Claim(ctx, k); return err }},
-		{"Done", func(k string) error { return s.Done(ctx, k) }},
-		{"Claim of a done key", func(k string) error { _, err := s.Claim(ctx, k); return err }},
-		{"Claim of another key", func(k string) error { _, err := s.Claim(ctx, k+"x"); return err }},
-		{"Release", func(k string) error { return s.Release(ctx, k+"x") }},
-	}
-	for _, key := range []string{"warm-up", "measured"} {
-		for _, c := range calls {
-			before := w.n.Load()
-			if err := c.call(key); err != nil {
-				t.Fatalf("%s: %v", c.name, err)
-			}
-			if n := w.n.Load() - before; key == "measured" && n != 1 {
-				t.Errorf("%s: %d round trips, want 1", c.name, n)
-			}
-		}
-	}
+	testserver.RoundTrips(t, s, w.n.Load)
 }
 
 func TestPurge(t *testing.T) {

@@ -35,9 +35,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// clients returns a plain and a cluster client of the test server; hook, if
-// not nil, is added to both.
-func clients(tb testing.TB, hook redis.Hook) map[string]redis.UniversalClient {
+// clients returns a plain and a cluster client of the test server.
+func clients(tb testing.TB) map[string]redis.UniversalClient {
 	tb.Helper()
 	addr := server.Get(tb).Addr
 	plain := redis.NewClient(&redis.Options{Addr: addr})
@@ -48,10 +47,6 @@ func clients(tb testing.TB, hook redis.Hook) map[string]redis.UniversalClient {
 	}
 	cluster := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
 	tb.Cleanup(func() { cluster.Close() })
-	if hook != nil {
-		plain.AddHook(hook)
-		cluster.AddHook(hook)
-	}
 	return map[string]redis.UniversalClient{"plain": plain, "cluster": cluster}
 }
 
@@ -78,7 +73,7 @@ func prefix() string { return "test-" + rand.Text()[:10] + ":" }
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	for name, rdb := range clients(t, nil) {
+	for name, rdb := range clients(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			p := prefix()
@@ -95,7 +90,7 @@ func TestConformance(t *testing.T) {
 func TestExpiries(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rdb := clients(t, nil)["plain"]
+	rdb := clients(t)["plain"]
 	p := prefix()
 	s := redisdedup.New(rdb, redisdedup.WithPrefix(p), redisdedup.WithClaimTTL(time.Minute), redisdedup.WithRetention(time.Hour))
 	ttl := func(want time.Duration) {
@@ -141,31 +136,12 @@ func (c *commands) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 
 func TestRoundTrips(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	var c commands
-	for name, rdb := range clients(t, &c) {
-		s := redisdedup.New(rdb, redisdedup.WithPrefix(prefix()))
-		calls := []struct {
-			name string
-			call func(key string) error
-		}{
-			{"Claim", func(k string) error { _, err := s.Claim(ctx, k); return err }},
-			{"Done", func(k string) error { return s.Done(ctx, k) }},
-			{"Claim of a done key", func(k string) error { _, err := s.Claim(ctx, k); return err }},
-			{"Claim of another key", func(k string) error { _, err := s.Claim(ctx, k+"x"); return err }},
-			{"Release", func(k string) error { return s.Release(ctx, k+"x") }},
-		}
-		for _, key := range []string{"warm-up", "measured"} {
-			for _, call := range calls {
-				before := c.n.Load()
-				if err := call.call(key); err != nil {
-					t.Fatalf("%s, %s: %v", name, call.name, err)
-				}
-				if n := c.n.Load() - before; key == "measured" && n != 1 {
-					t.Errorf("%s, %s: %d commands, want 1", name, call.name, n)
-				}
-			}
-		}
+	for name, rdb := range clients(t) {
+		t.Run(name, func(t *testing.T) {
+			var c commands
+			rdb.AddHook(&c)
+			testserver.RoundTrips(t, redisdedup.New(rdb, redisdedup.WithPrefix(prefix())), c.n.Load)
+		})
 	}
 }
 
@@ -173,7 +149,7 @@ func TestErrors(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	s := redisdedup.New(clients(t, nil)["plain"])
+	s := redisdedup.New(clients(t)["plain"])
 	if _, err := s.Claim(ctx, "k"); !errors.Is(err, context.Canceled) {
 		t.Errorf("Claim with a cancelled context: %v", err)
 	}
