@@ -45,7 +45,8 @@ const (
 //     DedupDone. Keys are compared byte for byte, and any bytes work: a
 //     key may come from a header (Elements-Webhook-Id), so it may contain
 //     NUL or not be UTF-8.
-//   - Of concurrent Claims of one key, exactly one returns DedupClaimed.
+//   - Of concurrent Claims of one key, new or with an expired claim, exactly
+//     one returns DedupClaimed.
 //   - Done and Release by the holder succeed: Done makes the key done for
 //     every store; Release makes it claimable again at once.
 //   - Done and Release by a store that does not hold the claim (never
@@ -68,6 +69,7 @@ func TestDeduplicator(t *testing.T, open func(t *testing.T) elements.Deduplicato
 		{"ClaimDoneRelease", dedupClaimDoneRelease},
 		{"DistinctKeys", dedupDistinctKeys},
 		{"ConcurrentClaims", dedupConcurrentClaims},
+		{"ConcurrentTakeover", dedupConcurrentTakeover},
 		{"NotHeld", dedupNotHeld},
 		{"Expiry", dedupExpiry},
 		{"Retention", dedupRetention},
@@ -166,22 +168,40 @@ func dedupDistinctKeys(t *testing.T, c *dedupChecker) {
 }
 
 func dedupConcurrentClaims(t *testing.T, c *dedupChecker) {
-	const keys, claimers = 8, 16
+	c.race(c.stores(2), "new")
+}
+
+// A claim that expired is taken over by exactly one of concurrent Claims.
+func dedupConcurrentTakeover(t *testing.T, c *dedupChecker) {
 	s := c.stores(2)
+	for k := range dedupRaceKeys {
+		c.claim(s[0], "A", fmt.Sprint("expired", k), claimed)
+	}
+	time.Sleep(DeduplicatorClaimTTL + DeduplicatorClaimTTL/4)
+	c.race(s, "expired")
+}
+
+const dedupRaceKeys = 8
+
+// race has the two stores claim each of dedupRaceKeys keys (named from
+// prefix) sixteen times at once, checks that one Claim of each key won, and
+// has the winner complete it.
+func (c *dedupChecker) race(s []elements.Deduplicator, prefix string) {
+	const claimers = 16
 	type result struct {
 		store int
 		state elements.DedupState
 		err   error
 	}
-	results := make([][]result, keys)
+	results := make([][]result, dedupRaceKeys)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
-	for k := range keys {
+	for k := range dedupRaceKeys {
 		results[k] = make([]result, claimers)
 		for i := range claimers {
 			wg.Go(func() {
 				<-start
-				st, err := s[i%2].Claim(context.Background(), c.key(fmt.Sprint(k)))
+				st, err := s[i%2].Claim(context.Background(), c.key(fmt.Sprint(prefix, k)))
 				results[k][i] = result{i % 2, st, err}
 			})
 		}
@@ -189,23 +209,24 @@ func dedupConcurrentClaims(t *testing.T, c *dedupChecker) {
 	close(start)
 	wg.Wait()
 	for k, rs := range results {
+		key := fmt.Sprint(prefix, k)
 		winners := 0
 		for _, r := range rs {
 			switch {
 			case r.err != nil:
-				t.Fatalf("Claim(%d): %v", k, r.err)
+				c.t.Fatalf("Claim(%q): %v", key, r.err)
 			case r.state == claimed:
 				winners++
-				c.finish(s[r.store], "winner", fmt.Sprint(k), true, true)
+				c.finish(s[r.store], "winner", key, true, true)
 			case r.state != inFlight:
-				t.Errorf("Claim(%d) during the race: %v, want in flight", k, r.state)
+				c.t.Errorf("Claim(%q) during the race: %v, want in flight", key, r.state)
 			}
 		}
 		if winners != 1 {
-			t.Errorf("key %d: %d of %d concurrent Claims returned claimed, want exactly 1", k, winners, claimers)
+			c.t.Errorf("key %q: %d of %d concurrent Claims returned claimed, want exactly 1", key, winners, claimers)
 		}
-		c.claim(s[0], "A", fmt.Sprint(k), done)
-		c.claim(s[1], "B", fmt.Sprint(k), done)
+		c.claim(s[0], "A", key, done)
+		c.claim(s[1], "B", key, done)
 	}
 }
 
