@@ -44,7 +44,8 @@ const (
 // done keys for a retention longer than the platform's retry window (about
 // 73 hours); and it ties each claim to the store value that made it, so Done
 // and Release of a claim that expired and was taken over change nothing and
-// return an error wrapping [ErrClaimLost]. elementstest.TestDeduplicator
+// return an error wrapping [ErrClaimLost].
+// [github.com/elementsgo/elements/elementstest.TestDeduplicator]
 // checks an implementation against these rules.
 //
 // An error from Claim makes the handler answer 500 without calling the host;
@@ -126,7 +127,7 @@ func NewMemoryDeduplicator(capacity int) *MemoryDeduplicator {
 // and Retention but holds claims under an owner of its own, as the store of
 // another replica would: it cannot complete or release d's claims, nor d its.
 // Use it to run several handlers over one in-process store in tests (and
-// [elementstest.TestDeduplicator]).
+// [github.com/elementsgo/elements/elementstest.TestDeduplicator]).
 func (d *MemoryDeduplicator) Replica() Deduplicator {
 	d.mu.Lock()
 	defer d.mu.Unlock()
