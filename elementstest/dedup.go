@@ -37,7 +37,14 @@ const (
 //     retention of [DeduplicatorRetention].
 //
 // Every key the suite uses starts with a random prefix, so a backend may
-// hold other keys and may be shared by several runs.
+// hold other keys and may be shared by several runs. For the in-memory
+// store, [elements.MemoryDeduplicator.Replica] gives the owners:
+//
+//	func TestMemoryDeduplicator(t *testing.T) {
+//		d := elements.NewMemoryDeduplicator(0)
+//		d.ClaimTTL, d.Retention = elementstest.DeduplicatorClaimTTL, elementstest.DeduplicatorRetention
+//		elementstest.TestDeduplicator(t, func(*testing.T) elements.Deduplicator { return d.Replica() })
+//	}
 //
 // The rules checked:
 //   - Claim of a new key returns DedupClaimed; of a key held in flight (by
@@ -64,7 +71,7 @@ func TestDeduplicator(t *testing.T, open func(t *testing.T) elements.Deduplicato
 	prefix := "elementstest-" + rand.Text()[:12] + "/"
 	tests := []struct {
 		name string
-		run  func(t *testing.T, c *dedupChecker)
+		run  func(c *dedupChecker)
 	}{
 		{"ClaimDoneRelease", dedupClaimDoneRelease},
 		{"DistinctKeys", dedupDistinctKeys},
@@ -77,7 +84,7 @@ func TestDeduplicator(t *testing.T, open func(t *testing.T) elements.Deduplicato
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tt.run(t, &dedupChecker{t: t, open: open, prefix: prefix + tt.name + "/"})
+			tt.run(&dedupChecker{t: t, open: open, prefix: prefix + tt.name + "/"})
 		})
 	}
 }
@@ -137,7 +144,7 @@ const (
 	done     = elements.DedupDone
 )
 
-func dedupClaimDoneRelease(t *testing.T, c *dedupChecker) {
+func dedupClaimDoneRelease(c *dedupChecker) {
 	s := c.stores(2)
 	a, b := s[0], s[1]
 	c.claim(a, "A", "k", claimed)
@@ -150,7 +157,7 @@ func dedupClaimDoneRelease(t *testing.T, c *dedupChecker) {
 	c.claim(b, "B", "k", done)
 }
 
-func dedupDistinctKeys(t *testing.T, c *dedupChecker) {
+func dedupDistinctKeys(c *dedupChecker) {
 	a := c.stores(1)[0]
 	keys := []string{"x", "X", "x ", " x", "x\x00y", "ünïcode", "\xff\xfe not UTF-8", "{tag}x", "a:b", "a*", "a?", "%", "'; --",
 		strings.Repeat("long", 128)}
@@ -167,12 +174,12 @@ func dedupDistinctKeys(t *testing.T, c *dedupChecker) {
 	c.claim(a, "A", "\xff", claimed)
 }
 
-func dedupConcurrentClaims(t *testing.T, c *dedupChecker) {
+func dedupConcurrentClaims(c *dedupChecker) {
 	c.race(c.stores(2), "new")
 }
 
 // A claim that expired is taken over by exactly one of concurrent Claims.
-func dedupConcurrentTakeover(t *testing.T, c *dedupChecker) {
+func dedupConcurrentTakeover(c *dedupChecker) {
 	s := c.stores(2)
 	for k := range dedupRaceKeys {
 		c.claim(s[0], "A", fmt.Sprint("expired", k), claimed)
@@ -230,7 +237,7 @@ func (c *dedupChecker) race(s []elements.Deduplicator, prefix string) {
 	}
 }
 
-func dedupNotHeld(t *testing.T, c *dedupChecker) {
+func dedupNotHeld(c *dedupChecker) {
 	s := c.stores(2)
 	a, b := s[0], s[1]
 	c.finish(a, "A", "never", true, false)
@@ -246,7 +253,7 @@ func dedupNotHeld(t *testing.T, c *dedupChecker) {
 	c.claim(a, "A", "never", done)
 }
 
-func dedupExpiry(t *testing.T, c *dedupChecker) {
+func dedupExpiry(c *dedupChecker) {
 	s := c.stores(3)
 	a, b, third := s[0], s[1], s[2]
 	c.claim(a, "A", "k", claimed)
@@ -263,7 +270,7 @@ func dedupExpiry(t *testing.T, c *dedupChecker) {
 	c.claim(a, "A", "k", done)
 }
 
-func dedupRetention(t *testing.T, c *dedupChecker) {
+func dedupRetention(c *dedupChecker) {
 	s := c.stores(2)
 	a, b := s[0], s[1]
 	c.claim(a, "A", "k", claimed)
