@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestMemoryDeduplicator(t *testing.T) {
@@ -36,7 +37,9 @@ func TestMemoryDeduplicator(t *testing.T) {
 	step("claim of a after release", claim("a"), DedupClaimed)
 	_ = d.Done(ctx, "a")
 	step("claim of a after done", claim("a"), DedupDone)
-	_ = d.Release(ctx, "a") // release of a done key: no effect
+	if err := d.Release(ctx, "a"); !errors.Is(err, ErrClaimLost) { // release of a done key: no effect
+		t.Errorf("release of a done key: %v, want ErrClaimLost", err)
+	}
 	step("claim of a after a stray release", claim("a"), DedupDone)
 
 	step("claim b", claim("b"), DedupClaimed)
@@ -48,7 +51,9 @@ func TestMemoryDeduplicator(t *testing.T) {
 	step("c still known", claim("c"), DedupDone)
 	_ = d.Done(ctx, "a") // forgets b
 	step("b forgotten", claim("b"), DedupClaimed)
-	_ = d.Done(ctx, "never-claimed")
+	if err := d.Done(ctx, "never-claimed"); !errors.Is(err, ErrClaimLost) {
+		t.Errorf("done of an unclaimed key: %v, want ErrClaimLost", err)
+	}
 	step("done of an unclaimed key does nothing", claim("never-claimed"), DedupClaimed)
 	if got := d.Len(); got != 4 { // c, a done; b, never-claimed in flight
 		t.Errorf("Len = %d, want 4", got)
@@ -390,11 +395,11 @@ func TestMemoryDeduplicatorZeroValue(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
 		var d MemoryDeduplicator
-		if err := d.Done(ctx, "a"); err != nil {
-			t.Fatal(err)
+		if err := d.Done(ctx, "a"); !errors.Is(err, ErrClaimLost) {
+			t.Fatalf("Done: %v, want ErrClaimLost", err)
 		}
-		if err := d.Release(ctx, "a"); err != nil {
-			t.Fatal(err)
+		if err := d.Release(ctx, "a"); !errors.Is(err, ErrClaimLost) {
+			t.Fatalf("Release: %v, want ErrClaimLost", err)
 		}
 		if d.Len() != 0 {
 			t.Errorf("Len %d after Done and Release of unknown keys, want 0", d.Len())
@@ -423,4 +428,30 @@ func TestMemoryDeduplicatorZeroValue(t *testing.T) {
 			t.Errorf("second oldest key: %v, want done", s)
 		}
 	})
+}
+
+// A key done again after its retention passed sits in the ring twice; pushing
+// out the older slot must not forget the newer done state.
+func TestMemoryDeduplicatorRedoneAfterRetention(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := NewMemoryDeduplicator(2)
+	d.Retention = 20 * time.Millisecond
+	cycle := func(key string) {
+		t.Helper()
+		if s, _ := d.Claim(ctx, key); s != DedupClaimed {
+			t.Fatalf("Claim(%q) = %v, want claimed", key, s)
+		}
+		if err := d.Done(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cycle("a")
+	time.Sleep(2 * d.Retention)
+	cycle("a") // the ring: a (old), a (new)
+	d.Retention = time.Hour
+	cycle("b") // pushes out the old slot of a
+	if s, _ := d.Claim(ctx, "a"); s != DedupDone {
+		t.Errorf("a after its old slot was pushed out: %v, want done", s)
+	}
 }
