@@ -11,55 +11,78 @@ import (
 	"unicode/utf16"
 )
 
-// SecretForms returns secret as servers, proxies and their error pages may
-// echo it, by the name of the encoding. The tests (the leak sweep too) echo
-// secrets in each form and look for each form in what the SDK says.
+// EchoEncodings are the ways servers, proxies and their error pages may
+// echo text they received (a secret, or a whole header, query or body), by
+// name. The tests echo secrets in each and look for each form (see
+// SecretForms) in what the SDK says.
+var EchoEncodings = map[string]func(string) string{
+	"raw":                  func(s string) string { return s },
+	"query-escaped":        url.QueryEscape,
+	"query-escaped, lower": func(s string) string { return lowerHex(url.QueryEscape(s)) },
+	"path-escaped":         url.PathEscape,
+	"path-escaped, lower":  func(s string) string { return lowerHex(url.PathEscape(s)) },
+	"every byte, lower": func(s string) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			fmt.Fprintf(&b, "%%%02x", s[i])
+		}
+		return b.String()
+	},
+	"escaped twice":        func(s string) string { return url.QueryEscape(url.QueryEscape(s)) },
+	"escaped twice, lower": func(s string) string { return lowerHex(url.QueryEscape(lowerHex(url.QueryEscape(s)))) },
+	`JSON with \/`:         func(s string) string { return strings.ReplaceAll(jsonEscaped(s), "/", `\/`) },
+	`JSON, Gson's \u003d`: func(s string) string {
+		return strings.NewReplacer("=", `\u003d`, "'", `\u0027`).Replace(jsonEscaped(s))
+	},
+	`JSON, \u002B`: func(s string) string {
+		return strings.NewReplacer("+", `\u002B`, "/", `\u002F`, "=", `\u003D`).Replace(jsonEscaped(s))
+	},
+	`JSON, all \uXXXX`: func(s string) string {
+		var b strings.Builder
+		for _, u := range utf16.Encode([]rune(s)) {
+			fmt.Fprintf(&b, `\u%04X`, u)
+		}
+		return b.String()
+	},
+	"HTML-escaped":           html.EscapeString,
+	"HTML, decimal":          func(s string) string { return eachRune(s, "&#%d;") },
+	"HTML, hex":              func(s string) string { return eachRune(s, "&#x%x;") },
+	"base64 without padding": unpad,
+	"base64url":              b64url,
+	"base64url, unpadded":    func(s string) string { return unpad(b64url(s)) },
+}
+
+func lowerHex(s string) string {
+	return regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(s, strings.ToLower)
+}
+
+func jsonEscaped(s string) string {
+	js, _ := json.Marshal(s)
+	return string(js[1 : len(js)-1])
+}
+
+func eachRune(s, format string) string {
+	var b strings.Builder
+	for _, r := range s {
+		fmt.Fprintf(&b, format, r)
+	}
+	return b.String()
+}
+
+// unpad drops base64 padding: '=' at the end of a word.
+func unpad(s string) string {
+	return regexp.MustCompile(`=+([^A-Za-z0-9+/=]|$)`).ReplaceAllString(s, "$1")
+}
+
+func b64url(s string) string { return strings.NewReplacer("+", "-", "/", "_").Replace(s) }
+
+// SecretForms returns secret in each of the EchoEncodings, by name.
 func SecretForms(secret string) map[string]string {
-	lower := func(s string) string {
-		return regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(s, strings.ToLower)
+	forms := make(map[string]string, len(EchoEncodings))
+	for name, enc := range EchoEncodings {
+		forms[name] = enc(secret)
 	}
-	eachByte := func(format string) string {
-		var b strings.Builder
-		for i := 0; i < len(secret); i++ {
-			fmt.Fprintf(&b, format, secret[i])
-		}
-		return b.String()
-	}
-	eachRune := func(format string) string {
-		var b strings.Builder
-		for _, r := range secret {
-			fmt.Fprintf(&b, format, r)
-		}
-		return b.String()
-	}
-	js, _ := json.Marshal(secret)
-	jsonText := string(js[1 : len(js)-1])
-	var uAll strings.Builder
-	for _, u := range utf16.Encode([]rune(secret)) {
-		fmt.Fprintf(&uAll, `\u%04X`, u)
-	}
-	q, p := url.QueryEscape(secret), url.PathEscape(secret)
-	unpadded := strings.TrimRight(secret, "=")
-	return map[string]string{
-		"raw":                    secret,
-		"query-escaped":          q,
-		"query-escaped, lower":   lower(q),
-		"path-escaped":           p,
-		"path-escaped, lower":    lower(p),
-		"every byte, lower":      eachByte("%%%02x"),
-		"escaped twice":          url.QueryEscape(q),
-		"escaped twice, lower":   lower(url.QueryEscape(lower(q))),
-		`JSON with \/`:           strings.ReplaceAll(jsonText, "/", `\/`),
-		`JSON, Gson's \u003d`:    strings.NewReplacer("=", `\u003d`, "&", `\u0026`, "'", `\u0027`, "<", `\u003c`, ">", `\u003e`).Replace(jsonText),
-		`JSON, \u002B`:           strings.NewReplacer("+", `\u002B`, "/", `\u002F`, "=", `\u003D`).Replace(jsonText),
-		`JSON, all \uXXXX`:       uAll.String(),
-		"HTML-escaped":           html.EscapeString(secret),
-		"HTML, decimal":          eachRune("&#%d;"),
-		"HTML, hex":              eachRune("&#x%x;"),
-		"base64 without padding": unpadded,
-		"base64url":              strings.NewReplacer("+", "-", "/", "_").Replace(secret),
-		"base64url, unpadded":    strings.NewReplacer("+", "-", "/", "_").Replace(unpadded),
-	}
+	return forms
 }
 
 // The redactor finds a secret in every form a server or proxy plausibly
