@@ -145,10 +145,53 @@ func newAPIError(method, path string, resp *http.Response, red redactor) *APIErr
 	if e.Message == "" {
 		e.Message = "unknown status"
 	}
-	e.Message = red.redact(e.Message)
-	e.ProviderMessage = red.redact(e.ProviderMessage)
-	e.RequestID = red.redact(e.RequestID)
+	// Redacted whole, then cut: a cut secret would escape the redactor.
+	e.Message = oneLine(red.redact(e.Message))
+	e.ProviderMessage = oneLine(red.redact(e.ProviderMessage))
+	e.RequestID = oneLine(red.redact(e.RequestID))
 	return e
+}
+
+// maxErrorField bounds, in bytes, each text field of an *APIError taken
+// from the answer.
+const maxErrorField = 300
+
+// oneLine makes text from an answer safe to print in one line of a log:
+// control characters, other non-printing characters and invalid UTF-8 are
+// quoted as Go escapes (\n, \x00, \u2028), so a message cannot forge
+// log lines, and the text is cut after maxErrorField bytes, marked by "…".
+func oneLine(s string) string {
+	clean := len(s) <= maxErrorField
+	for _, r := range s {
+		if !clean || !unicode.IsPrint(r) || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if b.Len() >= maxErrorField {
+			b.WriteString("…")
+			break
+		}
+		switch {
+		case r == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				fmt.Fprintf(&b, `\x%02x`, s[i])
+				continue
+			}
+			b.WriteRune(r)
+		case unicode.IsPrint(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
 }
 
 // jsonText renders a decoded JSON value as text: strings as they are,
