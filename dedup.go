@@ -28,8 +28,16 @@ const (
 // store (SQL, Redis, ...) to share it between replicas or keep it across
 // restarts; [NewMemoryDeduplicator] is an in-process default.
 //
-// Keys are Notification.EventID, or the Elements-Webhook-Id header when the
-// notification has none. The handler calls Claim before any callback; on
+// Keys are printable text, scoped by instance, in one of three namespaces:
+// "event:<instanceId>:<eventId>" from the signed body's eventId;
+// "event-bytes:<instanceId>:<hex>" for an eventId that is not valid UTF-8
+// or holds control characters (its bytes exactly as sent, so such ids never
+// merge); and, for a
+// notification without an eventId, "delivery:<instanceId>:<hex>", a SHA-256
+// of the unsigned Elements-Webhook-Id header and the body, so a replayed
+// body under a forged header can never stand for another notification. A
+// notification with neither an eventId nor the header is not
+// de-duplicated. The handler calls Claim before any callback; on
 // DedupClaimed it calls exactly one of Done (all callbacks returned nil) or
 // Release (a callback failed or panicked, so the platform's retry must be
 // processed). Claim must be atomic: of concurrent Claims of one key, one

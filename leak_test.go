@@ -476,9 +476,9 @@ type leakDedup struct{}
 
 func (leakDedup) Claim(_ context.Context, key string) (elements.DedupState, error) {
 	switch key {
-	case "inflight":
+	case "event:1:inflight":
 		return elements.DedupInFlight, nil
-	case "done":
+	case "event:1:done":
 		return elements.DedupDone, nil
 	}
 	return 0, errors.New("store unavailable")
