@@ -326,7 +326,7 @@ func appendIndexes(spans []span, s, sub string) []span {
 // for each byte of the result and one past its end, the offset in s of the
 // character it was read from.
 func decode(s string, origins bool) (string, []int32) {
-	if !origins && strings.IndexAny(s, " %\\&") < 0 {
+	if !origins && !strings.ContainsAny(s, " %\\&") {
 		return s, nil // nothing to decode
 	}
 	var b strings.Builder
