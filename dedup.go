@@ -2,8 +2,16 @@ package elements
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
 	"strconv"
+	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // DedupState is what a [Deduplicator] knows about a notification key.
@@ -32,13 +40,14 @@ const (
 // "event:<instanceId>:<eventId>" from the signed body's eventId;
 // "event-bytes:<instanceId>:<hex>" for an eventId that is not valid UTF-8
 // or holds control characters (its bytes exactly as sent, so such ids never
-// merge); and, for a
-// notification without an eventId, "delivery:<instanceId>:<hex>", a SHA-256
-// of the unsigned Elements-Webhook-Id header and the body, so a replayed
-// body under a forged header can never stand for another notification. A
-// notification with neither an eventId nor the header is not
-// de-duplicated. The handler calls Claim before any callback; on
-// DedupClaimed it calls exactly one of Done (all callbacks returned nil) or
+// merge); and, for a notification without an eventId,
+// "delivery:<instanceId>:<hex>", a SHA-256 of the unsigned
+// Elements-Webhook-Id header and the body, so a replayed body under a forged
+// header can never stand for another notification. A notification with
+// neither an eventId nor the header is not de-duplicated.
+//
+// The handler calls Claim before any callback; on DedupClaimed it calls
+// exactly one of Done (all callbacks returned nil) or
 // Release (a callback failed or panicked, so the platform's retry must be
 // processed). Claim must be atomic: of concurrent Claims of one key, one
 // gets DedupClaimed. A store that can lose a holder (a crashed replica)
@@ -52,6 +61,49 @@ type Deduplicator interface {
 	Claim(ctx context.Context, key string) (DedupState, error)
 	Done(ctx context.Context, key string) error
 	Release(ctx context.Context, key string) error
+}
+
+// whDedupKey returns the key under which the Deduplicator remembers n, or
+// "" when there is no Deduplicator or nothing to know n again by. A key is
+// scoped by instance and comes from one of three sources, each its own
+// namespace, so that nothing unsigned can stand for a signed eventId:
+//
+//   - "event:<instanceId>:<eventId>" from the (signed) body's eventId; the
+//     Elements-Webhook-Id header is then not used;
+//   - "event-bytes:<instanceId>:<hex>" for an eventId that is not valid
+//     UTF-8 (decoding would turn the invalid bytes into U+FFFD and merge
+//     ids that differ only there), or that holds U+FFFD or a control
+//     character: the hex of the id's JSON text exactly as sent, which also
+//     keeps the key printable for any store;
+//   - "delivery:<instanceId>:<hex>" when the body has no eventId: the
+//     SHA-256 of the unsigned header and the body, so a body replayed under
+//     another notification's header gets a key of its own (the header can
+//     tell identical bodies apart, never merge different ones).
+func (h *WebhookHandler) whDedupKey(r *http.Request, n *Notification, body []byte) string {
+	if h.Deduplicator == nil {
+		return ""
+	}
+	instance := strconv.FormatInt(n.InstanceID, 10)
+	switch id := n.EventID; {
+	case strings.ContainsFunc(id, func(r rune) bool { return r == utf8.RuneError || unicode.IsControl(r) }):
+		var raw struct {
+			Message struct {
+				EventID json.RawMessage `json:"eventId"`
+			} `json:"message"`
+		}
+		_ = json.Unmarshal(body, &raw) // ParseNotification accepted it
+		return "event-bytes:" + instance + ":" + hex.EncodeToString(raw.Message.EventID)
+	case id != "":
+		return "event:" + instance + ":" + id
+	}
+	hdr := r.Header.Get(WebhookIDHeader)
+	if hdr == "" {
+		return ""
+	}
+	sum := sha256.New()
+	fmt.Fprintf(sum, "%d:%s", len(hdr), hdr)
+	sum.Write(body)
+	return "delivery:" + instance + ":" + hex.EncodeToString(sum.Sum(nil))
 }
 
 // MemoryDeduplicator is a bounded, in-process [Deduplicator]: it remembers the

@@ -2,9 +2,6 @@ package elements
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,8 +10,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
-	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/elementsgo/elements/internal/redact"
@@ -97,8 +92,9 @@ func (e *PanicError) Unwrap() error {
 //     the notification's eventId, or without one by the instance, the
 //     Elements-Webhook-Id header and a digest of the body (a notification
 //     with neither is not de-duplicated; see [Deduplicator] for the keys,
-//     which keep what is unsigned apart from what is signed): a notification processed
-//     before is answered 200 without calling the host; one whose first
+//     which keep what is unsigned apart from what is signed): a
+//     notification processed before is answered 200 without calling the
+//     host; one whose first
 //     delivery is still being processed is answered 409 (the platform
 //     retries any non-2xx), so nothing is acknowledged before the host
 //     accepted it;
@@ -258,49 +254,6 @@ func (h *WebhookHandler) whRelease(ctx context.Context, key string, err error) e
 		return errors.Join(err, fmt.Errorf("deduplicator: release: %w", rerr))
 	}
 	return err
-}
-
-// whDedupKey returns the key under which the Deduplicator remembers n, or
-// "" when there is no Deduplicator or nothing to know n again by. A key is
-// scoped by instance and comes from one of three sources, each its own
-// namespace, so that nothing unsigned can stand for a signed eventId:
-//
-//   - "event:<instanceId>:<eventId>" from the (signed) body's eventId; the
-//     Elements-Webhook-Id header is then not used;
-//   - "event-bytes:<instanceId>:<hex>" for an eventId that is not valid
-//     UTF-8 (decoding would turn the invalid bytes into U+FFFD and merge
-//     ids that differ only there), or that holds U+FFFD or a control
-//     character: the hex of the id's JSON text exactly as sent, which also
-//     keeps the key printable for any store;
-//   - "delivery:<instanceId>:<hex>" when the body has no eventId: the
-//     SHA-256 of the unsigned header and the body, so a body replayed under
-//     another notification's header gets a key of its own (the header can
-//     tell identical bodies apart, never merge different ones).
-func (h *WebhookHandler) whDedupKey(r *http.Request, n *Notification, body []byte) string {
-	if h.Deduplicator == nil {
-		return ""
-	}
-	instance := strconv.FormatInt(n.InstanceID, 10)
-	switch id := n.EventID; {
-	case strings.ContainsFunc(id, func(r rune) bool { return r == utf8.RuneError || unicode.IsControl(r) }):
-		var raw struct {
-			Message struct {
-				EventID json.RawMessage `json:"eventId"`
-			} `json:"message"`
-		}
-		_ = json.Unmarshal(body, &raw) // ParseNotification accepted it
-		return "event-bytes:" + instance + ":" + hex.EncodeToString(raw.Message.EventID)
-	case id != "":
-		return "event:" + instance + ":" + id
-	}
-	hdr := r.Header.Get(WebhookIDHeader)
-	if hdr == "" {
-		return ""
-	}
-	sum := sha256.New()
-	fmt.Fprintf(sum, "%d:%s", len(hdr), hdr)
-	sum.Write(body)
-	return "delivery:" + instance + ":" + hex.EncodeToString(sum.Sum(nil))
 }
 
 // whConfigError returns why h must refuse every callback, or nil.
@@ -481,17 +434,17 @@ func (h *WebhookHandler) whLog(ctx context.Context, level slog.Level, msg string
 	h.Logger.LogAttrs(ctx, level, msg, attrs...)
 }
 
-// whClip cuts s, text that may come from a request, to at most max bytes
+// whClip cuts s, text that may come from a request, to at most n bytes
 // (at a character boundary) and marks the cut with "…": no request can make
 // a log record or an error text large.
-func whClip(s string, max int) string {
-	if len(s) <= max {
+func whClip(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	for max > 0 && !utf8.RuneStart(s[max]) {
-		max--
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
-	return s[:max] + "…"
+	return s[:n] + "…"
 }
 
 // String describes h without its signing keys, e.g.
