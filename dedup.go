@@ -2,11 +2,18 @@ package elements
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // DedupState is what a [Deduplicator] knows about a notification key.
@@ -31,9 +38,18 @@ const (
 // store (SQL, Redis, ...) to share it between replicas or keep it across
 // restarts; [NewMemoryDeduplicator] is an in-process default.
 //
-// Keys are Notification.EventID, or the Elements-Webhook-Id header when the
-// notification has none. The handler calls Claim before any callback; on
-// DedupClaimed it calls exactly one of Done (all callbacks returned nil) or
+// Keys are printable text, scoped by instance, in one of three namespaces:
+// "event:<instanceId>:<eventId>" from the signed body's eventId;
+// "event-bytes:<instanceId>:<hex>" for an eventId that is not valid UTF-8
+// or holds control characters (its bytes exactly as sent, so such ids never
+// merge); and, for a notification without an eventId,
+// "delivery:<instanceId>:<hex>", a SHA-256 of the unsigned
+// Elements-Webhook-Id header and the body, so a replayed body under a forged
+// header can never stand for another notification. A notification with
+// neither an eventId nor the header is not de-duplicated.
+//
+// The handler calls Claim before any callback; on DedupClaimed it calls
+// exactly one of Done (all callbacks returned nil) or
 // Release (a callback failed or panicked, so the platform's retry must be
 // processed). Claim must be atomic: of concurrent Claims of one key, one
 // gets DedupClaimed. Methods must be safe for concurrent use.
@@ -65,6 +81,49 @@ type Deduplicator interface {
 // than the store's claim TTL, so the notification may have been handled
 // twice: raise the TTL above the slowest callback.
 var ErrClaimLost = errors.New("elements: deduplicator: this store does not hold the claim")
+
+// whDedupKey returns the key under which the Deduplicator remembers n, or
+// "" when there is no Deduplicator or nothing to know n again by. A key is
+// scoped by instance and comes from one of three sources, each its own
+// namespace, so that nothing unsigned can stand for a signed eventId:
+//
+//   - "event:<instanceId>:<eventId>" from the (signed) body's eventId; the
+//     Elements-Webhook-Id header is then not used;
+//   - "event-bytes:<instanceId>:<hex>" for an eventId that is not valid
+//     UTF-8 (decoding would turn the invalid bytes into U+FFFD and merge
+//     ids that differ only there), or that holds U+FFFD or a control
+//     character: the hex of the id's JSON text exactly as sent, which also
+//     keeps the key printable for any store;
+//   - "delivery:<instanceId>:<hex>" when the body has no eventId: the
+//     SHA-256 of the unsigned header and the body, so a body replayed under
+//     another notification's header gets a key of its own (the header can
+//     tell identical bodies apart, never merge different ones).
+func (h *WebhookHandler) whDedupKey(r *http.Request, n *Notification, body []byte) string {
+	if h.Deduplicator == nil {
+		return ""
+	}
+	instance := strconv.FormatInt(n.InstanceID, 10)
+	switch id := n.EventID; {
+	case strings.ContainsFunc(id, func(r rune) bool { return r == utf8.RuneError || unicode.IsControl(r) }):
+		var raw struct {
+			Message struct {
+				EventID json.RawMessage `json:"eventId"`
+			} `json:"message"`
+		}
+		_ = json.Unmarshal(body, &raw) // ParseNotification accepted it
+		return "event-bytes:" + instance + ":" + hex.EncodeToString(raw.Message.EventID)
+	case id != "":
+		return "event:" + instance + ":" + id
+	}
+	hdr := r.Header.Get(WebhookIDHeader)
+	if hdr == "" {
+		return ""
+	}
+	sum := sha256.New()
+	fmt.Fprintf(sum, "%d:%s", len(hdr), hdr)
+	sum.Write(body)
+	return "delivery:" + instance + ":" + hex.EncodeToString(sum.Sum(nil))
+}
 
 // MemoryDeduplicator is a bounded, in-process [Deduplicator]: it remembers the
 // keys of the last capacity processed notifications (oldest forgotten first)

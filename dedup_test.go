@@ -363,7 +363,7 @@ func TestWebhookHandlerDedupAfterHangUp(t *testing.T) {
 		if len(d.errs) != 1 || d.errs[0] != nil {
 			t.Errorf("host error %v: Done/Release saw context errors %v, want one nil", hostErr, d.errs)
 		}
-		state, _ := d.Claim(context.Background(), "4e2a9c")
+		state, _ := d.Claim(context.Background(), "event:4242:4e2a9c")
 		if want := map[bool]DedupState{true: DedupDone, false: DedupClaimed}[hostErr == nil]; state != want {
 			t.Errorf("host error %v: key state %v afterwards, want %v", hostErr, state, want)
 		}

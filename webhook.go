@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/elementsgo/elements/internal/redact"
 )
@@ -37,9 +39,10 @@ type WebhookError struct {
 
 // Error returns the status and the cause, e.g. "elements: webhook answered
 // 401 Unauthorized: elements: invalid webhook signature: no signing key
-// matches". It never holds a key or a signature.
+// matches". It never holds a key or a signature, and the cause's text is
+// cut after 1 KiB (a parse error may quote what a request sent).
 func (e *WebhookError) Error() string {
-	return "elements: webhook answered " + strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode) + ": " + e.Err.Error()
+	return "elements: webhook answered " + strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode) + ": " + whClip(e.Err.Error(), 1<<10)
 }
 
 // Unwrap returns the cause.
@@ -85,16 +88,21 @@ func (e *PanicError) Unwrap() error {
 //  4. signature: [VerifySignature] over the raw bytes with SigningKeys;
 //     missing or invalid is 401;
 //  5. parsing: [ParseNotification]; malformed is 400;
-//  6. de-duplication, if a Deduplicator is set, keyed by the notification's
-//     eventId or else the Elements-Webhook-Id header (a notification with
-//     neither is not de-duplicated): a notification processed
-//     before is answered 200 without calling the host; one whose first
+//  6. de-duplication, if a Deduplicator is set, keyed by the instance and
+//     the notification's eventId, or without one by the instance, the
+//     Elements-Webhook-Id header and a digest of the body (a notification
+//     with neither is not de-duplicated; see [Deduplicator] for the keys,
+//     which keep what is unsigned apart from what is signed): a
+//     notification processed before is answered 200 without calling the
+//     host; one whose first
 //     delivery is still being processed is answered 409 (the platform
 //     retries any non-2xx), so nothing is acknowledged before the host
 //     accepted it;
 //  7. callbacks: OnNotification first, then each event in order to its
 //     route (see [WebhookHandler.Handle]); the first error or panic stops
-//     and answers 500, so the platform redelivers the notification;
+//     and answers 500, so the platform redelivers the notification (a
+//     callback that ends its goroutine with runtime.Goexit answers 500 too,
+//     and its claim is released);
 //  8. 200, only after every callback returned nil.
 //
 // A panic in host code the handler calls (a callback, the Deduplicator,
@@ -143,7 +151,8 @@ type WebhookHandler struct {
 	// or duplicate notification, warn for a rejected request, error for a
 	// 500 (with the stack after a panic); plus a debug record per event that
 	// matched no route. Nil is silent. Records never hold a key, a signature
-	// or the body.
+	// or the body, and take at most 64 bytes of the Elements-Webhook-Id
+	// header or the eventId and 1 KiB of an error's text.
 	Logger *slog.Logger
 
 	// Deduplicator, if set, makes the handler hand each notification to the
@@ -183,43 +192,48 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	key := ""
-	if d := h.Deduplicator; d != nil {
-		key = n.EventID
-		if key == "" {
-			key = r.Header.Get(WebhookIDHeader)
-		}
-		if key != "" {
-			var state DedupState
-			err := whSafely(func() (err error) {
-				state, err = d.Claim(ctx, key)
-				return err
-			})
-			switch {
-			case err != nil:
-				h.whFail(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: %w", err))
-				return
-			case state == DedupDone:
-				h.whLog(ctx, slog.LevelDebug, "elements: duplicate notification acknowledged", r, n)
-				w.WriteHeader(http.StatusOK)
-				return
-			case state == DedupInFlight:
-				h.whFail(w, r, http.StatusConflict, fmt.Errorf("notification %.64q is still being processed by another delivery", key))
-				return
-			case state != DedupClaimed:
-				h.whFail(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: unknown state %v", state))
-				return
-			}
+	key := h.whDedupKey(r, n, body)
+	if key != "" {
+		var state DedupState
+		err := whSafely(func() (err error) {
+			state, err = h.Deduplicator.Claim(ctx, key)
+			return err
+		})
+		switch {
+		case err != nil:
+			h.whFail(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: %w", err))
+			return
+		case state == DedupDone:
+			h.whLog(ctx, slog.LevelDebug, "elements: duplicate notification acknowledged", r, n)
+			w.WriteHeader(http.StatusOK)
+			return
+		case state == DedupInFlight:
+			h.whFail(w, r, http.StatusConflict, fmt.Errorf("notification %.64q is still being processed by another delivery", key))
+			return
+		case state != DedupClaimed:
+			h.whFail(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: unknown state %v", state))
+			return
 		}
 	}
-	// Done and Release run even if the platform has hung up meanwhile: the
-	// bookkeeping must match what the host did.
-	if err := h.whDispatch(ctx, n); err != nil {
-		if key != "" {
-			rerr := whSafely(func() error { return h.Deduplicator.Release(context.WithoutCancel(ctx), key) })
-			if rerr != nil {
-				err = errors.Join(err, fmt.Errorf("deduplicator: release: %w", rerr))
+	// The claim, if any, now ends in exactly one Done or Release, even if
+	// the platform has hung up meanwhile (the bookkeeping must match what
+	// the host did), and even if a callback ends its goroutine with
+	// runtime.Goexit (as t.FailNow does): then only deferred calls run, and
+	// a claim left held would answer every redelivery 409 for days.
+	returned := false
+	if key != "" {
+		defer func() {
+			if !returned {
+				err := errors.New("a callback ended its goroutine (runtime.Goexit) without returning")
+				h.whFail(w, r, http.StatusInternalServerError, h.whRelease(ctx, key, err))
 			}
+		}()
+	}
+	err = h.whDispatch(ctx, n)
+	returned = true
+	if err != nil {
+		if key != "" {
+			err = h.whRelease(ctx, key, err)
 		}
 		h.whFail(w, r, http.StatusInternalServerError, err)
 		return
@@ -231,6 +245,15 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.whLog(ctx, slog.LevelDebug, "elements: notification handled", r, n)
 	w.WriteHeader(http.StatusOK)
+}
+
+// whRelease releases key after the callbacks failed with err, and returns
+// err joined with the release's own error, if any.
+func (h *WebhookHandler) whRelease(ctx context.Context, key string, err error) error {
+	if rerr := whSafely(func() error { return h.Deduplicator.Release(context.WithoutCancel(ctx), key) }); rerr != nil {
+		return errors.Join(err, fmt.Errorf("deduplicator: release: %w", rerr))
+	}
+	return err
 }
 
 // whConfigError returns why h must refuse every callback, or nil.
@@ -251,8 +274,15 @@ func (h *WebhookHandler) whConfigError() error {
 	return nil
 }
 
-// whReadBody reads the body up to the limit, into one buffer sized from
-// Content-Length when the client sent it.
+// whFirstBuffer is the size of the buffer a body is first read into; it
+// doubles as bytes arrive, up to the limit.
+const whFirstBuffer = 1 << 10
+
+// whReadBody reads the body up to the limit. Memory follows the bytes that
+// actually arrive: a small first buffer, doubled as it fills, and never
+// sized from the sender's Content-Length, which costs a sender nothing to
+// inflate (48 connections each claiming 1 MiB and sending one byte would
+// otherwise hold 48 MiB).
 func (h *WebhookHandler) whReadBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
 	limit := h.MaxBodyBytes
 	if limit <= 0 {
@@ -265,12 +295,13 @@ func (h *WebhookHandler) whReadBody(w http.ResponseWriter, r *http.Request) ([]b
 		return nil, 0, nil
 	}
 	rd := http.MaxBytesReader(w, r.Body, limit)
-	size := int64(512)
-	if r.ContentLength > 0 {
-		size = r.ContentLength + 1 // +1: the final read that sees EOF needs room
-	}
-	buf := make([]byte, 0, size)
+	// Room for limit+1 bytes at most: the read past the limit that tells
+	// the MaxBytesReader to fail, or the final one that sees EOF.
+	buf := make([]byte, 0, min(whFirstBuffer, limit+1))
 	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit+1-int64(cap(buf)))))
+		}
 		n, err := rd.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if err != nil {
@@ -282,9 +313,6 @@ func (h *WebhookHandler) whReadBody(w http.ResponseWriter, r *http.Request) ([]b
 				return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("body is over the limit of %d bytes", limit)
 			}
 			return nil, http.StatusBadRequest, fmt.Errorf("reading the body: %w", err)
-		}
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
 		}
 	}
 }
@@ -397,13 +425,26 @@ func (h *WebhookHandler) whLog(ctx context.Context, level slog.Level, msg string
 		return
 	}
 	if r != nil {
-		attrs = append(attrs, slog.String("remote", r.RemoteAddr), slog.String("webhookId", r.Header.Get(WebhookIDHeader)))
+		attrs = append(attrs, slog.String("remote", r.RemoteAddr), slog.String("webhookId", whClip(r.Header.Get(WebhookIDHeader), 64)))
 	}
 	if n != nil {
-		attrs = append(attrs, slog.String("eventId", n.EventID), slog.Int64("instanceId", n.InstanceID),
+		attrs = append(attrs, slog.String("eventId", whClip(n.EventID, 64)), slog.Int64("instanceId", n.InstanceID),
 			slog.Int("events", len(n.Events)))
 	}
 	h.Logger.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// whClip cuts s, text that may come from a request, to at most n bytes
+// (at a character boundary) and marks the cut with "…": no request can make
+// a log record or an error text large.
+func whClip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // String describes h without its signing keys, e.g.
