@@ -82,7 +82,7 @@ type Deduplicator interface {
 // twice: raise the TTL above the slowest callback.
 var ErrClaimLost = errors.New("elements: deduplicator: this store does not hold the claim")
 
-// whDedupKey returns the key under which the Deduplicator remembers n, or
+// dedupKey returns the key under which the Deduplicator remembers n, or
 // "" when there is no Deduplicator or nothing to know n again by. A key is
 // scoped by instance and comes from one of three sources, each its own
 // namespace, so that nothing unsigned can stand for a signed eventId:
@@ -98,7 +98,7 @@ var ErrClaimLost = errors.New("elements: deduplicator: this store does not hold 
 //     SHA-256 of the unsigned header and the body, so a body replayed under
 //     another notification's header gets a key of its own (the header can
 //     tell identical bodies apart, never merge different ones).
-func (h *WebhookHandler) whDedupKey(r *http.Request, n *Notification, body []byte) string {
+func (h *WebhookHandler) dedupKey(r *http.Request, n *Notification, body []byte) string {
 	if h.Deduplicator == nil {
 		return ""
 	}

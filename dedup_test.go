@@ -68,7 +68,7 @@ func TestMemoryDeduplicator(t *testing.T) {
 
 func TestWebhookHandlerDedupSequential(t *testing.T) {
 	t.Parallel()
-	body := evTestBody(2)
+	body := testBody(2)
 	var calls atomic.Int32
 	fail := true
 	h := &WebhookHandler{
@@ -84,7 +84,7 @@ func TestWebhookHandlerDedupSequential(t *testing.T) {
 	}
 	serve := func() int {
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, evPost(body, "k"))
+		h.ServeHTTP(w, signedPost(body, "k"))
 		return w.Code
 	}
 	steps := []struct {
@@ -112,7 +112,7 @@ func TestWebhookHandlerDedupKeys(t *testing.T) {
 	t.Parallel()
 	noID := []byte(`{"message":{"events":[{"eventType":"CREATED"}]}}`)
 	post := func(body []byte, webhookID string) *http.Request {
-		r := evPost(body, "k")
+		r := signedPost(body, "k")
 		if webhookID != "" {
 			r.Header.Set(WebhookIDHeader, webhookID)
 		}
@@ -123,7 +123,7 @@ func TestWebhookHandlerDedupKeys(t *testing.T) {
 		reqs      []*http.Request
 		wantCalls int32
 	}{
-		{"eventId wins over the header", []*http.Request{post(evTestBody(1), "w1"), post(evTestBody(1), "w2")}, 1},
+		{"eventId wins over the header", []*http.Request{post(testBody(1), "w1"), post(testBody(1), "w2")}, 1},
 		{"header when no eventId", []*http.Request{post(noID, "w1"), post(noID, "w1"), post(noID, "w2")}, 2},
 		{"no key at all: not de-duplicated", []*http.Request{post(noID, ""), post(noID, "")}, 2},
 	}
@@ -154,7 +154,7 @@ func TestWebhookHandlerDedupKeys(t *testing.T) {
 // must not be acknowledged: if the first then fails, nothing would redeliver.
 func TestWebhookHandlerDedupInFlight(t *testing.T) {
 	t.Parallel()
-	body := evTestBody(1)
+	body := testBody(1)
 	entered := make(chan struct{})
 	release := make(chan error)
 	var calls atomic.Int32
@@ -172,12 +172,12 @@ func TestWebhookHandlerDedupInFlight(t *testing.T) {
 	first := make(chan int)
 	go func() {
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, evPost(body, "k"))
+		h.ServeHTTP(w, signedPost(body, "k"))
 		first <- w.Code
 	}()
 	<-entered
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, evPost(body, "k"))
+	h.ServeHTTP(w, signedPost(body, "k"))
 	if w.Code != http.StatusConflict {
 		t.Errorf("duplicate during the first delivery: status %d, want 409", w.Code)
 	}
@@ -186,7 +186,7 @@ func TestWebhookHandlerDedupInFlight(t *testing.T) {
 		t.Errorf("first delivery: status %d, want 500", got)
 	}
 	w = httptest.NewRecorder()
-	h.ServeHTTP(w, evPost(body, "k"))
+	h.ServeHTTP(w, signedPost(body, "k"))
 	if w.Code != 200 || calls.Load() != 2 {
 		t.Errorf("retry after the failure: status %d, %d calls; want 200 and 2", w.Code, calls.Load())
 	}
@@ -237,7 +237,7 @@ func TestWebhookHandlerDedupConcurrent(t *testing.T) {
 			wg.Go(func() {
 				for {
 					w := httptest.NewRecorder()
-					h.ServeHTTP(w, evPost(body, "k"))
+					h.ServeHTTP(w, signedPost(body, "k"))
 					key := fmt.Sprintf("n%d", i)
 					mu.Lock()
 					answered[key]++
@@ -273,34 +273,34 @@ func TestWebhookHandlerDedupConcurrent(t *testing.T) {
 	}
 }
 
-type evFailingDedup struct{ claimErr, doneErr, releaseErr error }
+type failingDedup struct{ claimErr, doneErr, releaseErr error }
 
-func (d evFailingDedup) Claim(context.Context, string) (DedupState, error) {
+func (d failingDedup) Claim(context.Context, string) (DedupState, error) {
 	return DedupClaimed, d.claimErr
 }
-func (d evFailingDedup) Done(context.Context, string) error    { return d.doneErr }
-func (d evFailingDedup) Release(context.Context, string) error { return d.releaseErr }
+func (d failingDedup) Done(context.Context, string) error    { return d.doneErr }
+func (d failingDedup) Release(context.Context, string) error { return d.releaseErr }
 
 func TestWebhookHandlerDedupStoreErrors(t *testing.T) {
 	t.Parallel()
 	storeDown := errors.New("store down")
 	tests := []struct {
 		name       string
-		dedup      evFailingDedup
+		dedup      failingDedup
 		hostErr    error
 		wantStatus int
 		wantCalls  int32
 		wantReport int // the status in the one OnError report; 0: none
 	}{
-		{"claim fails: host not called", evFailingDedup{claimErr: storeDown}, nil, 500, 0, 500},
-		{"done fails: still 200, reported", evFailingDedup{doneErr: storeDown}, nil, 200, 1, 200},
-		{"release fails after a host error: 500, both reported", evFailingDedup{releaseErr: storeDown}, errors.New("host"), 500, 1, 500},
+		{"claim fails: host not called", failingDedup{claimErr: storeDown}, nil, 500, 0, 500},
+		{"done fails: still 200, reported", failingDedup{doneErr: storeDown}, nil, 200, 1, 200},
+		{"release fails after a host error: 500, both reported", failingDedup{releaseErr: storeDown}, errors.New("host"), 500, 1, 500},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var calls atomic.Int32
-			var reported evErrors
+			var reported errorLog
 			h := &WebhookHandler{
 				SigningKeys:    []string{"k"},
 				Deduplicator:   tt.dedup,
@@ -308,7 +308,7 @@ func TestWebhookHandlerDedupStoreErrors(t *testing.T) {
 				OnNotification: func(context.Context, *Notification) error { calls.Add(1); return tt.hostErr },
 			}
 			w := httptest.NewRecorder()
-			h.ServeHTTP(w, evPost(evTestBody(1), "k"))
+			h.ServeHTTP(w, signedPost(testBody(1), "k"))
 			if w.Code != tt.wantStatus || calls.Load() != tt.wantCalls {
 				t.Errorf("status %d, %d calls; want %d, %d", w.Code, calls.Load(), tt.wantStatus, tt.wantCalls)
 			}
@@ -323,21 +323,21 @@ func TestWebhookHandlerDedupStoreErrors(t *testing.T) {
 	}
 }
 
-// evCtxDedup records whether Done and Release got a live context.
-type evCtxDedup struct {
+// ctxDedup records whether Done and Release got a live context.
+type ctxDedup struct {
 	*MemoryDeduplicator
 	mu   sync.Mutex
 	errs []error
 }
 
-func (d *evCtxDedup) Done(ctx context.Context, key string) error {
+func (d *ctxDedup) Done(ctx context.Context, key string) error {
 	d.mu.Lock()
 	d.errs = append(d.errs, ctx.Err())
 	d.mu.Unlock()
 	return d.MemoryDeduplicator.Done(ctx, key)
 }
 
-func (d *evCtxDedup) Release(ctx context.Context, key string) error {
+func (d *ctxDedup) Release(ctx context.Context, key string) error {
 	d.mu.Lock()
 	d.errs = append(d.errs, ctx.Err())
 	d.mu.Unlock()
@@ -349,7 +349,7 @@ func (d *evCtxDedup) Release(ctx context.Context, key string) error {
 func TestWebhookHandlerDedupAfterHangUp(t *testing.T) {
 	t.Parallel()
 	for _, hostErr := range []error{nil, errors.New("host failed")} {
-		d := &evCtxDedup{MemoryDeduplicator: NewMemoryDeduplicator(4)}
+		d := &ctxDedup{MemoryDeduplicator: NewMemoryDeduplicator(4)}
 		ctx, cancel := context.WithCancel(context.Background())
 		h := &WebhookHandler{
 			SigningKeys:  []string{"k"},
@@ -359,7 +359,7 @@ func TestWebhookHandlerDedupAfterHangUp(t *testing.T) {
 				return hostErr
 			},
 		}
-		h.ServeHTTP(httptest.NewRecorder(), evPost(evTestBody(1), "k").WithContext(ctx))
+		h.ServeHTTP(httptest.NewRecorder(), signedPost(testBody(1), "k").WithContext(ctx))
 		if len(d.errs) != 1 || d.errs[0] != nil {
 			t.Errorf("host error %v: Done/Release saw context errors %v, want one nil", hostErr, d.errs)
 		}
@@ -382,10 +382,10 @@ func TestMemoryDeduplicatorZeroValue(t *testing.T) {
 			Deduplicator:   &MemoryDeduplicator{},
 			OnNotification: func(context.Context, *Notification) error { calls.Add(1); return nil },
 		}
-		body := evTestBody(1)
+		body := testBody(1)
 		for i, want := range []int32{1, 1} { // the second delivery is a duplicate
 			w := httptest.NewRecorder()
-			h.ServeHTTP(w, evPost(body, "k"))
+			h.ServeHTTP(w, signedPost(body, "k"))
 			if w.Code != http.StatusOK || calls.Load() != want {
 				t.Errorf("delivery %d: status %d, %d calls; want 200, %d", i+1, w.Code, calls.Load(), want)
 			}

@@ -42,7 +42,7 @@ type WebhookError struct {
 // matches". It never holds a key or a signature, and the cause's text is
 // cut after 1 KiB (a parse error may quote what a request sent).
 func (e *WebhookError) Error() string {
-	return "elements: webhook answered " + strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode) + ": " + whClip(e.Err.Error(), 1<<10)
+	return "elements: webhook answered " + strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode) + ": " + clip(e.Err.Error(), 1<<10)
 }
 
 // Unwrap returns the cause.
@@ -161,57 +161,57 @@ type WebhookHandler struct {
 	// webhooks then reach the host again.
 	Deduplicator Deduplicator
 
-	router whRouter
+	router routeTable
 }
 
 // ServeHTTP implements [http.Handler]; see [WebhookHandler] for what it does.
 func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		h.whFail(w, r, http.StatusMethodNotAllowed, fmt.Errorf("method %.16q not allowed; the platform POSTs callbacks", r.Method))
+		h.failRequest(w, r, http.StatusMethodNotAllowed, fmt.Errorf("method %.16q not allowed; the platform POSTs callbacks", r.Method))
 		return
 	}
-	if err := h.whConfigError(); err != nil {
-		h.whFail(w, r, http.StatusInternalServerError, err)
+	if err := h.configError(); err != nil {
+		h.failRequest(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	body, status, err := h.whReadBody(w, r)
+	body, status, err := h.readBody(w, r)
 	if err != nil {
-		h.whFail(w, r, status, err)
+		h.failRequest(w, r, status, err)
 		return
 	}
 	if !h.InsecureSkipVerify {
 		if err := VerifySignature(body, r.Header.Get(SignatureHeader), h.SigningKeys...); err != nil {
-			h.whFail(w, r, http.StatusUnauthorized, err)
+			h.failRequest(w, r, http.StatusUnauthorized, err)
 			return
 		}
 	}
 	n, err := ParseNotification(body)
 	if err != nil {
-		h.whFail(w, r, http.StatusBadRequest, err)
+		h.failRequest(w, r, http.StatusBadRequest, err)
 		return
 	}
 	ctx := r.Context()
-	key := h.whDedupKey(r, n, body)
+	key := h.dedupKey(r, n, body)
 	if key != "" {
 		var state DedupState
-		err := whSafely(func() (err error) {
+		err := callSafely(func() (err error) {
 			state, err = h.Deduplicator.Claim(ctx, key)
 			return err
 		})
 		switch {
 		case err != nil:
-			h.whFail(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: %w", err))
+			h.failRequest(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: %w", err))
 			return
 		case state == DedupDone:
-			h.whLog(ctx, slog.LevelDebug, "elements: duplicate notification acknowledged", r, n)
+			h.logRequest(ctx, slog.LevelDebug, "elements: duplicate notification acknowledged", r, n)
 			w.WriteHeader(http.StatusOK)
 			return
 		case state == DedupInFlight:
-			h.whFail(w, r, http.StatusConflict, fmt.Errorf("notification %.64q is still being processed by another delivery", key))
+			h.failRequest(w, r, http.StatusConflict, fmt.Errorf("notification %.64q is still being processed by another delivery", key))
 			return
 		case state != DedupClaimed:
-			h.whFail(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: unknown state %v", state))
+			h.failRequest(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: unknown state %v", state))
 			return
 		}
 	}
@@ -225,39 +225,39 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if !returned {
 				err := errors.New("a callback ended its goroutine (runtime.Goexit) without returning")
-				h.whFail(w, r, http.StatusInternalServerError, h.whRelease(ctx, key, err))
+				h.failRequest(w, r, http.StatusInternalServerError, h.releaseClaim(ctx, key, err))
 			}
 		}()
 	}
-	err = h.whDispatch(ctx, n)
+	err = h.dispatch(ctx, n)
 	returned = true
 	if err != nil {
 		if key != "" {
-			err = h.whRelease(ctx, key, err)
+			err = h.releaseClaim(ctx, key, err)
 		}
-		h.whFail(w, r, http.StatusInternalServerError, err)
+		h.failRequest(w, r, http.StatusInternalServerError, err)
 		return
 	}
 	if key != "" {
-		if err := whSafely(func() error { return h.Deduplicator.Done(context.WithoutCancel(ctx), key) }); err != nil {
-			h.whReport(r, http.StatusOK, fmt.Errorf("deduplicator: done (the notification was handled; a redelivery may reach the host again): %w", err))
+		if err := callSafely(func() error { return h.Deduplicator.Done(context.WithoutCancel(ctx), key) }); err != nil {
+			h.reportError(r, http.StatusOK, fmt.Errorf("deduplicator: done (the notification was handled; a redelivery may reach the host again): %w", err))
 		}
 	}
-	h.whLog(ctx, slog.LevelDebug, "elements: notification handled", r, n)
+	h.logRequest(ctx, slog.LevelDebug, "elements: notification handled", r, n)
 	w.WriteHeader(http.StatusOK)
 }
 
-// whRelease releases key after the callbacks failed with err, and returns
+// releaseClaim releases key after the callbacks failed with err, and returns
 // err joined with the release's own error, if any.
-func (h *WebhookHandler) whRelease(ctx context.Context, key string, err error) error {
-	if rerr := whSafely(func() error { return h.Deduplicator.Release(context.WithoutCancel(ctx), key) }); rerr != nil {
+func (h *WebhookHandler) releaseClaim(ctx context.Context, key string, err error) error {
+	if rerr := callSafely(func() error { return h.Deduplicator.Release(context.WithoutCancel(ctx), key) }); rerr != nil {
 		return errors.Join(err, fmt.Errorf("deduplicator: release: %w", rerr))
 	}
 	return err
 }
 
-// whConfigError returns why h must refuse every callback, or nil.
-func (h *WebhookHandler) whConfigError() error {
+// configError returns why h must refuse every callback, or nil.
+func (h *WebhookHandler) configError() error {
 	if !h.InsecureSkipVerify {
 		if len(h.SigningKeys) == 0 {
 			return fmt.Errorf("%w: %w; set SigningKeys to the instance's signature key", ErrWebhookMisconfigured, ErrNoSigningKey)
@@ -274,16 +274,16 @@ func (h *WebhookHandler) whConfigError() error {
 	return nil
 }
 
-// whFirstBuffer is the size of the buffer a body is first read into; it
+// firstBodyBuffer is the size of the buffer a body is first read into; it
 // doubles as bytes arrive, up to the limit.
-const whFirstBuffer = 1 << 10
+const firstBodyBuffer = 1 << 10
 
-// whReadBody reads the body up to the limit. Memory follows the bytes that
+// readBody reads the body up to the limit. Memory follows the bytes that
 // actually arrive: a small first buffer, doubled as it fills, and never
 // sized from the sender's Content-Length, which costs a sender nothing to
 // inflate (48 connections each claiming 1 MiB and sending one byte would
 // otherwise hold 48 MiB).
-func (h *WebhookHandler) whReadBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
+func (h *WebhookHandler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
 	limit := h.MaxBodyBytes
 	if limit <= 0 {
 		limit = DefaultMaxBodyBytes
@@ -297,7 +297,7 @@ func (h *WebhookHandler) whReadBody(w http.ResponseWriter, r *http.Request) ([]b
 	rd := http.MaxBytesReader(w, r.Body, limit)
 	// Room for limit+1 bytes at most: the read past the limit that tells
 	// the MaxBytesReader to fail, or the final one that sees EOF.
-	buf := make([]byte, 0, min(whFirstBuffer, limit+1))
+	buf := make([]byte, 0, min(firstBodyBuffer, limit+1))
 	for {
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit+1-int64(cap(buf)))))
@@ -317,9 +317,9 @@ func (h *WebhookHandler) whReadBody(w http.ResponseWriter, r *http.Request) ([]b
 	}
 }
 
-// whSafely calls fn, turning a panic in it into a *PanicError: every call
+// callSafely calls fn, turning a panic in it into a *PanicError: every call
 // into host code goes through it.
-func whSafely(fn func() error) (err error) {
+func callSafely(fn func() error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = &PanicError{Value: v, Stack: debug.Stack()}
@@ -328,23 +328,23 @@ func whSafely(fn func() error) (err error) {
 	return fn()
 }
 
-// whDispatch runs OnNotification and the routes, turning a panic into a
+// dispatch runs OnNotification and the routes, turning a panic into a
 // *PanicError.
-func (h *WebhookHandler) whDispatch(ctx context.Context, n *Notification) error {
+func (h *WebhookHandler) dispatch(ctx context.Context, n *Notification) error {
 	cur := -1 // the event being handled; -1: OnNotification
-	err := whSafely(func() error { return h.whCallbacks(ctx, n, &cur) })
+	err := callSafely(func() error { return h.runCallbacks(ctx, n, &cur) })
 	if pe, ok := err.(*PanicError); ok {
-		return fmt.Errorf("%s: %w", whWhere(n, cur), pe)
+		return fmt.Errorf("%s: %w", eventWhere(n, cur), pe)
 	}
 	return err
 }
 
-// whCallbacks runs OnNotification and the routes, keeping in *cur the event
+// runCallbacks runs OnNotification and the routes, keeping in *cur the event
 // being handled.
-func (h *WebhookHandler) whCallbacks(ctx context.Context, n *Notification, cur *int) error {
+func (h *WebhookHandler) runCallbacks(ctx context.Context, n *Notification, cur *int) error {
 	if h.OnNotification != nil {
 		if err := h.OnNotification(ctx, n); err != nil {
-			return fmt.Errorf("%s: %w", whWhere(n, -1), err)
+			return fmt.Errorf("%s: %w", eventWhere(n, -1), err)
 		}
 	}
 	routes := h.router.load()
@@ -354,24 +354,24 @@ func (h *WebhookHandler) whCallbacks(ctx context.Context, n *Notification, cur *
 	for i := range n.Events {
 		*cur = i
 		e := n.Events[i]
-		rt := whMatch(routes, &e)
+		rt := matchRoute(routes, &e)
 		if rt == nil {
 			if h.Logger != nil {
-				h.whLog(ctx, slog.LevelDebug, "elements: event matched no route", nil, n,
-					slog.String("event", whWhere(n, i)))
+				h.logRequest(ctx, slog.LevelDebug, "elements: event matched no route", nil, n,
+					slog.String("event", eventWhere(n, i)))
 			}
 			continue
 		}
 		if err := rt.fn(ctx, n, e); err != nil {
-			return fmt.Errorf("%s: %w", whWhere(n, i), err)
+			return fmt.Errorf("%s: %w", eventWhere(n, i), err)
 		}
 	}
 	return nil
 }
 
-// whWhere names the callback that handled event i of n (-1: OnNotification)
+// eventWhere names the callback that handled event i of n (-1: OnNotification)
 // for error texts.
-func whWhere(n *Notification, i int) string {
+func eventWhere(n *Notification, i int) string {
 	if i < 0 || i >= len(n.Events) {
 		return "OnNotification"
 	}
@@ -380,19 +380,19 @@ func whWhere(n *Notification, i int) string {
 		i+1, len(n.Events), e.ElementKey, e.ObjectType, e.EventType, e.ObjectID)
 }
 
-// whFail answers status with a generic body and reports err.
-func (h *WebhookHandler) whFail(w http.ResponseWriter, r *http.Request, status int, err error) {
-	h.whReport(r, status, err)
+// failRequest answers status with a generic body and reports err.
+func (h *WebhookHandler) failRequest(w http.ResponseWriter, r *http.Request, status int, err error) {
+	h.reportError(r, status, err)
 	http.Error(w, http.StatusText(status), status)
 }
 
-// whReport hands err to OnError and the Logger. A panic in OnError goes to
+// reportError hands err to OnError and the Logger. A panic in OnError goes to
 // the Logger only.
-func (h *WebhookHandler) whReport(r *http.Request, status int, err error) {
+func (h *WebhookHandler) reportError(r *http.Request, status int, err error) {
 	werr := &WebhookError{StatusCode: status, Err: err}
 	var hookErr error
 	if h.OnError != nil {
-		hookErr = whSafely(func() error { h.OnError(r, werr); return nil })
+		hookErr = callSafely(func() error { h.OnError(r, werr); return nil })
 	}
 	if h.Logger == nil {
 		return
@@ -401,16 +401,16 @@ func (h *WebhookHandler) whReport(r *http.Request, status int, err error) {
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	h.whLog(r.Context(), level, "elements: webhook callback not accepted", r, nil, whErrorAttrs(status, werr)...)
+	h.logRequest(r.Context(), level, "elements: webhook callback not accepted", r, nil, errorAttrs(status, werr)...)
 	if hookErr != nil {
-		h.whLog(r.Context(), slog.LevelError, "elements: webhook OnError hook panicked", r, nil,
-			whErrorAttrs(status, fmt.Errorf("OnError: %w", hookErr))...)
+		h.logRequest(r.Context(), slog.LevelError, "elements: webhook OnError hook panicked", r, nil,
+			errorAttrs(status, fmt.Errorf("OnError: %w", hookErr))...)
 	}
 }
 
-// whErrorAttrs are the log attributes of an error answered with status: the
+// errorAttrs are the log attributes of an error answered with status: the
 // stack too if it holds a *PanicError.
-func whErrorAttrs(status int, err error) []slog.Attr {
+func errorAttrs(status int, err error) []slog.Attr {
 	attrs := []slog.Attr{slog.Int("status", status), slog.String("error", err.Error())}
 	var pe *PanicError
 	if errors.As(err, &pe) {
@@ -419,25 +419,25 @@ func whErrorAttrs(status int, err error) []slog.Attr {
 	return attrs
 }
 
-// whLog writes one record if a Logger is set and enabled for level.
-func (h *WebhookHandler) whLog(ctx context.Context, level slog.Level, msg string, r *http.Request, n *Notification, attrs ...slog.Attr) {
+// logRequest writes one record if a Logger is set and enabled for level.
+func (h *WebhookHandler) logRequest(ctx context.Context, level slog.Level, msg string, r *http.Request, n *Notification, attrs ...slog.Attr) {
 	if h.Logger == nil || !h.Logger.Enabled(ctx, level) {
 		return
 	}
 	if r != nil {
-		attrs = append(attrs, slog.String("remote", r.RemoteAddr), slog.String("webhookId", whClip(r.Header.Get(WebhookIDHeader), 64)))
+		attrs = append(attrs, slog.String("remote", r.RemoteAddr), slog.String("webhookId", clip(r.Header.Get(WebhookIDHeader), 64)))
 	}
 	if n != nil {
-		attrs = append(attrs, slog.String("eventId", whClip(n.EventID, 64)), slog.Int64("instanceId", n.InstanceID),
+		attrs = append(attrs, slog.String("eventId", clip(n.EventID, 64)), slog.Int64("instanceId", n.InstanceID),
 			slog.Int("events", len(n.Events)))
 	}
 	h.Logger.LogAttrs(ctx, level, msg, attrs...)
 }
 
-// whClip cuts s, text that may come from a request, to at most n bytes
+// clip cuts s, text that may come from a request, to at most n bytes
 // (at a character boundary) and marks the cut with "…": no request can make
 // a log record or an error text large.
-func whClip(s string, n int) string {
+func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

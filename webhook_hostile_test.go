@@ -26,12 +26,12 @@ func TestWebhookBodyBufferFollowsArrivedBytes(t *testing.T) {
 	h := &WebhookHandler{}
 	r := httptest.NewRequest(http.MethodPost, "/events", strings.NewReader("{"))
 	r.ContentLength = DefaultMaxBodyBytes
-	body, _, err := h.whReadBody(httptest.NewRecorder(), r)
+	body, _, err := h.readBody(httptest.NewRecorder(), r)
 	if err != nil || string(body) != "{" {
 		t.Fatalf("read %q, %v", body, err)
 	}
-	if cap(body) > whFirstBuffer {
-		t.Errorf("a 1-byte body claiming %d bytes got a buffer of %d bytes, want at most %d", r.ContentLength, cap(body), whFirstBuffer)
+	if cap(body) > firstBodyBuffer {
+		t.Errorf("a 1-byte body claiming %d bytes got a buffer of %d bytes, want at most %d", r.ContentLength, cap(body), firstBodyBuffer)
 	}
 }
 
@@ -58,7 +58,7 @@ func TestWebhookBodyReadSizes(t *testing.T) {
 					h := &WebhookHandler{MaxBodyBytes: limit}
 					r := httptest.NewRequest(http.MethodPost, "/events", reader(bytes.NewReader(want)))
 					r.ContentLength = declared
-					got, status, err := h.whReadBody(httptest.NewRecorder(), r)
+					got, status, err := h.readBody(httptest.NewRecorder(), r)
 					if size > limit {
 						if status != http.StatusRequestEntityTooLarge {
 							t.Errorf("limit %d, %d bytes, %s, declared %d: status %d, %v; want 413", limit, size, name, declared, status, err)
@@ -74,9 +74,9 @@ func TestWebhookBodyReadSizes(t *testing.T) {
 	}
 }
 
-// evNotification is a signed-able body with the given eventId (raw JSON,
+// hostileNotification is a signed-able body with the given eventId (raw JSON,
 // or absent when ""), instance and raw payload.
-func evNotification(eventID, instance, raw string) []byte {
+func hostileNotification(eventID, instance, raw string) []byte {
 	id := ""
 	if eventID != "" {
 		id = `"eventId":` + eventID + `,`
@@ -95,7 +95,7 @@ func TestWebhookDedupKeySpaces(t *testing.T) {
 		webhookID string
 		wantHost  bool // reaches the host (else: acknowledged as a duplicate)
 	}
-	old := evNotification("", "7", `{"old":true}`) // an old signed body without eventId
+	old := hostileNotification("", "7", `{"old":true}`) // an old signed body without eventId
 	tests := []struct {
 		name       string
 		deliveries []delivery
@@ -103,37 +103,37 @@ func TestWebhookDedupKeySpaces(t *testing.T) {
 		{"a replayed body under the header set to a future eventId does not suppress it", []delivery{
 			{old, "", true},
 			{old, "ev-future", true}, // the replay: a new delivery key, reaches the host again (same content)
-			{evNotification(`"ev-future"`, "7", `{}`), "", true},
-			{evNotification(`"ev-future"`, "7", `{}`), "anything", false}, // its own redelivery is a duplicate
+			{hostileNotification(`"ev-future"`, "7", `{}`), "", true},
+			{hostileNotification(`"ev-future"`, "7", `{}`), "anything", false}, // its own redelivery is a duplicate
 		}},
 		{"a header equal to an eventId never matches it", []delivery{
-			{evNotification(`"e1"`, "7", `{}`), "e1", true},
+			{hostileNotification(`"e1"`, "7", `{}`), "e1", true},
 			{old, "e1", true},
 		}},
 		{"the eventId wins over the header", []delivery{
-			{evNotification(`"e2"`, "7", `{}`), "w1", true},
-			{evNotification(`"e2"`, "7", `{}`), "w2", false},
+			{hostileNotification(`"e2"`, "7", `{}`), "w1", true},
+			{hostileNotification(`"e2"`, "7", `{}`), "w2", false},
 		}},
 		{"the same eventId of two instances", []delivery{
-			{evNotification(`"e3"`, "7", `{}`), "", true},
-			{evNotification(`"e3"`, "8", `{}`), "", true},
-			{evNotification(`"e3"`, "8", `{}`), "", false},
+			{hostileNotification(`"e3"`, "7", `{}`), "", true},
+			{hostileNotification(`"e3"`, "8", `{}`), "", true},
+			{hostileNotification(`"e3"`, "8", `{}`), "", false},
 		}},
 		{"a header alone: the same body again is a duplicate, another body is not", []delivery{
-			{evNotification("", "7", `{"a":1}`), "w", true},
-			{evNotification("", "7", `{"a":1}`), "w", false},
-			{evNotification("", "7", `{"a":2}`), "w", true},
-			{evNotification("", "8", `{"a":1}`), "w", true},
-			{evNotification("", "7", `{"a":1}`), "w2", true},
+			{hostileNotification("", "7", `{"a":1}`), "w", true},
+			{hostileNotification("", "7", `{"a":1}`), "w", false},
+			{hostileNotification("", "7", `{"a":2}`), "w", true},
+			{hostileNotification("", "8", `{"a":1}`), "w", true},
+			{hostileNotification("", "7", `{"a":1}`), "w2", true},
 		}},
 		{"ids that differ only in invalid UTF-8 stay apart", []delivery{
-			{evNotification("\"a\xff\"", "7", `{}`), "", true},
-			{evNotification("\"a\xfe\"", "7", `{}`), "", true},
-			{evNotification("\"a\\ud800\"", "7", `{}`), "", true},
-			{evNotification("\"a\\udc00\"", "7", `{}`), "", true},
-			{evNotification("\"a\uFFFD\"", "7", `{}`), "", true},
-			{evNotification("\"a\xff\"", "7", `{}`), "", false}, // a redelivery is still known
-			{evNotification("\"a\\ud800\"", "7", `{}`), "", false},
+			{hostileNotification("\"a\xff\"", "7", `{}`), "", true},
+			{hostileNotification("\"a\xfe\"", "7", `{}`), "", true},
+			{hostileNotification("\"a\\ud800\"", "7", `{}`), "", true},
+			{hostileNotification("\"a\\udc00\"", "7", `{}`), "", true},
+			{hostileNotification("\"a\uFFFD\"", "7", `{}`), "", true},
+			{hostileNotification("\"a\xff\"", "7", `{}`), "", false}, // a redelivery is still known
+			{hostileNotification("\"a\\ud800\"", "7", `{}`), "", false},
 		}},
 	}
 	for _, tt := range tests {
@@ -147,7 +147,7 @@ func TestWebhookDedupKeySpaces(t *testing.T) {
 			}
 			for i, d := range tt.deliveries {
 				before := calls.Load()
-				r := evPost(d.body, "k")
+				r := signedPost(d.body, "k")
 				if d.webhookID != "" {
 					r.Header.Set(WebhookIDHeader, d.webhookID)
 				}
@@ -171,15 +171,15 @@ func TestWebhookDedupKeysArePrintable(t *testing.T) {
 	var keys []string
 	h := &WebhookHandler{Deduplicator: NewMemoryDeduplicator(1)}
 	for _, body := range [][]byte{
-		evNotification("\"a\xff\"", "7", `{}`), evNotification(`"a\u0000b"`, "7", `{}`), evNotification("", "7", `{}`),
+		hostileNotification("\"a\xff\"", "7", `{}`), hostileNotification(`"a\u0000b"`, "7", `{}`), hostileNotification("", "7", `{}`),
 	} {
 		n, err := ParseNotification(body)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := evPost(body, "")
+		r := signedPost(body, "")
 		r.Header.Set(WebhookIDHeader, "w\x01")
-		keys = append(keys, h.whDedupKey(r, n, body))
+		keys = append(keys, h.dedupKey(r, n, body))
 	}
 	for _, k := range keys {
 		if strings.ContainsFunc(k, func(r rune) bool { return r < 0x20 || r == 0x7f || r == 0xfffd }) {
@@ -194,7 +194,7 @@ func TestWebhookDedupKeysArePrintable(t *testing.T) {
 func TestWebhookDedupReleasedOnGoexit(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int32
-	var errs evErrors
+	var errs errorLog
 	h := &WebhookHandler{
 		SigningKeys:  []string{"k"},
 		Deduplicator: NewMemoryDeduplicator(10),
@@ -206,12 +206,12 @@ func TestWebhookDedupReleasedOnGoexit(t *testing.T) {
 			return nil
 		},
 	}
-	body := evTestBody(1)
+	body := testBody(1)
 	w := httptest.NewRecorder()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		h.ServeHTTP(w, evPost(body, "k"))
+		h.ServeHTTP(w, signedPost(body, "k"))
 	}()
 	<-done
 	if w.Code != http.StatusInternalServerError {
@@ -221,7 +221,7 @@ func TestWebhookDedupReleasedOnGoexit(t *testing.T) {
 		t.Errorf("OnError got %v, want one error naming runtime.Goexit", got)
 	}
 	w = httptest.NewRecorder()
-	h.ServeHTTP(w, evPost(body, "k"))
+	h.ServeHTTP(w, signedPost(body, "k"))
 	if w.Code != http.StatusOK || calls.Load() != 2 {
 		t.Errorf("redelivery: status %d, %d calls; want 200 and the host called again", w.Code, calls.Load())
 	}
@@ -232,7 +232,7 @@ func TestWebhookDedupReleasedOnGoexit(t *testing.T) {
 func TestWebhookLogsAndErrorsAreBounded(t *testing.T) {
 	t.Parallel()
 	hugeID := strings.Repeat("w", 512<<10)
-	bigEventID := evNotification(`"`+strings.Repeat("e", 100<<10)+`"`, "7", `{}`)
+	bigEventID := hostileNotification(`"`+strings.Repeat("e", 100<<10)+`"`, "7", `{}`)
 	badNumber := []byte(`{"message":{"instanceId":1` + strings.Repeat("1", 100<<10) + `,"events":[]}}`)
 	badString := []byte(`{"message":{"instanceId":"` + strings.Repeat("x", 100<<10) + `","events":[]}}`)
 	for name, req := range map[string]struct {
@@ -240,9 +240,9 @@ func TestWebhookLogsAndErrorsAreBounded(t *testing.T) {
 		sign bool
 		fail bool
 	}{
-		"unsigned":                {evTestBody(1), false, false},
-		"handled":                 {evTestBody(1), true, false},
-		"callback fails":          {evTestBody(1), true, true},
+		"unsigned":                {testBody(1), false, false},
+		"handled":                 {testBody(1), true, false},
+		"callback fails":          {testBody(1), true, true},
 		"huge eventId":            {bigEventID, true, true},
 		"parse error, number":     {badNumber, true, false},
 		"parse error, string":     {badString, true, false},
@@ -251,7 +251,7 @@ func TestWebhookLogsAndErrorsAreBounded(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var logs bytes.Buffer
-			var errs evErrors
+			var errs errorLog
 			h := &WebhookHandler{
 				SigningKeys:  []string{"k"},
 				Logger:       slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -268,7 +268,7 @@ func TestWebhookLogsAndErrorsAreBounded(t *testing.T) {
 			if req.sign {
 				key = "k"
 			}
-			r := evPost(req.body, key)
+			r := signedPost(req.body, key)
 			r.Header.Set(WebhookIDHeader, hugeID)
 			h.ServeHTTP(httptest.NewRecorder(), r)
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
