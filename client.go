@@ -244,8 +244,12 @@ func (c Client) GoString() string { return c.String() }
 // Format prints the redacted form for every verb.
 func (c Client) Format(f fmt.State, verb rune) { redact.Format(f, verb, c) }
 
-// LogValue makes slog print the base URL, without the secrets.
-func (c Client) LogValue() slog.Value { return slog.GroupValue(slog.String("baseURL", c.base)) }
+// LogValue makes slog print the base URL and whether the secrets are set,
+// never the secrets.
+func (c Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("baseURL", c.base),
+		slog.String("userSecret", redact.Mask(c.userSecret)), slog.String("organizationSecret", redact.Mask(c.orgSecret)))
+}
 
 // newRetrier returns a retrying client with the client's policy, for
 // requests that may (repeatable) or may not be repeated once sent.

@@ -351,6 +351,21 @@ func TestInvalid2xxBodies(t *testing.T) {
 	}
 }
 
+// What an invalid 2xx answer's error quotes of the answer is bounded and in
+// one line, however large the answer's Content-Type.
+func TestInvalidAnswerErrorIsBounded(t *testing.T) {
+	t.Parallel()
+	c, mt := newTestClient(t)
+	mock(mt, answer(200, "<html>portal</html>", "Content-Type: text/html; x="+strings.Repeat("\u2028y", 50<<10)))
+	_, err := c.Instances.Get(context.Background(), 1)
+	if !errors.Is(err, elements.ErrInvalidResponse) {
+		t.Fatalf("Get = %v; want ErrInvalidResponse", err)
+	}
+	if msg := err.Error(); len(msg) > 1000 || strings.ContainsAny(msg, "\n\r\u2028") || !strings.Contains(msg, `"text/html; x=`) {
+		t.Errorf("error of %d bytes, want one line of at most 1000 quoting the start of the Content-Type: %.1200q", len(msg), msg)
+	}
+}
+
 // dialErr is a failure before the request left: retrying a POST is safe.
 var dialErr = &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 

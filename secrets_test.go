@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/jarcoal/httpmock"
 
 	"github.com/elementsgo/elements"
@@ -80,6 +81,32 @@ func TestPrintingRedactsSecrets(t *testing.T) {
 		if name != "[]Instance" && name != "nested struct" {
 			assertNoSecret(t, name+" in a slog JSON log", js.String())
 		}
+	}
+}
+
+// Every type that holds a secret logs as a group of its safe fields (so a
+// JSON log gets fields, not one formatted string), never a secret.
+func TestLogValuesAreGroups(t *testing.T) {
+	t.Parallel()
+	for name, v := range secretHolders(t) {
+		lv, ok := v.(slog.LogValuer)
+		if !ok {
+			continue
+		}
+		got := lv.LogValue()
+		if got.Kind() != slog.KindGroup {
+			t.Errorf("%s.LogValue() is a %s, want a group", name, got.Kind())
+		}
+		assertNoSecret(t, name+".LogValue()", got.String())
+	}
+	c, _ := newTestClient(t)
+	got := map[string]string{}
+	for _, a := range c.LogValue().Group() {
+		got[a.Key] = a.Value.String()
+	}
+	want := map[string]string{"baseURL": testBaseURL, "userSecret": "[REDACTED]", "organizationSecret": "[REDACTED]"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Client.LogValue() (-want +got):\n%s", diff)
 	}
 }
 
