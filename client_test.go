@@ -486,9 +486,10 @@ func TestContextEndsTheRetryWait(t *testing.T) {
 	t.Run("deadline", func(t *testing.T) {
 		t.Parallel()
 		c, mt := newTestClient(t, elements.WithRetry(5, time.Hour, time.Hour))
-		rec := mock(mt, answer(503, "", "Retry-After: 3600"))
-		ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
-		defer cancel()
+		ctx := newHandDeadline()
+		// The deadline passes once the client has read the answer, before it
+		// waits an hour to retry.
+		rec := mock(mt, ctx.passOnClose(answer(503, "", "Retry-After: 3600")))
 		_, err := c.Instances.Get(ctx, 1)
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err = %v, want it to wrap context.DeadlineExceeded", err)

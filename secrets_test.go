@@ -221,13 +221,14 @@ func TestNoSecretWhenTheContextEnds(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, mt := newTestClient(t, elements.WithLogger(logger), elements.WithRetry(3, time.Hour, time.Hour))
-	mock(mt, answer(503, testOAuthSecret))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
+	// The deadline passes once the client has read the answer echoing the
+	// secret, before it waits to retry.
+	ctx := newHandDeadline()
+	rec := mock(mt, ctx.passOnClose(answer(503, testOAuthSecret)))
 	_, err := c.Instances.OAuthURL(ctx, "acuityscheduling",
 		&elements.OAuthURLParams{APIKey: "k3y", APISecret: testOAuthSecret, CallbackURL: "https://x.test/cb"})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v", err)
+	if !errors.Is(err, context.DeadlineExceeded) || rec.calls() != 1 {
+		t.Fatalf("err = %v after %d calls, want a deadline after 1", err, rec.calls())
 	}
 	assertNoSecret(t, "error", err.Error())
 	assertNoSecret(t, "logs", logs.String())
