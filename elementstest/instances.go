@@ -526,7 +526,7 @@ func (s *Server) updateInstance(w http.ResponseWriter, r *http.Request) {
 
 // replaceInstance answers PUT /instances/{id}: the body replaces name, tags
 // and configuration. With ?reAuthenticate=true it must carry a new
-// providerData.code. The element cannot change.
+// providerData.code, and ends an ExpireInstance. The element cannot change.
 func (s *Server) replaceInstance(w http.ResponseWriter, r *http.Request) {
 	var body instanceBody
 	if err := decodeBody(r, &body); err != nil {
@@ -547,6 +547,9 @@ func (s *Server) replaceInstance(w http.ResponseWriter, r *http.Request) {
 		if reauth {
 			if err := s.checkCode(&body, cfg); err != nil {
 				return nil, err
+			}
+			if in.acuity != nil {
+				in.acuity.expired = false // a new grant: hub calls work again
 			}
 		}
 		in.name, in.tags, in.config = name, tags, cfg
