@@ -15,6 +15,7 @@ import (
 	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/elementstest"
+	"github.com/elementsgo/elements/internal/paging"
 )
 
 // countingClient is a client on srv whose requests are counted.
@@ -85,6 +86,14 @@ func TestE2EListPages(t *testing.T) {
 	}
 	if _, err := c.Instances.List(ctx, &elements.ListOptions{PageSize: 2, NextPage: "not-a-token"}); err == nil {
 		t.Error("List from a token the fake never issued: no error")
+	}
+
+	events, err := paging.Collect(c.Instances.Events(ctx, want[0], nil))
+	if err != nil || len(events) != 0 {
+		t.Errorf("Events of an instance without any = %v, %v; want none", events, err)
+	}
+	if _, err := paging.Collect(c.Instances.Events(ctx, want[4]+1, nil)); !errors.Is(err, elements.ErrNotFound) {
+		t.Errorf("Events of an unknown instance: %v, want ErrNotFound", err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -712,5 +713,52 @@ func TestOptionsPanicOnNonsense(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// GET /instances and the events log are paged by the platform's rule: a
+// token on every page, the last one included, and an empty page past the
+// end with the same token.
+func TestInstancesAndEventsPages(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	for _, name := range []string{"a", "b", "c"} {
+		b := `{"element":{"key":"acuityscheduling"},"providerData":{"code":"c"},"name":"` + name + `","configuration":{"oauth.api.key":"k","oauth.api.secret":"s"}}`
+		if a := do(t, srv, call{method: "POST", path: "/instances", body: b}); a.status != 200 {
+			t.Fatalf("create: %d %s", a.status, a.body)
+		}
+	}
+	var names []string
+	var tokens []string
+	next := ""
+	for range 3 {
+		a := do(t, srv, call{method: "GET", path: "/instances?pageSize=2&nextPage=" + next})
+		var list []struct{ Name string }
+		if err := json.Unmarshal(a.body, &list); err != nil || a.status != 200 {
+			t.Fatalf("status %d body %s", a.status, a.body)
+		}
+		for _, in := range list {
+			names = append(names, in.Name)
+		}
+		next = a.header.Get("Elements-Next-Page-Token")
+		tokens = append(tokens, next)
+		if a.header.Get("Elements-Total-Count") != "3" || a.header.Get("Elements-Returned-Count") != strconv.Itoa(len(list)) {
+			t.Errorf("counts %v", a.header)
+		}
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c"}, names); diff != "" {
+		t.Errorf("names (-want +got):\n%s", diff)
+	}
+	if tokens[0] == "" || tokens[1] == "" || tokens[1] == tokens[0] || tokens[2] != tokens[1] {
+		t.Errorf("tokens %q: want one on every page, the page past the end repeating the last", tokens)
+	}
+
+	a := do(t, srv, call{method: "GET", path: "/instances/1001/events"})
+	if a.status != http.StatusNotFound || errorMessage(t, a) != "No events found" {
+		t.Errorf("events of an instance without any: %d %s", a.status, a.body)
+	}
+	a = do(t, srv, call{method: "GET", path: "/instances/999/events"})
+	if a.status != http.StatusNotFound || errorMessage(t, a) == "No events found" {
+		t.Errorf("events of an unknown instance: %d %s, want a 404 that does not read as an empty list", a.status, a.body)
 	}
 }
