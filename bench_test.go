@@ -24,8 +24,8 @@ import (
 // Compare sdk with baseline for the same size: the ratio is the SDK's
 // overhead (flexible ids, errors that name the field, routing, the checks).
 
-// evBaseNotification is what a plain hand-written receiver would decode into.
-type evBaseNotification struct {
+// baseNotification is what a plain hand-written receiver would decode into.
+type baseNotification struct {
 	Message struct {
 		ElementKey   string          `json:"elementKey"`
 		EventID      string          `json:"eventId"`
@@ -47,8 +47,8 @@ type evBaseNotification struct {
 
 var errBaseSig = errors.New("bad signature")
 
-// evBaseVerifyParse is the baseline: plain HMAC check and json.Unmarshal.
-func evBaseVerifyParse(body []byte, header, key string) (*evBaseNotification, error) {
+// baseVerifyParse is the baseline: plain HMAC check and json.Unmarshal.
+func baseVerifyParse(body []byte, header, key string) (*baseNotification, error) {
 	got, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(header, "sha256="))
 	if err != nil {
 		return nil, errBaseSig
@@ -58,16 +58,16 @@ func evBaseVerifyParse(body []byte, header, key string) (*evBaseNotification, er
 	if !hmac.Equal(mac.Sum(nil), got) {
 		return nil, errBaseSig
 	}
-	var n evBaseNotification
+	var n baseNotification
 	if err := json.Unmarshal(body, &n); err != nil {
 		return nil, err
 	}
 	return &n, nil
 }
 
-// evBaseHandler is the baseline handler: method, bounded read, HMAC,
+// baseHandler is the baseline handler: method, bounded read, HMAC,
 // json.Unmarshal, callback, 200.
-func evBaseHandler(key string, fn func(*evBaseNotification) error) http.Handler {
+func baseHandler(key string, fn func(*baseNotification) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -78,7 +78,7 @@ func evBaseHandler(key string, fn func(*evBaseNotification) error) http.Handler 
 			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
 			return
 		}
-		n, err := evBaseVerifyParse(body, r.Header.Get(SignatureHeader), key)
+		n, err := baseVerifyParse(body, r.Header.Get(SignatureHeader), key)
 		if err != nil {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
@@ -91,15 +91,15 @@ func evBaseHandler(key string, fn func(*evBaseNotification) error) http.Handler 
 	})
 }
 
-var evBenchSizes = []struct {
+var benchSizes = []struct {
 	name   string
 	events int
 }{{"events=1", 1}, {"events=20", 20}}
 
 func BenchmarkVerifyParse(b *testing.B) {
 	const key = "shared-demo-key"
-	for _, size := range evBenchSizes {
-		body := evTestBody(size.events)
+	for _, size := range benchSizes {
+		body := testBody(size.events)
 		sig := Sign(key, body)
 		b.Run(size.name+"/impl=sdk", func(b *testing.B) {
 			b.ReportAllocs()
@@ -118,7 +118,7 @@ func BenchmarkVerifyParse(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
-				n, err := evBaseVerifyParse(body, sig, key)
+				n, err := baseVerifyParse(body, sig, key)
 				if err != nil || len(n.Message.Events) != size.events {
 					b.Fatal(err)
 				}
@@ -127,33 +127,33 @@ func BenchmarkVerifyParse(b *testing.B) {
 	}
 }
 
-// evBenchBody is a request body that can be rewound without allocating.
-type evBenchBody struct{ bytes.Reader }
+// benchBody is a request body that can be rewound without allocating.
+type benchBody struct{ bytes.Reader }
 
-func (*evBenchBody) Close() error { return nil }
+func (*benchBody) Close() error { return nil }
 
-// evBenchWriter is a ResponseWriter that keeps only the status.
-type evBenchWriter struct {
+// benchWriter is a ResponseWriter that keeps only the status.
+type benchWriter struct {
 	h    http.Header
 	code int
 }
 
-func (w *evBenchWriter) Header() http.Header         { return w.h }
-func (w *evBenchWriter) Write(p []byte) (int, error) { return len(p), nil }
-func (w *evBenchWriter) WriteHeader(code int)        { w.code = code }
+func (w *benchWriter) Header() http.Header         { return w.h }
+func (w *benchWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *benchWriter) WriteHeader(code int)        { w.code = code }
 
 func BenchmarkHandler(b *testing.B) {
 	const key = "shared-demo-key"
-	for _, size := range evBenchSizes {
-		body := evTestBody(size.events)
+	for _, size := range benchSizes {
+		body := testBody(size.events)
 		run := func(b *testing.B, h http.Handler) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))
-			rb := &evBenchBody{}
+			rb := &benchBody{}
 			r := httptest.NewRequest(http.MethodPost, "/events", rb)
 			r.Header.Set(SignatureHeader, Sign(key, body))
 			r.ContentLength = int64(len(body))
-			w := &evBenchWriter{h: http.Header{}}
+			w := &benchWriter{h: http.Header{}}
 			for b.Loop() {
 				rb.Reset(body)
 				r.Body = rb
@@ -174,7 +174,7 @@ func BenchmarkHandler(b *testing.B) {
 		})
 		b.Run(size.name+"/impl=baseline", func(b *testing.B) {
 			seen := 0
-			run(b, evBaseHandler(key, func(n *evBaseNotification) error {
+			run(b, baseHandler(key, func(n *baseNotification) error {
 				for _, e := range n.Message.Events {
 					if e.ElementKey == "acuityscheduling" && e.ObjectType == "appointments" {
 						seen++
@@ -190,14 +190,14 @@ func BenchmarkHandler(b *testing.B) {
 // baseline for the same request (counts, not time, so it is deterministic).
 func TestHandlerAllocsNearBaseline(t *testing.T) {
 	const key = "shared-demo-key"
-	for _, size := range evBenchSizes {
-		body := evTestBody(size.events)
+	for _, size := range benchSizes {
+		body := testBody(size.events)
 		measure := func(h http.Handler) float64 {
-			rb := &evBenchBody{}
+			rb := &benchBody{}
 			r := httptest.NewRequest(http.MethodPost, "/events", rb)
 			r.Header.Set(SignatureHeader, Sign(key, body))
 			r.ContentLength = int64(len(body))
-			w := &evBenchWriter{h: http.Header{}}
+			w := &benchWriter{h: http.Header{}}
 			return testing.AllocsPerRun(50, func() {
 				rb.Reset(body)
 				r.Body = rb
@@ -210,7 +210,7 @@ func TestHandlerAllocsNearBaseline(t *testing.T) {
 		h := &WebhookHandler{SigningKeys: []string{key}}
 		h.HandleDefault(func(context.Context, *Notification, Event) error { return nil })
 		sdk := measure(h)
-		base := measure(evBaseHandler(key, func(*evBaseNotification) error { return nil }))
+		base := measure(baseHandler(key, func(*baseNotification) error { return nil }))
 		if sdk > base+3 {
 			t.Errorf("%s: handler allocates %v per request, baseline %v; want at most 3 more", size.name, sdk, base)
 		}

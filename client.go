@@ -107,6 +107,9 @@ func WithBaseURL(rawURL string) Option {
 // when a call fails for good or its context ends, so give the client its own
 // http.Client (it may share a Transport's configuration, not the pool) if
 // other parts of the program depend on keeping idle connections warm.
+//
+// The client uses a copy of hc whose CheckRedirect refuses every redirect
+// (see [ErrRedirect]); hc itself is not changed.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) error {
 		if hc == nil {
@@ -200,6 +203,7 @@ func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, 
 		}
 	}
 	c.base = c.baseURL.String()
+	c.httpClient = withoutRedirects(c.httpClient, c) // a copy: the caller's stays as it is
 	c.retry = c.newRetrier(true)
 	c.retryOnce = c.newRetrier(false)
 	c.Instances = &InstancesService{client: c}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestMemoryDeduplicator(t *testing.T) {
@@ -36,7 +37,9 @@ func TestMemoryDeduplicator(t *testing.T) {
 	step("claim of a after release", claim("a"), DedupClaimed)
 	_ = d.Done(ctx, "a")
 	step("claim of a after done", claim("a"), DedupDone)
-	_ = d.Release(ctx, "a") // release of a done key: no effect
+	if err := d.Release(ctx, "a"); !errors.Is(err, ErrClaimLost) { // release of a done key: no effect
+		t.Errorf("release of a done key: %v, want ErrClaimLost", err)
+	}
 	step("claim of a after a stray release", claim("a"), DedupDone)
 
 	step("claim b", claim("b"), DedupClaimed)
@@ -48,7 +51,9 @@ func TestMemoryDeduplicator(t *testing.T) {
 	step("c still known", claim("c"), DedupDone)
 	_ = d.Done(ctx, "a") // forgets b
 	step("b forgotten", claim("b"), DedupClaimed)
-	_ = d.Done(ctx, "never-claimed")
+	if err := d.Done(ctx, "never-claimed"); !errors.Is(err, ErrClaimLost) {
+		t.Errorf("done of an unclaimed key: %v, want ErrClaimLost", err)
+	}
 	step("done of an unclaimed key does nothing", claim("never-claimed"), DedupClaimed)
 	if got := d.Len(); got != 4 { // c, a done; b, never-claimed in flight
 		t.Errorf("Len = %d, want 4", got)
@@ -63,7 +68,7 @@ func TestMemoryDeduplicator(t *testing.T) {
 
 func TestWebhookHandlerDedupSequential(t *testing.T) {
 	t.Parallel()
-	body := evTestBody(2)
+	body := testBody(2)
 	var calls atomic.Int32
 	fail := true
 	h := &WebhookHandler{
@@ -79,7 +84,7 @@ func TestWebhookHandlerDedupSequential(t *testing.T) {
 	}
 	serve := func() int {
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, evPost(body, "k"))
+		h.ServeHTTP(w, signedPost(body, "k"))
 		return w.Code
 	}
 	steps := []struct {
@@ -107,7 +112,7 @@ func TestWebhookHandlerDedupKeys(t *testing.T) {
 	t.Parallel()
 	noID := []byte(`{"message":{"events":[{"eventType":"CREATED"}]}}`)
 	post := func(body []byte, webhookID string) *http.Request {
-		r := evPost(body, "k")
+		r := signedPost(body, "k")
 		if webhookID != "" {
 			r.Header.Set(WebhookIDHeader, webhookID)
 		}
@@ -118,7 +123,7 @@ func TestWebhookHandlerDedupKeys(t *testing.T) {
 		reqs      []*http.Request
 		wantCalls int32
 	}{
-		{"eventId wins over the header", []*http.Request{post(evTestBody(1), "w1"), post(evTestBody(1), "w2")}, 1},
+		{"eventId wins over the header", []*http.Request{post(testBody(1), "w1"), post(testBody(1), "w2")}, 1},
 		{"header when no eventId", []*http.Request{post(noID, "w1"), post(noID, "w1"), post(noID, "w2")}, 2},
 		{"no key at all: not de-duplicated", []*http.Request{post(noID, ""), post(noID, "")}, 2},
 	}
@@ -149,7 +154,7 @@ func TestWebhookHandlerDedupKeys(t *testing.T) {
 // must not be acknowledged: if the first then fails, nothing would redeliver.
 func TestWebhookHandlerDedupInFlight(t *testing.T) {
 	t.Parallel()
-	body := evTestBody(1)
+	body := testBody(1)
 	entered := make(chan struct{})
 	release := make(chan error)
 	var calls atomic.Int32
@@ -167,12 +172,12 @@ func TestWebhookHandlerDedupInFlight(t *testing.T) {
 	first := make(chan int)
 	go func() {
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, evPost(body, "k"))
+		h.ServeHTTP(w, signedPost(body, "k"))
 		first <- w.Code
 	}()
 	<-entered
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, evPost(body, "k"))
+	h.ServeHTTP(w, signedPost(body, "k"))
 	if w.Code != http.StatusConflict {
 		t.Errorf("duplicate during the first delivery: status %d, want 409", w.Code)
 	}
@@ -181,7 +186,7 @@ func TestWebhookHandlerDedupInFlight(t *testing.T) {
 		t.Errorf("first delivery: status %d, want 500", got)
 	}
 	w = httptest.NewRecorder()
-	h.ServeHTTP(w, evPost(body, "k"))
+	h.ServeHTTP(w, signedPost(body, "k"))
 	if w.Code != 200 || calls.Load() != 2 {
 		t.Errorf("retry after the failure: status %d, %d calls; want 200 and 2", w.Code, calls.Load())
 	}
@@ -232,7 +237,7 @@ func TestWebhookHandlerDedupConcurrent(t *testing.T) {
 			wg.Go(func() {
 				for {
 					w := httptest.NewRecorder()
-					h.ServeHTTP(w, evPost(body, "k"))
+					h.ServeHTTP(w, signedPost(body, "k"))
 					key := fmt.Sprintf("n%d", i)
 					mu.Lock()
 					answered[key]++
@@ -268,34 +273,34 @@ func TestWebhookHandlerDedupConcurrent(t *testing.T) {
 	}
 }
 
-type evFailingDedup struct{ claimErr, doneErr, releaseErr error }
+type failingDedup struct{ claimErr, doneErr, releaseErr error }
 
-func (d evFailingDedup) Claim(context.Context, string) (DedupState, error) {
+func (d failingDedup) Claim(context.Context, string) (DedupState, error) {
 	return DedupClaimed, d.claimErr
 }
-func (d evFailingDedup) Done(context.Context, string) error    { return d.doneErr }
-func (d evFailingDedup) Release(context.Context, string) error { return d.releaseErr }
+func (d failingDedup) Done(context.Context, string) error    { return d.doneErr }
+func (d failingDedup) Release(context.Context, string) error { return d.releaseErr }
 
 func TestWebhookHandlerDedupStoreErrors(t *testing.T) {
 	t.Parallel()
 	storeDown := errors.New("store down")
 	tests := []struct {
 		name       string
-		dedup      evFailingDedup
+		dedup      failingDedup
 		hostErr    error
 		wantStatus int
 		wantCalls  int32
 		wantReport int // the status in the one OnError report; 0: none
 	}{
-		{"claim fails: host not called", evFailingDedup{claimErr: storeDown}, nil, 500, 0, 500},
-		{"done fails: still 200, reported", evFailingDedup{doneErr: storeDown}, nil, 200, 1, 200},
-		{"release fails after a host error: 500, both reported", evFailingDedup{releaseErr: storeDown}, errors.New("host"), 500, 1, 500},
+		{"claim fails: host not called", failingDedup{claimErr: storeDown}, nil, 500, 0, 500},
+		{"done fails: still 200, reported", failingDedup{doneErr: storeDown}, nil, 200, 1, 200},
+		{"release fails after a host error: 500, both reported", failingDedup{releaseErr: storeDown}, errors.New("host"), 500, 1, 500},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var calls atomic.Int32
-			var reported evErrors
+			var reported errorLog
 			h := &WebhookHandler{
 				SigningKeys:    []string{"k"},
 				Deduplicator:   tt.dedup,
@@ -303,7 +308,7 @@ func TestWebhookHandlerDedupStoreErrors(t *testing.T) {
 				OnNotification: func(context.Context, *Notification) error { calls.Add(1); return tt.hostErr },
 			}
 			w := httptest.NewRecorder()
-			h.ServeHTTP(w, evPost(evTestBody(1), "k"))
+			h.ServeHTTP(w, signedPost(testBody(1), "k"))
 			if w.Code != tt.wantStatus || calls.Load() != tt.wantCalls {
 				t.Errorf("status %d, %d calls; want %d, %d", w.Code, calls.Load(), tt.wantStatus, tt.wantCalls)
 			}
@@ -318,21 +323,21 @@ func TestWebhookHandlerDedupStoreErrors(t *testing.T) {
 	}
 }
 
-// evCtxDedup records whether Done and Release got a live context.
-type evCtxDedup struct {
+// ctxDedup records whether Done and Release got a live context.
+type ctxDedup struct {
 	*MemoryDeduplicator
 	mu   sync.Mutex
 	errs []error
 }
 
-func (d *evCtxDedup) Done(ctx context.Context, key string) error {
+func (d *ctxDedup) Done(ctx context.Context, key string) error {
 	d.mu.Lock()
 	d.errs = append(d.errs, ctx.Err())
 	d.mu.Unlock()
 	return d.MemoryDeduplicator.Done(ctx, key)
 }
 
-func (d *evCtxDedup) Release(ctx context.Context, key string) error {
+func (d *ctxDedup) Release(ctx context.Context, key string) error {
 	d.mu.Lock()
 	d.errs = append(d.errs, ctx.Err())
 	d.mu.Unlock()
@@ -344,7 +349,7 @@ func (d *evCtxDedup) Release(ctx context.Context, key string) error {
 func TestWebhookHandlerDedupAfterHangUp(t *testing.T) {
 	t.Parallel()
 	for _, hostErr := range []error{nil, errors.New("host failed")} {
-		d := &evCtxDedup{MemoryDeduplicator: NewMemoryDeduplicator(4)}
+		d := &ctxDedup{MemoryDeduplicator: NewMemoryDeduplicator(4)}
 		ctx, cancel := context.WithCancel(context.Background())
 		h := &WebhookHandler{
 			SigningKeys:  []string{"k"},
@@ -354,11 +359,11 @@ func TestWebhookHandlerDedupAfterHangUp(t *testing.T) {
 				return hostErr
 			},
 		}
-		h.ServeHTTP(httptest.NewRecorder(), evPost(evTestBody(1), "k").WithContext(ctx))
+		h.ServeHTTP(httptest.NewRecorder(), signedPost(testBody(1), "k").WithContext(ctx))
 		if len(d.errs) != 1 || d.errs[0] != nil {
 			t.Errorf("host error %v: Done/Release saw context errors %v, want one nil", hostErr, d.errs)
 		}
-		state, _ := d.Claim(context.Background(), "4e2a9c")
+		state, _ := d.Claim(context.Background(), "event:4242:4e2a9c")
 		if want := map[bool]DedupState{true: DedupDone, false: DedupClaimed}[hostErr == nil]; state != want {
 			t.Errorf("host error %v: key state %v afterwards, want %v", hostErr, state, want)
 		}
@@ -377,10 +382,10 @@ func TestMemoryDeduplicatorZeroValue(t *testing.T) {
 			Deduplicator:   &MemoryDeduplicator{},
 			OnNotification: func(context.Context, *Notification) error { calls.Add(1); return nil },
 		}
-		body := evTestBody(1)
+		body := testBody(1)
 		for i, want := range []int32{1, 1} { // the second delivery is a duplicate
 			w := httptest.NewRecorder()
-			h.ServeHTTP(w, evPost(body, "k"))
+			h.ServeHTTP(w, signedPost(body, "k"))
 			if w.Code != http.StatusOK || calls.Load() != want {
 				t.Errorf("delivery %d: status %d, %d calls; want 200, %d", i+1, w.Code, calls.Load(), want)
 			}
@@ -390,11 +395,11 @@ func TestMemoryDeduplicatorZeroValue(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
 		var d MemoryDeduplicator
-		if err := d.Done(ctx, "a"); err != nil {
-			t.Fatal(err)
+		if err := d.Done(ctx, "a"); !errors.Is(err, ErrClaimLost) {
+			t.Fatalf("Done: %v, want ErrClaimLost", err)
 		}
-		if err := d.Release(ctx, "a"); err != nil {
-			t.Fatal(err)
+		if err := d.Release(ctx, "a"); !errors.Is(err, ErrClaimLost) {
+			t.Fatalf("Release: %v, want ErrClaimLost", err)
 		}
 		if d.Len() != 0 {
 			t.Errorf("Len %d after Done and Release of unknown keys, want 0", d.Len())
@@ -423,4 +428,30 @@ func TestMemoryDeduplicatorZeroValue(t *testing.T) {
 			t.Errorf("second oldest key: %v, want done", s)
 		}
 	})
+}
+
+// A key done again after its retention passed sits in the ring twice; pushing
+// out the older slot must not forget the newer done state.
+func TestMemoryDeduplicatorRedoneAfterRetention(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := NewMemoryDeduplicator(2)
+	d.Retention = 20 * time.Millisecond
+	cycle := func(key string) {
+		t.Helper()
+		if s, _ := d.Claim(ctx, key); s != DedupClaimed {
+			t.Fatalf("Claim(%q) = %v, want claimed", key, s)
+		}
+		if err := d.Done(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cycle("a")
+	time.Sleep(2 * d.Retention)
+	cycle("a") // the ring: a (old), a (new)
+	d.Retention = time.Hour
+	cycle("b") // pushes out the old slot of a
+	if s, _ := d.Claim(ctx, "a"); s != DedupDone {
+		t.Errorf("a after its old slot was pushed out: %v, want done", s)
+	}
 }

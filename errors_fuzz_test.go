@@ -12,8 +12,9 @@ import (
 )
 
 // FuzzAPIErrorBody feeds arbitrary error bodies to the *APIError builder:
-// it never panics, always yields a message, and a non-JSON body (an HTML
-// page, text) becomes one short printable line. Seeds: testdata/fuzz/FuzzAPIErrorBody.
+// it never panics, always yields a message, Error() is one line with each
+// field bounded, and a non-JSON body (an HTML page, text) becomes one short
+// printable line. Seeds: testdata/fuzz/FuzzAPIErrorBody.
 func FuzzAPIErrorBody(f *testing.F) {
 	f.Add(502, []byte("<html><head><title>502 Bad Gateway</title></head></html>"))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
@@ -30,6 +31,14 @@ func FuzzAPIErrorBody(f *testing.F) {
 		}
 		if strings.Contains(e.Error(), "s3cr3t-value") {
 			t.Fatalf("secret in %q", e.Error())
+		}
+		if strings.ContainsAny(e.Error(), "\n\r") {
+			t.Fatalf("Error() is not one line: %q", e.Error())
+		}
+		for _, field := range []string{e.Message, e.ProviderMessage, e.RequestID} {
+			if len(field) > maxErrorField+len(`\U0010ffff…`) {
+				t.Fatalf("a field of %d bytes: %.100q", len(field), field)
+			}
 		}
 		if looksJSON(body) {
 			return

@@ -65,23 +65,23 @@ type Event struct {
 
 // Shadow structs of the wire format, for decoding ([ParseNotification]) and
 // encoding ([Notification.MarshalJSON]). Ids take a JSON number or a string:
-// numeric ones through flex.Int64, textual ones through evID (flex.String
+// numeric ones through flex.Int64, textual ones through wireID (flex.String
 // with a fast path). Fields the documentation shows as strings stay plain
 // strings, so a wrong type is reported rather than guessed at. The omitempty
 // and omitzero options only shape the encoding: optional fields are left
 // out when empty.
-type evBody struct {
-	Message  *evMessage      `json:"message"`
-	ID       evID            `json:"id,omitempty"`
+type wireBody struct {
+	Message  *wireMessage    `json:"message"`
+	ID       wireID          `json:"id,omitempty"`
 	Severity string          `json:"severity,omitempty"`
 	Topic    string          `json:"topic,omitempty"`
 	Action   string          `json:"action,omitempty"`
 	User     json.RawMessage `json:"user,omitempty"`
 }
 
-type evMessage struct {
+type wireMessage struct {
 	ElementKey   string          `json:"elementKey"`
-	EventID      evID            `json:"eventId"`
+	EventID      wireID          `json:"eventId"`
 	AccountID    flex.Int64      `json:"accountId"`
 	CompanyID    flex.Int64      `json:"companyId"`
 	InstanceID   flex.Int64      `json:"instanceId"`
@@ -89,45 +89,45 @@ type evMessage struct {
 	InstanceName string          `json:"instanceName"`
 	UserID       flex.Int64      `json:"userId"`
 	Raw          json.RawMessage `json:"raw,omitempty"`
-	Events       []evEvent       `json:"events"`
+	Events       []wireEvent     `json:"events"`
 }
 
-type evEvent struct {
-	Date       evTime `json:"date,omitzero"`
-	ElementKey string `json:"elementKey"`
-	EventType  string `json:"eventType"`
-	ObjectID   evID   `json:"objectId"`
-	ObjectType string `json:"objectType"`
-	HubKey     string `json:"hubKey,omitempty"`
-	PollDate   evTime `json:"pollDate,omitzero"`
+type wireEvent struct {
+	Date       wireTime `json:"date,omitzero"`
+	ElementKey string   `json:"elementKey"`
+	EventType  string   `json:"eventType"`
+	ObjectID   wireID   `json:"objectId"`
+	ObjectType string   `json:"objectType"`
+	HubKey     string   `json:"hubKey,omitempty"`
+	PollDate   wireTime `json:"pollDate,omitzero"`
 }
 
-// evID is an id sent as a JSON string or number, like flex.String, with a
+// wireID is an id sent as a JSON string or number, like flex.String, with a
 // fast path for the common cases (a number, or a string without escapes or
 // non-ASCII bytes) that skips flex's nested json.Unmarshal: an event carries
 // one per event, and there may be 20.
-type evID string
+type wireID string
 
 // UnmarshalJSON implements json.Unmarshaler.
-func (s *evID) UnmarshalJSON(b []byte) error {
+func (s *wireID) UnmarshalJSON(b []byte) error {
 	n := len(b)
-	if n >= 2 && b[0] == '"' && b[n-1] == '"' && evPlainASCII(b[1:n-1]) {
-		*s = evID(b[1 : n-1])
+	if n >= 2 && b[0] == '"' && b[n-1] == '"' && plainASCII(b[1:n-1]) {
+		*s = wireID(b[1 : n-1])
 		return nil
 	}
 	if n > 0 && (b[0] == '-' || '0' <= b[0] && b[0] <= '9') {
-		*s = evID(b) // encoding/json has already checked it is a number
+		*s = wireID(b) // encoding/json has already checked it is a number
 		return nil
 	}
 	var f flex.String
 	if err := f.UnmarshalJSON(b); err != nil {
 		return err
 	}
-	*s = evID(f)
+	*s = wireID(f)
 	return nil
 }
 
-func evPlainASCII(b []byte) bool {
+func plainASCII(b []byte) bool {
 	for _, c := range b {
 		if c < 0x20 || c == '\\' || c >= 0x80 {
 			return false
@@ -136,14 +136,14 @@ func evPlainASCII(b []byte) bool {
 	return true
 }
 
-// evTime is an RFC 3339 time sent as a JSON string; null and "" are the zero
+// wireTime is an RFC 3339 time sent as a JSON string; null and "" are the zero
 // time. It decodes without allocating (time.Time's own strict RFC 3339
 // parser), where a string field plus time.Parse would cost one allocation
 // per event.
-type evTime struct{ time.Time }
+type wireTime struct{ time.Time }
 
 // UnmarshalJSON implements json.Unmarshaler.
-func (t *evTime) UnmarshalJSON(b []byte) error {
+func (t *wireTime) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" || string(b) == `""` {
 		return nil
 	}
@@ -155,7 +155,7 @@ func (t *evTime) UnmarshalJSON(b []byte) error {
 
 // MarshalJSON implements json.Marshaler: RFC 3339 in UTC, with fractional
 // seconds only when there are some (time.Time's own encoding).
-func (t evTime) MarshalJSON() ([]byte, error) {
+func (t wireTime) MarshalJSON() ([]byte, error) {
 	return t.UTC().MarshalJSON()
 }
 
@@ -174,9 +174,9 @@ func (t evTime) MarshalJSON() ([]byte, error) {
 // RFC 3339, is an error wrapping [ErrMalformedNotification] that says what
 // was wrong. It does not verify the signature: see [VerifySignature].
 func ParseNotification(body []byte) (*Notification, error) {
-	var b evBody
+	var b wireBody
 	if err := json.Unmarshal(body, &b); err != nil {
-		return nil, evDecodeError(body, err)
+		return nil, decodeError(body, err)
 	}
 	m := b.Message
 	switch {
@@ -222,9 +222,9 @@ func ParseNotification(body []byte) (*Notification, error) {
 	return n, nil
 }
 
-// evDecodeError turns an encoding/json error into one that names the
+// decodeError turns an encoding/json error into one that names the
 // problem in the terms of the wire format, not of our shadow types.
-func evDecodeError(body []byte, err error) error {
+func decodeError(body []byte, err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -237,18 +237,18 @@ func evDecodeError(body []byte, err error) error {
 		if typ.Field == "message.events" && typ.Type.Kind() == reflect.Struct {
 			return fmt.Errorf("%w: an element of \"message.events\" is a JSON %s; want an object", ErrMalformedNotification, typ.Value)
 		}
-		return fmt.Errorf("%w: %q is a JSON %s; want %s", ErrMalformedNotification, typ.Field, typ.Value, evKindName(typ.Type))
+		return fmt.Errorf("%w: %q is a JSON %s; want %s", ErrMalformedNotification, typ.Field, typ.Value, kindName(typ.Type))
 	}
 	// An id or a date that its decoder refused (such errors carry no field
 	// name): find which one, off the hot path.
 	detail := strings.TrimPrefix(err.Error(), "flex: ")
-	if field := evBadField(body); field != "" {
+	if field := badField(body); field != "" {
 		return fmt.Errorf("%w: %q: %s", ErrMalformedNotification, field, detail)
 	}
 	return fmt.Errorf("%w: %s", ErrMalformedNotification, detail)
 }
 
-func evKindName(t reflect.Type) string {
+func kindName(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.Slice:
 		return "a list"
@@ -262,9 +262,9 @@ func evKindName(t reflect.Type) string {
 	return "another type"
 }
 
-// evBadField returns the path of the first id or date field of body that
+// badField returns the path of the first id or date field of body that
 // its decoder refuses, or "".
-func evBadField(body []byte) string {
+func badField(body []byte) string {
 	var b struct {
 		ID      json.RawMessage `json:"id"`
 		Message struct {
@@ -283,9 +283,9 @@ func evBadField(body []byte) string {
 	}
 	// Best effort: a partial decode still fills the fields before the error.
 	_ = json.Unmarshal(body, &b)
-	var s evID
+	var s wireID
 	var n flex.Int64
-	var t evTime
+	var t wireTime
 	bad := func(raw json.RawMessage, v json.Unmarshaler) bool {
 		return len(bytes.TrimSpace(raw)) > 0 && v.UnmarshalJSON(raw) != nil
 	}
@@ -335,9 +335,9 @@ func evBadField(body []byte) string {
 // and Raw and User compacted. It is an error if Raw or User is not valid
 // JSON or a time's year is outside 0 to 9999.
 func (n Notification) MarshalJSON() ([]byte, error) {
-	m := &evMessage{
+	m := &wireMessage{
 		ElementKey:   n.ElementKey,
-		EventID:      evID(n.EventID),
+		EventID:      wireID(n.EventID),
 		AccountID:    flex.Int64(n.AccountID),
 		CompanyID:    flex.Int64(n.CompanyID),
 		InstanceID:   flex.Int64(n.InstanceID),
@@ -345,22 +345,22 @@ func (n Notification) MarshalJSON() ([]byte, error) {
 		InstanceName: n.InstanceName,
 		UserID:       flex.Int64(n.UserID),
 		Raw:          n.Raw,
-		Events:       make([]evEvent, len(n.Events)),
+		Events:       make([]wireEvent, len(n.Events)),
 	}
 	for i, e := range n.Events {
-		m.Events[i] = evEvent{
-			Date:       evTime{e.Date},
+		m.Events[i] = wireEvent{
+			Date:       wireTime{e.Date},
 			ElementKey: e.ElementKey,
 			EventType:  string(cmp.Or(e.EventType, EventUnknown)),
-			ObjectID:   evID(e.ObjectID),
+			ObjectID:   wireID(e.ObjectID),
 			ObjectType: e.ObjectType,
 			HubKey:     e.HubKey,
-			PollDate:   evTime{e.PollDate},
+			PollDate:   wireTime{e.PollDate},
 		}
 	}
-	return json.Marshal(evBody{
+	return json.Marshal(wireBody{
 		Message:  m,
-		ID:       evID(n.ID),
+		ID:       wireID(n.ID),
 		Severity: n.Severity,
 		Topic:    n.Topic,
 		Action:   n.Action,

@@ -18,8 +18,8 @@ func TestNotificationMarshalRoundTrip(t *testing.T) {
 		name string
 		body string
 	}{
-		{"fixture", string(evReadFixture(t, "notification_acuity.json"))},
-		{"twenty events", string(evTestBody(20))},
+		{"fixture", string(readRawFixture(t, "notification_acuity.json"))},
+		{"twenty events", string(testBody(20))},
 		{"documented example, spaced", `{"message": {
   "elementKey": "acuityscheduling", "eventId": "a1b2c3", "accountId": 123,
   "companyId": 456, "instanceId": 12345, "instance_id": 12345,
@@ -55,7 +55,7 @@ func TestNotificationMarshalRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseNotification(json.Marshal(n)): %v\nbody: %s", err, body)
 			}
-			if diff := cmp.Diff(first, again, cmp.Comparer(evSameJSON)); diff != "" {
+			if diff := cmp.Diff(first, again, cmp.Comparer(sameJSON)); diff != "" {
 				t.Errorf("parse → marshal → parse (-first +second):\n%s\nbody: %s", diff, body)
 			}
 		})
@@ -66,7 +66,7 @@ func TestNotificationMarshalRoundTrip(t *testing.T) {
 // the documented shape, no field added or missing.
 func TestNotificationMarshalFixtureShape(t *testing.T) {
 	t.Parallel()
-	fixture := evReadFixture(t, "notification_acuity.json")
+	fixture := readRawFixture(t, "notification_acuity.json")
 	n, err := ParseNotification(fixture)
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 
 func TestParseNotificationFixture(t *testing.T) {
 	t.Parallel()
-	body := evReadFixture(t, "notification_acuity.json")
+	body := readRawFixture(t, "notification_acuity.json")
 	got, err := ParseNotification(body)
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +180,7 @@ func TestParseNotificationErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantText) {
 				t.Errorf("error %q does not say %q", err, tt.wantText)
 			}
-			if strings.Contains(err.Error(), "evMessage") || strings.Contains(err.Error(), "evEvent") {
+			if strings.Contains(err.Error(), "wireMessage") || strings.Contains(err.Error(), "wireEvent") {
 				t.Errorf("error %q names internal types", err)
 			}
 		})
@@ -189,7 +189,7 @@ func TestParseNotificationErrors(t *testing.T) {
 
 func TestParseNotificationTwentyEvents(t *testing.T) {
 	t.Parallel()
-	body := evTestBody(20)
+	body := testBody(20)
 	n, err := ParseNotification(body)
 	if err != nil {
 		t.Fatal(err)
@@ -198,17 +198,17 @@ func TestParseNotificationTwentyEvents(t *testing.T) {
 		t.Fatalf("got %d events, want 20", len(n.Events))
 	}
 	for i, e := range n.Events {
-		if want := evTestObjectID(i); e.ObjectID != want {
+		if want := testObjectID(i); e.ObjectID != want {
 			t.Errorf("events[%d].ObjectID = %q, want %q (order kept)", i, e.ObjectID, want)
 		}
 	}
 }
 
-// evTestObjectID is the object id of event i in evTestBody.
-func evTestObjectID(i int) string { return "88" + string(rune('0'+i/10)) + string(rune('0'+i%10)) }
+// testObjectID is the object id of event i in testBody.
+func testObjectID(i int) string { return "88" + string(rune('0'+i/10)) + string(rune('0'+i%10)) }
 
-// evTestBody returns a realistic notification body with n events.
-func evTestBody(n int) []byte {
+// testBody returns a realistic notification body with n events.
+func testBody(n int) []byte {
 	var b strings.Builder
 	b.WriteString(`{"message":{"elementKey":"acuityscheduling","eventId":"4e2a9c","accountId":31,"companyId":7,` +
 		`"instance_id":4242,"instanceId":4242,"instanceName":"Front desk","userId":55,` +
@@ -219,7 +219,7 @@ func evTestBody(n int) []byte {
 			b.WriteByte(',')
 		}
 		b.WriteString(`{"date":"2020-02-14T09:30:00Z","elementKey":"acuityscheduling","eventType":"` + types[i%4] +
-			`","objectId":"` + evTestObjectID(i) + `","objectType":"appointments"}`)
+			`","objectId":"` + testObjectID(i) + `","objectType":"appointments"}`)
 	}
 	b.WriteString(`]}}`)
 	return []byte(b.String())

@@ -22,7 +22,7 @@ import (
 // notification, json.Marshal-ed (Notification.MarshalJSON), parses to the
 // same value.
 func FuzzParseNotification(f *testing.F) {
-	f.Add(evTestBody(2))
+	f.Add(testBody(2))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		n, err := ParseNotification(body)
 		if err != nil {
@@ -50,15 +50,15 @@ func FuzzParseNotification(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encoded notification does not parse: %v", err)
 		}
-		if diff := cmp.Diff(n, again, cmp.Comparer(time.Time.Equal), cmp.Comparer(evSameJSON)); diff != "" {
+		if diff := cmp.Diff(n, again, cmp.Comparer(time.Time.Equal), cmp.Comparer(sameJSON)); diff != "" {
 			t.Errorf("parse → encode → parse not stable (-first +second):\n%s", diff)
 		}
 	})
 }
 
-// evSameJSON compares raw JSON by meaning (encoding/json compacts and
+// sameJSON compares raw JSON by meaning (encoding/json compacts and
 // escapes RawMessage on output).
-func evSameJSON(a, b json.RawMessage) bool {
+func sameJSON(a, b json.RawMessage) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
@@ -119,7 +119,7 @@ func FuzzVerifySignature(f *testing.F) {
 // documented statuses with a generic body, calls the host only for a
 // verified, parseable notification, and answers 200 only after it did.
 func FuzzWebhookHandler(f *testing.F) {
-	f.Add(evTestBody(1), "", true)
+	f.Add(testBody(1), "", true)
 	f.Fuzz(func(t *testing.T, body []byte, header string, sign bool) {
 		const key = "fuzz-key"
 		calls := 0
@@ -141,7 +141,7 @@ func FuzzWebhookHandler(f *testing.F) {
 		if sign {
 			header = Sign(key, body)
 		}
-		r := evPost(body, "")
+		r := signedPost(body, "")
 		r.Header.Set(SignatureHeader, header)
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)

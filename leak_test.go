@@ -23,7 +23,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -93,11 +92,10 @@ func (s *sweep) check(t *testing.T) {
 	defer s.mu.Unlock()
 	all := append([]string{s.log.String()}, s.texts...)
 	for _, secret := range s.secrets {
-		forms := map[string]bool{secret: true, url.QueryEscape(secret): true, url.PathEscape(secret): true}
-		for form := range forms {
+		for name, form := range elements.SecretForms(secret) {
 			for _, text := range all {
 				if i := strings.Index(text, form); i >= 0 {
-					t.Errorf("secret %q appears in: ...%s...", secret, text[max(0, i-150):min(len(text), i+len(form)+50)])
+					t.Errorf("secret %q (%s) appears in: ...%s...", secret, name, text[max(0, i-150):min(len(text), i+len(form)+50)])
 				}
 			}
 		}
@@ -339,15 +337,28 @@ func leakClientCalls(t *testing.T, s *sweep, logger *slog.Logger) {
 }
 
 // leakHostilePlatform points the client at a server that echoes the
-// Authorization header, the query and the body back in its answers, so
-// every secret the client sent is offered back to the error path.
+// Authorization header, the query and the body back in its answers (body
+// and headers), raw and in every encoding of EchoEncodings, so every secret
+// the client sent is offered back to the error path.
 func leakHostilePlatform(t *testing.T, s *sweep, logger *slog.Logger) {
 	ctx := context.Background()
+	type echoing struct{ mode, encoding string }
+	var echoes []echoing
 	for _, mode := range []string{"json", "html", "text", "badjson", "429"} {
+		echoes = append(echoes, echoing{mode, "raw"})
+	}
+	for encoding := range elements.EchoEncodings {
+		if encoding != "raw" {
+			echoes = append(echoes, echoing{"json", encoding}, echoing{"text", encoding})
+		}
+	}
+	for _, e := range echoes {
+		mode, enc := e.mode, elements.EchoEncodings[e.encoding]
 		echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
-			all := r.Header.Get("Authorization") + " " + r.URL.RawQuery + " " + string(body)
-			w.Header().Set("Elements-Request-Id", r.Header.Get("Authorization"))
+			all := enc(r.Header.Get("Authorization") + " " + r.URL.RawQuery + " " + string(body))
+			w.Header().Set("Elements-Request-Id", enc(r.Header.Get("Authorization")))
+			w.Header().Set("X-Echo", all)
 			switch mode {
 			case "json", "429":
 				b, _ := json.Marshal(map[string]string{"message": all, "providerMessage": all, "requestId": all})
@@ -381,16 +392,16 @@ func leakHostilePlatform(t *testing.T, s *sweep, logger *slog.Logger) {
 		req.Configuration.EventSignatureKey = leakSigning
 		s.secret(req.ProviderData.Code)
 		_, err = client.Instances.Create(ctx, req)
-		s.err(mode+" Create", err)
+		s.err(mode+" "+e.encoding+" Create", err)
 		_, err = client.Instances.Reauthenticate(ctx, 5, req)
-		s.err(mode+" Reauthenticate", err)
+		s.err(mode+" "+e.encoding+" Reauthenticate", err)
 		_, err = client.Instances.OAuthURL(ctx, acuity.ElementKey, &elements.OAuthURLParams{APIKey: leakClientID, APISecret: leakClientSec, CallbackURL: "https://app.example/cb"})
-		s.err(mode+" OAuthURL", err)
+		s.err(mode+" "+e.encoding+" OAuthURL", err)
 		_, err = client.Instances.UpdateConfiguration(ctx, 5, 6, leakSigning)
-		s.err(mode+" UpdateConfiguration", err)
+		s.err(mode+" "+e.encoding+" UpdateConfiguration", err)
 		_, err = acuity.GetAppointment(ctx, client, "leak-instance-token-08", 9)
 		s.secret("leak-instance-token-08")
-		s.err(mode+" GetAppointment", err)
+		s.err(mode+" "+e.encoding+" GetAppointment", err)
 		echo.Close()
 	}
 }
@@ -466,9 +477,9 @@ type leakDedup struct{}
 
 func (leakDedup) Claim(_ context.Context, key string) (elements.DedupState, error) {
 	switch key {
-	case "inflight":
+	case "event:1:inflight":
 		return elements.DedupInFlight, nil
-	case "done":
+	case "event:1:done":
 		return elements.DedupDone, nil
 	}
 	return 0, errors.New("store unavailable")

@@ -31,13 +31,16 @@ func isIdempotent(method string) bool {
 //     429, 502, 503 and 504;
 //   - POST and PATCH: 429 (the platform did not process the request) and
 //     dial errors (the request never left);
-//   - never once the context has ended.
+//   - never a refused redirect, nor once the context has ended.
 func retryPolicy(idempotent bool) retryablehttp.CheckRetry {
 	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return false, ctxErr
 		}
 		if err != nil {
+			if errors.Is(err, ErrRedirect) {
+				return false, nil // the same answer again
+			}
 			if idempotent {
 				return !isCertificateError(err), nil
 			}

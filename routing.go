@@ -15,18 +15,18 @@ import (
 // events.
 type EventHandlerFunc func(ctx context.Context, n *Notification, e Event) error
 
-// whRoute is one registered pattern. An empty field is a wildcard.
-type whRoute struct {
+// route is one registered pattern. An empty field is a wildcard.
+type route struct {
 	elementKey, objectType string
 	eventType              EventType
 	fn                     EventHandlerFunc
 }
 
-// whScore ranks a route by what it names: the object type counts most, then
+// score ranks a route by what it names: the object type counts most, then
 // the event type, then the element key. Each of the 8 shapes has its own
 // score, and for a given event at most one route of each shape can match
 // (patterns are unique), so the best match is never a tie.
-func (r *whRoute) score() int {
+func (r *route) score() int {
 	s := 0
 	if r.objectType != "" {
 		s += 4
@@ -40,48 +40,48 @@ func (r *whRoute) score() int {
 	return s
 }
 
-func (r *whRoute) matches(e *Event) bool {
+func (r *route) matches(e *Event) bool {
 	return (r.elementKey == "" || r.elementKey == e.ElementKey) &&
 		(r.objectType == "" || r.objectType == e.ObjectType) &&
 		(r.eventType == "" || r.eventType == e.EventType)
 }
 
-// whRouter holds the routes of a WebhookHandler. Readers load an immutable
+// routeTable holds the routes of a WebhookHandler. Readers load an immutable
 // slice without locking; writers copy it under mu.
-type whRouter struct {
+type routeTable struct {
 	mu     sync.Mutex
-	routes atomic.Pointer[[]whRoute] // sorted by descending score
+	routes atomic.Pointer[[]route] // sorted by descending score
 }
 
-func whWildcard(s string) string {
+func orWildcard(s string) string {
 	if s == "*" {
 		return ""
 	}
 	return s
 }
 
-func (rt *whRouter) add(elementKey, objectType string, eventType EventType, fn EventHandlerFunc) {
+func (rt *routeTable) add(elementKey, objectType string, eventType EventType, fn EventHandlerFunc) {
 	if fn == nil {
 		panic("elements: WebhookHandler.Handle: nil handler func")
 	}
-	nr := whRoute{
-		elementKey: whWildcard(elementKey),
-		objectType: whWildcard(objectType),
-		eventType:  EventType(whWildcard(string(eventType))),
+	nr := route{
+		elementKey: orWildcard(elementKey),
+		objectType: orWildcard(objectType),
+		eventType:  EventType(orWildcard(string(eventType))),
 		fn:         fn,
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	var old []whRoute
+	var old []route
 	if p := rt.routes.Load(); p != nil {
 		old = *p
 	}
-	routes := make([]whRoute, 0, len(old)+1)
+	routes := make([]route, 0, len(old)+1)
 	inserted := false
 	for _, r := range old {
 		if r.elementKey == nr.elementKey && r.objectType == nr.objectType && r.eventType == nr.eventType {
 			panic(fmt.Sprintf("elements: WebhookHandler: a handler is already registered for element %q, object type %q, event type %q",
-				whShow(nr.elementKey), whShow(nr.objectType), whShow(string(nr.eventType))))
+				showPattern(nr.elementKey), showPattern(nr.objectType), showPattern(string(nr.eventType))))
 		}
 		if !inserted && nr.score() > r.score() {
 			routes = append(routes, nr)
@@ -95,7 +95,7 @@ func (rt *whRouter) add(elementKey, objectType string, eventType EventType, fn E
 	rt.routes.Store(&routes)
 }
 
-func whShow(s string) string {
+func showPattern(s string) string {
 	if s == "" {
 		return "*"
 	}
@@ -103,16 +103,16 @@ func whShow(s string) string {
 }
 
 // load returns the current routes, most specific first; do not modify them.
-func (rt *whRouter) load() []whRoute {
+func (rt *routeTable) load() []route {
 	if p := rt.routes.Load(); p != nil {
 		return *p
 	}
 	return nil
 }
 
-// whMatch returns the most specific of routes (as load returns them) for e,
+// matchRoute returns the most specific of routes (as load returns them) for e,
 // or nil.
-func whMatch(routes []whRoute, e *Event) *whRoute {
+func matchRoute(routes []route, e *Event) *route {
 	for i := range routes {
 		if routes[i].matches(e) {
 			return &routes[i]

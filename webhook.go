@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/elementsgo/elements/internal/redact"
 )
@@ -37,9 +39,10 @@ type WebhookError struct {
 
 // Error returns the status and the cause, e.g. "elements: webhook answered
 // 401 Unauthorized: elements: invalid webhook signature: no signing key
-// matches". It never holds a key or a signature.
+// matches". It never holds a key or a signature, and the cause's text is
+// cut after 1 KiB (a parse error may quote what a request sent).
 func (e *WebhookError) Error() string {
-	return "elements: webhook answered " + strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode) + ": " + e.Err.Error()
+	return "elements: webhook answered " + strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode) + ": " + clip(e.Err.Error(), 1<<10)
 }
 
 // Unwrap returns the cause.
@@ -85,16 +88,21 @@ func (e *PanicError) Unwrap() error {
 //  4. signature: [VerifySignature] over the raw bytes with SigningKeys;
 //     missing or invalid is 401;
 //  5. parsing: [ParseNotification]; malformed is 400;
-//  6. de-duplication, if a Deduplicator is set, keyed by the notification's
-//     eventId or else the Elements-Webhook-Id header (a notification with
-//     neither is not de-duplicated): a notification processed
-//     before is answered 200 without calling the host; one whose first
+//  6. de-duplication, if a Deduplicator is set, keyed by the instance and
+//     the notification's eventId, or without one by the instance, the
+//     Elements-Webhook-Id header and a digest of the body (a notification
+//     with neither is not de-duplicated; see [Deduplicator] for the keys,
+//     which keep what is unsigned apart from what is signed): a
+//     notification processed before is answered 200 without calling the
+//     host; one whose first
 //     delivery is still being processed is answered 409 (the platform
 //     retries any non-2xx), so nothing is acknowledged before the host
 //     accepted it;
 //  7. callbacks: OnNotification first, then each event in order to its
 //     route (see [WebhookHandler.Handle]); the first error or panic stops
-//     and answers 500, so the platform redelivers the notification;
+//     and answers 500, so the platform redelivers the notification (a
+//     callback that ends its goroutine with runtime.Goexit answers 500 too,
+//     and its claim is released);
 //  8. 200, only after every callback returned nil.
 //
 // A panic in host code the handler calls (a callback, the Deduplicator,
@@ -143,7 +151,8 @@ type WebhookHandler struct {
 	// or duplicate notification, warn for a rejected request, error for a
 	// 500 (with the stack after a panic); plus a debug record per event that
 	// matched no route. Nil is silent. Records never hold a key, a signature
-	// or the body.
+	// or the body, and take at most 64 bytes of the Elements-Webhook-Id
+	// header or the eventId and 1 KiB of an error's text.
 	Logger *slog.Logger
 
 	// Deduplicator, if set, makes the handler hand each notification to the
@@ -152,89 +161,103 @@ type WebhookHandler struct {
 	// webhooks then reach the host again.
 	Deduplicator Deduplicator
 
-	router whRouter
+	router routeTable
 }
 
 // ServeHTTP implements [http.Handler]; see [WebhookHandler] for what it does.
 func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		h.whFail(w, r, http.StatusMethodNotAllowed, fmt.Errorf("method %.16q not allowed; the platform POSTs callbacks", r.Method))
+		h.failRequest(w, r, http.StatusMethodNotAllowed, fmt.Errorf("method %.16q not allowed; the platform POSTs callbacks", r.Method))
 		return
 	}
-	if err := h.whConfigError(); err != nil {
-		h.whFail(w, r, http.StatusInternalServerError, err)
+	if err := h.configError(); err != nil {
+		h.failRequest(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	body, status, err := h.whReadBody(w, r)
+	body, status, err := h.readBody(w, r)
 	if err != nil {
-		h.whFail(w, r, status, err)
+		h.failRequest(w, r, status, err)
 		return
 	}
 	if !h.InsecureSkipVerify {
 		if err := VerifySignature(body, r.Header.Get(SignatureHeader), h.SigningKeys...); err != nil {
-			h.whFail(w, r, http.StatusUnauthorized, err)
+			h.failRequest(w, r, http.StatusUnauthorized, err)
 			return
 		}
 	}
 	n, err := ParseNotification(body)
 	if err != nil {
-		h.whFail(w, r, http.StatusBadRequest, err)
+		h.failRequest(w, r, http.StatusBadRequest, err)
 		return
 	}
 	ctx := r.Context()
-	key := ""
-	if d := h.Deduplicator; d != nil {
-		key = n.EventID
-		if key == "" {
-			key = r.Header.Get(WebhookIDHeader)
-		}
-		if key != "" {
-			var state DedupState
-			err := whSafely(func() (err error) {
-				state, err = d.Claim(ctx, key)
-				return err
-			})
-			switch {
-			case err != nil:
-				h.whFail(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: %w", err))
-				return
-			case state == DedupDone:
-				h.whLog(ctx, slog.LevelDebug, "elements: duplicate notification acknowledged", r, n)
-				w.WriteHeader(http.StatusOK)
-				return
-			case state == DedupInFlight:
-				h.whFail(w, r, http.StatusConflict, fmt.Errorf("notification %.64q is still being processed by another delivery", key))
-				return
-			case state != DedupClaimed:
-				h.whFail(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: unknown state %v", state))
-				return
-			}
+	key := h.dedupKey(r, n, body)
+	if key != "" {
+		var state DedupState
+		err := callSafely(func() (err error) {
+			state, err = h.Deduplicator.Claim(ctx, key)
+			return err
+		})
+		switch {
+		case err != nil:
+			h.failRequest(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: %w", err))
+			return
+		case state == DedupDone:
+			h.logRequest(ctx, slog.LevelDebug, "elements: duplicate notification acknowledged", r, n)
+			w.WriteHeader(http.StatusOK)
+			return
+		case state == DedupInFlight:
+			h.failRequest(w, r, http.StatusConflict, fmt.Errorf("notification %.64q is still being processed by another delivery", key))
+			return
+		case state != DedupClaimed:
+			h.failRequest(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: unknown state %v", state))
+			return
 		}
 	}
-	// Done and Release run even if the platform has hung up meanwhile: the
-	// bookkeeping must match what the host did.
-	if err := h.whDispatch(ctx, n); err != nil {
-		if key != "" {
-			rerr := whSafely(func() error { return h.Deduplicator.Release(context.WithoutCancel(ctx), key) })
-			if rerr != nil {
-				err = errors.Join(err, fmt.Errorf("deduplicator: release: %w", rerr))
+	// The claim, if any, now ends in exactly one Done or Release, even if
+	// the platform has hung up meanwhile (the bookkeeping must match what
+	// the host did), and even if a callback ends its goroutine with
+	// runtime.Goexit (as t.FailNow does): then only deferred calls run, and
+	// a claim left held would answer every redelivery 409 for days.
+	returned := false
+	if key != "" {
+		defer func() {
+			if !returned {
+				err := errors.New("a callback ended its goroutine (runtime.Goexit) without returning")
+				h.failRequest(w, r, http.StatusInternalServerError, h.releaseClaim(ctx, key, err))
 			}
+		}()
+	}
+	err = h.dispatch(ctx, n)
+	returned = true
+	if err != nil {
+		if key != "" {
+			err = h.releaseClaim(ctx, key, err)
 		}
-		h.whFail(w, r, http.StatusInternalServerError, err)
+		h.failRequest(w, r, http.StatusInternalServerError, err)
 		return
 	}
 	if key != "" {
-		if err := whSafely(func() error { return h.Deduplicator.Done(context.WithoutCancel(ctx), key) }); err != nil {
-			h.whReport(r, http.StatusOK, fmt.Errorf("deduplicator: done (the notification was handled; a redelivery may reach the host again): %w", err))
+		if err := callSafely(func() error { return h.Deduplicator.Done(context.WithoutCancel(ctx), key) }); err != nil {
+			h.reportError(r, http.StatusOK, fmt.Errorf("deduplicator: done (the notification was handled; a redelivery may reach the host again): %w", err))
 		}
 	}
-	h.whLog(ctx, slog.LevelDebug, "elements: notification handled", r, n)
+	h.logRequest(ctx, slog.LevelDebug, "elements: notification handled", r, n)
 	w.WriteHeader(http.StatusOK)
 }
 
-// whConfigError returns why h must refuse every callback, or nil.
-func (h *WebhookHandler) whConfigError() error {
+// releaseClaim releases key after the callbacks failed with err, and returns
+// err joined with the release's own error, if any.
+func (h *WebhookHandler) releaseClaim(ctx context.Context, key string, err error) error {
+	if rerr := callSafely(func() error { return h.Deduplicator.Release(context.WithoutCancel(ctx), key) }); rerr != nil {
+		return errors.Join(err, fmt.Errorf("deduplicator: release: %w", rerr))
+	}
+	return err
+}
+
+// configError returns why h must refuse every callback, or nil.
+func (h *WebhookHandler) configError() error {
 	if !h.InsecureSkipVerify {
 		if len(h.SigningKeys) == 0 {
 			return fmt.Errorf("%w: %w; set SigningKeys to the instance's signature key", ErrWebhookMisconfigured, ErrNoSigningKey)
@@ -251,9 +274,16 @@ func (h *WebhookHandler) whConfigError() error {
 	return nil
 }
 
-// whReadBody reads the body up to the limit, into one buffer sized from
-// Content-Length when the client sent it.
-func (h *WebhookHandler) whReadBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
+// firstBodyBuffer is the size of the buffer a body is first read into; it
+// doubles as bytes arrive, up to the limit.
+const firstBodyBuffer = 1 << 10
+
+// readBody reads the body up to the limit. Memory follows the bytes that
+// actually arrive: a small first buffer, doubled as it fills, and never
+// sized from the sender's Content-Length, which costs a sender nothing to
+// inflate (48 connections each claiming 1 MiB and sending one byte would
+// otherwise hold 48 MiB).
+func (h *WebhookHandler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
 	limit := h.MaxBodyBytes
 	if limit <= 0 {
 		limit = DefaultMaxBodyBytes
@@ -265,12 +295,13 @@ func (h *WebhookHandler) whReadBody(w http.ResponseWriter, r *http.Request) ([]b
 		return nil, 0, nil
 	}
 	rd := http.MaxBytesReader(w, r.Body, limit)
-	size := int64(512)
-	if r.ContentLength > 0 {
-		size = r.ContentLength + 1 // +1: the final read that sees EOF needs room
-	}
-	buf := make([]byte, 0, size)
+	// Room for limit+1 bytes at most: the read past the limit that tells
+	// the MaxBytesReader to fail, or the final one that sees EOF.
+	buf := make([]byte, 0, min(firstBodyBuffer, limit+1))
 	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit+1-int64(cap(buf)))))
+		}
 		n, err := rd.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if err != nil {
@@ -283,15 +314,12 @@ func (h *WebhookHandler) whReadBody(w http.ResponseWriter, r *http.Request) ([]b
 			}
 			return nil, http.StatusBadRequest, fmt.Errorf("reading the body: %w", err)
 		}
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
 	}
 }
 
-// whSafely calls fn, turning a panic in it into a *PanicError: every call
+// callSafely calls fn, turning a panic in it into a *PanicError: every call
 // into host code goes through it.
-func whSafely(fn func() error) (err error) {
+func callSafely(fn func() error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = &PanicError{Value: v, Stack: debug.Stack()}
@@ -300,23 +328,23 @@ func whSafely(fn func() error) (err error) {
 	return fn()
 }
 
-// whDispatch runs OnNotification and the routes, turning a panic into a
+// dispatch runs OnNotification and the routes, turning a panic into a
 // *PanicError.
-func (h *WebhookHandler) whDispatch(ctx context.Context, n *Notification) error {
+func (h *WebhookHandler) dispatch(ctx context.Context, n *Notification) error {
 	cur := -1 // the event being handled; -1: OnNotification
-	err := whSafely(func() error { return h.whCallbacks(ctx, n, &cur) })
+	err := callSafely(func() error { return h.runCallbacks(ctx, n, &cur) })
 	if pe, ok := err.(*PanicError); ok {
-		return fmt.Errorf("%s: %w", whWhere(n, cur), pe)
+		return fmt.Errorf("%s: %w", eventWhere(n, cur), pe)
 	}
 	return err
 }
 
-// whCallbacks runs OnNotification and the routes, keeping in *cur the event
+// runCallbacks runs OnNotification and the routes, keeping in *cur the event
 // being handled.
-func (h *WebhookHandler) whCallbacks(ctx context.Context, n *Notification, cur *int) error {
+func (h *WebhookHandler) runCallbacks(ctx context.Context, n *Notification, cur *int) error {
 	if h.OnNotification != nil {
 		if err := h.OnNotification(ctx, n); err != nil {
-			return fmt.Errorf("%s: %w", whWhere(n, -1), err)
+			return fmt.Errorf("%s: %w", eventWhere(n, -1), err)
 		}
 	}
 	routes := h.router.load()
@@ -326,24 +354,24 @@ func (h *WebhookHandler) whCallbacks(ctx context.Context, n *Notification, cur *
 	for i := range n.Events {
 		*cur = i
 		e := n.Events[i]
-		rt := whMatch(routes, &e)
+		rt := matchRoute(routes, &e)
 		if rt == nil {
 			if h.Logger != nil {
-				h.whLog(ctx, slog.LevelDebug, "elements: event matched no route", nil, n,
-					slog.String("event", whWhere(n, i)))
+				h.logRequest(ctx, slog.LevelDebug, "elements: event matched no route", nil, n,
+					slog.String("event", eventWhere(n, i)))
 			}
 			continue
 		}
 		if err := rt.fn(ctx, n, e); err != nil {
-			return fmt.Errorf("%s: %w", whWhere(n, i), err)
+			return fmt.Errorf("%s: %w", eventWhere(n, i), err)
 		}
 	}
 	return nil
 }
 
-// whWhere names the callback that handled event i of n (-1: OnNotification)
+// eventWhere names the callback that handled event i of n (-1: OnNotification)
 // for error texts.
-func whWhere(n *Notification, i int) string {
+func eventWhere(n *Notification, i int) string {
 	if i < 0 || i >= len(n.Events) {
 		return "OnNotification"
 	}
@@ -352,19 +380,19 @@ func whWhere(n *Notification, i int) string {
 		i+1, len(n.Events), e.ElementKey, e.ObjectType, e.EventType, e.ObjectID)
 }
 
-// whFail answers status with a generic body and reports err.
-func (h *WebhookHandler) whFail(w http.ResponseWriter, r *http.Request, status int, err error) {
-	h.whReport(r, status, err)
+// failRequest answers status with a generic body and reports err.
+func (h *WebhookHandler) failRequest(w http.ResponseWriter, r *http.Request, status int, err error) {
+	h.reportError(r, status, err)
 	http.Error(w, http.StatusText(status), status)
 }
 
-// whReport hands err to OnError and the Logger. A panic in OnError goes to
+// reportError hands err to OnError and the Logger. A panic in OnError goes to
 // the Logger only.
-func (h *WebhookHandler) whReport(r *http.Request, status int, err error) {
+func (h *WebhookHandler) reportError(r *http.Request, status int, err error) {
 	werr := &WebhookError{StatusCode: status, Err: err}
 	var hookErr error
 	if h.OnError != nil {
-		hookErr = whSafely(func() error { h.OnError(r, werr); return nil })
+		hookErr = callSafely(func() error { h.OnError(r, werr); return nil })
 	}
 	if h.Logger == nil {
 		return
@@ -373,16 +401,16 @@ func (h *WebhookHandler) whReport(r *http.Request, status int, err error) {
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	h.whLog(r.Context(), level, "elements: webhook callback not accepted", r, nil, whErrorAttrs(status, werr)...)
+	h.logRequest(r.Context(), level, "elements: webhook callback not accepted", r, nil, errorAttrs(status, werr)...)
 	if hookErr != nil {
-		h.whLog(r.Context(), slog.LevelError, "elements: webhook OnError hook panicked", r, nil,
-			whErrorAttrs(status, fmt.Errorf("OnError: %w", hookErr))...)
+		h.logRequest(r.Context(), slog.LevelError, "elements: webhook OnError hook panicked", r, nil,
+			errorAttrs(status, fmt.Errorf("OnError: %w", hookErr))...)
 	}
 }
 
-// whErrorAttrs are the log attributes of an error answered with status: the
+// errorAttrs are the log attributes of an error answered with status: the
 // stack too if it holds a *PanicError.
-func whErrorAttrs(status int, err error) []slog.Attr {
+func errorAttrs(status int, err error) []slog.Attr {
 	attrs := []slog.Attr{slog.Int("status", status), slog.String("error", err.Error())}
 	var pe *PanicError
 	if errors.As(err, &pe) {
@@ -391,19 +419,32 @@ func whErrorAttrs(status int, err error) []slog.Attr {
 	return attrs
 }
 
-// whLog writes one record if a Logger is set and enabled for level.
-func (h *WebhookHandler) whLog(ctx context.Context, level slog.Level, msg string, r *http.Request, n *Notification, attrs ...slog.Attr) {
+// logRequest writes one record if a Logger is set and enabled for level.
+func (h *WebhookHandler) logRequest(ctx context.Context, level slog.Level, msg string, r *http.Request, n *Notification, attrs ...slog.Attr) {
 	if h.Logger == nil || !h.Logger.Enabled(ctx, level) {
 		return
 	}
 	if r != nil {
-		attrs = append(attrs, slog.String("remote", r.RemoteAddr), slog.String("webhookId", r.Header.Get(WebhookIDHeader)))
+		attrs = append(attrs, slog.String("remote", r.RemoteAddr), slog.String("webhookId", clip(r.Header.Get(WebhookIDHeader), 64)))
 	}
 	if n != nil {
-		attrs = append(attrs, slog.String("eventId", n.EventID), slog.Int64("instanceId", n.InstanceID),
+		attrs = append(attrs, slog.String("eventId", clip(n.EventID, 64)), slog.Int64("instanceId", n.InstanceID),
 			slog.Int("events", len(n.Events)))
 	}
 	h.Logger.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// clip cuts s, text that may come from a request, to at most n bytes
+// (at a character boundary) and marks the cut with "…": no request can make
+// a log record or an error text large.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // String describes h without its signing keys, e.g.

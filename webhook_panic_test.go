@@ -13,26 +13,26 @@ import (
 	"testing"
 )
 
-// evPanickingDedup panics in the methods it is told to, with errEvDedupBug.
-type evPanickingDedup struct{ claim, done, release bool }
+// panickingDedup panics in the methods it is told to, with errEvDedupBug.
+type panickingDedup struct{ claim, done, release bool }
 
 var errEvDedupBug = errors.New("dedup store bug")
 
-func (d evPanickingDedup) Claim(context.Context, string) (DedupState, error) {
+func (d panickingDedup) Claim(context.Context, string) (DedupState, error) {
 	if d.claim {
 		panic(errEvDedupBug)
 	}
 	return DedupClaimed, nil
 }
 
-func (d evPanickingDedup) Done(context.Context, string) error {
+func (d panickingDedup) Done(context.Context, string) error {
 	if d.done {
 		panic(errEvDedupBug)
 	}
 	return nil
 }
 
-func (d evPanickingDedup) Release(context.Context, string) error {
+func (d panickingDedup) Release(context.Context, string) error {
 	if d.release {
 		panic(errEvDedupBug)
 	}
@@ -56,17 +56,17 @@ func TestWebhookHandlerHostPanics(t *testing.T) {
 		wantReports   []int // the statuses OnError was told of, each with a *PanicError unless onErrorPanics
 		wantLogs      []string
 	}{
-		{name: "Claim panics: 500, host not called", dedup: evPanickingDedup{claim: true},
+		{name: "Claim panics: 500, host not called", dedup: panickingDedup{claim: true},
 			wantStatus: 500, wantReports: []int{500}, wantLogs: []string{"dedup store bug", `"stack":"goroutine`}},
-		{name: "Done panics: still 200, reported", dedup: evPanickingDedup{done: true},
+		{name: "Done panics: still 200, reported", dedup: panickingDedup{done: true},
 			wantStatus: 200, wantCalls: 1, wantReports: []int{200}, wantLogs: []string{"deduplicator: done", `"stack":"goroutine`}},
-		{name: "Release panics after a host error: 500, both reported", dedup: evPanickingDedup{release: true}, hostErr: hostErr,
+		{name: "Release panics after a host error: 500, both reported", dedup: panickingDedup{release: true}, hostErr: hostErr,
 			wantStatus: 500, wantCalls: 1, wantReports: []int{500}, wantLogs: []string{"deduplicator: release", "host failed"}},
 		{name: "OnError panics on a bad signature: 401, logged", badSignature: true, onErrorPanics: true,
 			wantStatus: 401, wantReports: []int{401}, wantLogs: []string{"OnError hook panicked", "OnError: panic: hook bug", `"stack":"goroutine`}},
-		{name: "OnError panics on a Claim panic: 500, not called again", dedup: evPanickingDedup{claim: true}, onErrorPanics: true,
+		{name: "OnError panics on a Claim panic: 500, not called again", dedup: panickingDedup{claim: true}, onErrorPanics: true,
 			wantStatus: 500, wantReports: []int{500}, wantLogs: []string{"OnError hook panicked", "dedup store bug"}},
-		{name: "OnError panics after a failed Done: still 200", dedup: evPanickingDedup{done: true}, onErrorPanics: true,
+		{name: "OnError panics after a failed Done: still 200", dedup: panickingDedup{done: true}, onErrorPanics: true,
 			wantStatus: 200, wantCalls: 1, wantReports: []int{200}, wantLogs: []string{"OnError hook panicked"}},
 		{name: "OnError panics, no Logger", badSignature: true, onErrorPanics: true, noLogger: true,
 			wantStatus: 401, wantReports: []int{401}},
@@ -75,7 +75,7 @@ func TestWebhookHandlerHostPanics(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var calls atomic.Int32
-			var reported evErrors
+			var reported errorLog
 			var logs bytes.Buffer
 			var lmu sync.Mutex
 			h := &WebhookHandler{
@@ -90,7 +90,7 @@ func TestWebhookHandlerHostPanics(t *testing.T) {
 				OnNotification: func(context.Context, *Notification) error { calls.Add(1); return tt.hostErr },
 			}
 			if !tt.noLogger {
-				h.Logger = slog.New(slog.NewJSONHandler(&evSyncWriter{w: &logs, mu: &lmu}, nil))
+				h.Logger = slog.New(slog.NewJSONHandler(&syncWriter{w: &logs, mu: &lmu}, nil))
 			}
 			key := "k"
 			if tt.badSignature {
@@ -103,7 +103,7 @@ func TestWebhookHandlerHostPanics(t *testing.T) {
 						t.Fatalf("ServeHTTP panicked: %v", v)
 					}
 				}()
-				h.ServeHTTP(w, evPost(evTestBody(1), key))
+				h.ServeHTTP(w, signedPost(testBody(1), key))
 			}()
 			if w.Code != tt.wantStatus || calls.Load() != tt.wantCalls {
 				t.Errorf("status %d, %d calls; want %d, %d", w.Code, calls.Load(), tt.wantStatus, tt.wantCalls)

@@ -17,8 +17,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// evPost returns a POST of body signed with key ("" for unsigned).
-func evPost(body []byte, key string) *http.Request {
+// signedPost returns a POST of body signed with key ("" for unsigned).
+func signedPost(body []byte, key string) *http.Request {
 	r := httptest.NewRequest(http.MethodPost, "/events", bytes.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
 	if key != "" {
@@ -27,13 +27,13 @@ func evPost(body []byte, key string) *http.Request {
 	return r
 }
 
-// evErrors collects what a handler reports to OnError.
-type evErrors struct {
+// errorLog collects what a handler reports to OnError.
+type errorLog struct {
 	mu   sync.Mutex
 	errs []*WebhookError
 }
 
-func (c *evErrors) hook(_ *http.Request, err error) {
+func (c *errorLog) hook(_ *http.Request, err error) {
 	var werr *WebhookError
 	if !errors.As(err, &werr) {
 		panic(fmt.Sprintf("OnError got %T, want *WebhookError", err))
@@ -43,7 +43,7 @@ func (c *evErrors) hook(_ *http.Request, err error) {
 	c.mu.Unlock()
 }
 
-func (c *evErrors) all() []*WebhookError {
+func (c *errorLog) all() []*WebhookError {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]*WebhookError(nil), c.errs...)
@@ -51,10 +51,10 @@ func (c *evErrors) all() []*WebhookError {
 
 func TestWebhookHandlerFixtureReachesRoute(t *testing.T) {
 	t.Parallel()
-	body := evReadFixture(t, "notification_acuity.json")
+	body := readRawFixture(t, "notification_acuity.json")
 	var got []Event
 	var gotN *Notification
-	h := &WebhookHandler{SigningKeys: []string{evFixtureKey}}
+	h := &WebhookHandler{SigningKeys: []string{fixtureKey}}
 	h.Handle("acuityscheduling", "appointments", EventUpdated, func(ctx context.Context, n *Notification, e Event) error {
 		gotN = n
 		got = append(got, e)
@@ -65,7 +65,7 @@ func TestWebhookHandlerFixtureReachesRoute(t *testing.T) {
 		return nil
 	})
 	r := httptest.NewRequest(http.MethodPost, "/events", bytes.NewReader(body))
-	r.Header.Set(SignatureHeader, evFixtureSignature(t, "notification_acuity.json")) // openssl's value
+	r.Header.Set(SignatureHeader, fixtureSignature(t, "notification_acuity.json")) // openssl's value
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	if w.Code != http.StatusOK {
@@ -85,7 +85,7 @@ func TestWebhookHandlerFixtureReachesRoute(t *testing.T) {
 
 func TestWebhookHandlerStatuses(t *testing.T) {
 	t.Parallel()
-	good := evReadFixture(t, "notification_acuity.json")
+	good := readRawFixture(t, "notification_acuity.json")
 	malformed := []byte(`{"message":{"events":{"not":"a list"}}}`)
 	errCallback := errors.New("database unavailable")
 
@@ -97,85 +97,85 @@ func TestWebhookHandlerStatuses(t *testing.T) {
 		wantCalls  int
 		wantErr    error // errors.Is target in the reported *WebhookError; nil: no report
 	}{
-		{name: "signed fixture", req: func() *http.Request { return evPost(good, evFixtureKey) },
+		{name: "signed fixture", req: func() *http.Request { return signedPost(good, fixtureKey) },
 			wantStatus: 200, wantCalls: 1},
 		{name: "GET", req: func() *http.Request { return httptest.NewRequest(http.MethodGet, "/events", nil) },
 			wantStatus: 405},
 		{name: "PUT signed", req: func() *http.Request {
-			r := evPost(good, evFixtureKey)
+			r := signedPost(good, fixtureKey)
 			r.Method = http.MethodPut
 			return r
 		}, wantStatus: 405},
 		{name: "body over the limit, Content-Length known", handler: func(h *WebhookHandler) { h.MaxBodyBytes = 64 },
-			req: func() *http.Request { return evPost(good, evFixtureKey) }, wantStatus: 413},
+			req: func() *http.Request { return signedPost(good, fixtureKey) }, wantStatus: 413},
 		{name: "body over the limit, length unknown", handler: func(h *WebhookHandler) { h.MaxBodyBytes = 64 },
 			req: func() *http.Request {
-				r := evPost(good, evFixtureKey)
+				r := signedPost(good, fixtureKey)
 				r.ContentLength = -1
 				r.Body = io.NopCloser(bytes.NewReader(good)) // no Len: read to the end
 				return r
 			}, wantStatus: 413},
 		{name: "body at the limit exactly", handler: func(h *WebhookHandler) { h.MaxBodyBytes = int64(len(good)) },
-			req: func() *http.Request { return evPost(good, evFixtureKey) }, wantStatus: 200, wantCalls: 1},
+			req: func() *http.Request { return signedPost(good, fixtureKey) }, wantStatus: 200, wantCalls: 1},
 		{name: "body read fails", req: func() *http.Request {
-			r := evPost(good, evFixtureKey)
+			r := signedPost(good, fixtureKey)
 			r.ContentLength = -1
-			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(good[:10]), evFailReader{}))
+			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(good[:10]), failReader{}))
 			return r
 		}, wantStatus: 400},
-		{name: "missing signature", req: func() *http.Request { return evPost(good, "") },
+		{name: "missing signature", req: func() *http.Request { return signedPost(good, "") },
 			wantStatus: 401, wantErr: ErrMissingSignature},
-		{name: "wrong key", req: func() *http.Request { return evPost(good, "someone-else") },
+		{name: "wrong key", req: func() *http.Request { return signedPost(good, "someone-else") },
 			wantStatus: 401, wantErr: ErrInvalidSignature},
 		{name: "tampered body", req: func() *http.Request {
-			r := evPost(good, evFixtureKey)
+			r := signedPost(good, fixtureKey)
 			r.Body = io.NopCloser(bytes.NewReader(bytes.Replace(good, []byte("8801"), []byte("8802"), 1)))
 			return r
 		}, wantStatus: 401, wantErr: ErrInvalidSignature},
 		{name: "sha1 scheme", req: func() *http.Request {
-			r := evPost(good, "")
+			r := signedPost(good, "")
 			r.Header.Set(SignatureHeader, "sha1=DgKPiRFLNce2fjgihQdeIqWKhJc=")
 			return r
 		}, wantStatus: 401, wantErr: ErrInvalidSignature},
 		{name: "bad base64", req: func() *http.Request {
-			r := evPost(good, "")
+			r := signedPost(good, "")
 			r.Header.Set(SignatureHeader, "sha256=%%%%")
 			return r
 		}, wantStatus: 401, wantErr: ErrInvalidSignature},
-		{name: "malformed body, validly signed", req: func() *http.Request { return evPost(malformed, evFixtureKey) },
+		{name: "malformed body, validly signed", req: func() *http.Request { return signedPost(malformed, fixtureKey) },
 			wantStatus: 400, wantErr: ErrMalformedNotification},
-		{name: "empty body, validly signed", req: func() *http.Request { return evPost(nil, evFixtureKey) },
+		{name: "empty body, validly signed", req: func() *http.Request { return signedPost(nil, fixtureKey) },
 			wantStatus: 400, wantErr: ErrMalformedNotification},
 		{name: "callback error", handler: func(h *WebhookHandler) {
 			inner := h.OnNotification
 			h.OnNotification = func(ctx context.Context, n *Notification) error { _ = inner(ctx, n); return errCallback }
-		}, req: func() *http.Request { return evPost(good, evFixtureKey) }, wantStatus: 500, wantCalls: 1, wantErr: errCallback},
+		}, req: func() *http.Request { return signedPost(good, fixtureKey) }, wantStatus: 500, wantCalls: 1, wantErr: errCallback},
 		{name: "callback panic", handler: func(h *WebhookHandler) {
 			inner := h.OnNotification
 			h.OnNotification = func(ctx context.Context, n *Notification) error { _ = inner(ctx, n); panic("boom") }
-		}, req: func() *http.Request { return evPost(good, evFixtureKey) }, wantStatus: 500, wantCalls: 1},
+		}, req: func() *http.Request { return signedPost(good, fixtureKey) }, wantStatus: 500, wantCalls: 1},
 		{name: "no keys: misconfigured", handler: func(h *WebhookHandler) { h.SigningKeys = nil },
-			req: func() *http.Request { return evPost(good, evFixtureKey) }, wantStatus: 500, wantErr: ErrNoSigningKey},
+			req: func() *http.Request { return signedPost(good, fixtureKey) }, wantStatus: 500, wantErr: ErrNoSigningKey},
 		{name: "no keys, unsigned: misconfigured", handler: func(h *WebhookHandler) { h.SigningKeys = []string{} },
-			req: func() *http.Request { return evPost(good, "") }, wantStatus: 500, wantErr: ErrWebhookMisconfigured},
-		{name: "empty key beside a good one: misconfigured", handler: func(h *WebhookHandler) { h.SigningKeys = []string{evFixtureKey, ""} },
-			req: func() *http.Request { return evPost(good, evFixtureKey) }, wantStatus: 500, wantErr: ErrNoSigningKey},
+			req: func() *http.Request { return signedPost(good, "") }, wantStatus: 500, wantErr: ErrWebhookMisconfigured},
+		{name: "empty key beside a good one: misconfigured", handler: func(h *WebhookHandler) { h.SigningKeys = []string{fixtureKey, ""} },
+			req: func() *http.Request { return signedPost(good, fixtureKey) }, wantStatus: 500, wantErr: ErrNoSigningKey},
 		{name: "no callback and no route: misconfigured", handler: func(h *WebhookHandler) { h.OnNotification = nil },
-			req: func() *http.Request { return evPost(good, evFixtureKey) }, wantStatus: 500, wantErr: ErrWebhookMisconfigured},
+			req: func() *http.Request { return signedPost(good, fixtureKey) }, wantStatus: 500, wantErr: ErrWebhookMisconfigured},
 		{name: "InsecureSkipVerify, unsigned", handler: func(h *WebhookHandler) { h.SigningKeys = nil; h.InsecureSkipVerify = true },
-			req: func() *http.Request { return evPost(good, "") }, wantStatus: 200, wantCalls: 1},
+			req: func() *http.Request { return signedPost(good, "") }, wantStatus: 200, wantCalls: 1},
 		{name: "InsecureSkipVerify skips even a wrong signature", handler: func(h *WebhookHandler) { h.InsecureSkipVerify = true },
-			req: func() *http.Request { return evPost(good, "wrong") }, wantStatus: 200, wantCalls: 1},
+			req: func() *http.Request { return signedPost(good, "wrong") }, wantStatus: 200, wantCalls: 1},
 		{name: "InsecureSkipVerify still parses", handler: func(h *WebhookHandler) { h.InsecureSkipVerify = true },
-			req: func() *http.Request { return evPost(malformed, "") }, wantStatus: 400, wantErr: ErrMalformedNotification},
+			req: func() *http.Request { return signedPost(malformed, "") }, wantStatus: 400, wantErr: ErrMalformedNotification},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var calls atomic.Int32
-			var reported evErrors
+			var reported errorLog
 			h := &WebhookHandler{
-				SigningKeys:    []string{evFixtureKey},
+				SigningKeys:    []string{fixtureKey},
 				OnNotification: func(context.Context, *Notification) error { calls.Add(1); return nil },
 				OnError:        reported.hook,
 			}
@@ -210,25 +210,25 @@ func TestWebhookHandlerStatuses(t *testing.T) {
 				if tt.wantErr != nil && !errors.Is(errs[0], tt.wantErr) {
 					t.Errorf("reported %v, want errors.Is %v", errs[0], tt.wantErr)
 				}
-				evAssertNoSecret(t, errs[0].Error(), evFixtureKey, sig, Sign(evFixtureKey, good))
+				assertNoneOf(t, errs[0].Error(), fixtureKey, sig, Sign(fixtureKey, good))
 			} else if len(errs) != 0 {
 				t.Errorf("OnError called on success: %v", errs)
 			}
-			evAssertNoSecret(t, w.Body.String(), evFixtureKey, sig, Sign(evFixtureKey, good))
+			assertNoneOf(t, w.Body.String(), fixtureKey, sig, Sign(fixtureKey, good))
 			for k, v := range w.Header() {
-				evAssertNoSecret(t, k+": "+strings.Join(v, ","), evFixtureKey, sig)
+				assertNoneOf(t, k+": "+strings.Join(v, ","), fixtureKey, sig)
 			}
 		})
 	}
 }
 
-type evFailReader struct{}
+type failReader struct{}
 
-func (evFailReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
+func (failReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
 
 func TestWebhookHandlerRotation(t *testing.T) {
 	t.Parallel()
-	body := evTestBody(1)
+	body := testBody(1)
 	h := &WebhookHandler{
 		SigningKeys:    []string{"key-new", "key-old"},
 		OnNotification: func(context.Context, *Notification) error { return nil },
@@ -238,7 +238,7 @@ func TestWebhookHandlerRotation(t *testing.T) {
 		want int
 	}{{"key-new", 200}, {"key-old", 200}, {"key-older", 401}, {"key-new ", 401}} {
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, evPost(body, tt.key))
+		h.ServeHTTP(w, signedPost(body, tt.key))
 		if w.Code != tt.want {
 			t.Errorf("signed with %q: status %d, want %d", tt.key, w.Code, tt.want)
 		}
@@ -247,14 +247,14 @@ func TestWebhookHandlerRotation(t *testing.T) {
 
 func TestWebhookHandlerPanicRecovery(t *testing.T) {
 	t.Parallel()
-	body := evTestBody(3)
-	var reported evErrors
+	body := testBody(3)
+	var reported errorLog
 	var logs bytes.Buffer
 	var lmu sync.Mutex
 	h := &WebhookHandler{
 		SigningKeys: []string{"k"},
 		OnError:     reported.hook,
-		Logger:      slog.New(slog.NewJSONHandler(&evSyncWriter{w: &logs, mu: &lmu}, nil)),
+		Logger:      slog.New(slog.NewJSONHandler(&syncWriter{w: &logs, mu: &lmu}, nil)),
 	}
 	var second atomic.Bool
 	h.Handle("", "", EventUpdated, func(context.Context, *Notification, Event) error {
@@ -315,12 +315,12 @@ func TestWebhookHandlerPanicRecovery(t *testing.T) {
 	}
 }
 
-type evSyncWriter struct {
+type syncWriter struct {
 	w  io.Writer
 	mu *sync.Mutex
 }
 
-func (s *evSyncWriter) Write(p []byte) (int, error) {
+func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
@@ -328,7 +328,7 @@ func (s *evSyncWriter) Write(p []byte) (int, error) {
 
 func TestWebhookHandlerMultiEventFailure(t *testing.T) {
 	t.Parallel()
-	body := evTestBody(5) // event types cycle CREATED, UPDATED, DELETED, UNKNOWN, CREATED
+	body := testBody(5) // event types cycle CREATED, UPDATED, DELETED, UNKNOWN, CREATED
 	var seen []string
 	h := &WebhookHandler{SigningKeys: []string{"k"}}
 	h.HandleDefault(func(_ context.Context, _ *Notification, e Event) error {
@@ -339,7 +339,7 @@ func TestWebhookHandlerMultiEventFailure(t *testing.T) {
 		return nil
 	})
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, evPost(body, "k"))
+	h.ServeHTTP(w, signedPost(body, "k"))
 	if w.Code != 500 {
 		t.Errorf("status = %d, want 500", w.Code)
 	}
@@ -350,7 +350,7 @@ func TestWebhookHandlerMultiEventFailure(t *testing.T) {
 
 func TestWebhookHandlerOnNotificationAndRoutes(t *testing.T) {
 	t.Parallel()
-	body := evTestBody(2)
+	body := testBody(2)
 	for _, fail := range []bool{false, true} {
 		var order []string
 		h := &WebhookHandler{
@@ -368,7 +368,7 @@ func TestWebhookHandlerOnNotificationAndRoutes(t *testing.T) {
 			return nil
 		})
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, evPost(body, "k"))
+		h.ServeHTTP(w, signedPost(body, "k"))
 		want, wantStatus := []string{"notification 4e2a9c", "event 8800", "event 8801"}, 200
 		if fail {
 			want, wantStatus = want[:1], 500
@@ -438,7 +438,7 @@ func TestWebhookHandlerRouting(t *testing.T) {
 		return nil
 	})
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, evPost([]byte(body.String()), "k"))
+	h.ServeHTTP(w, signedPost([]byte(body.String()), "k"))
 	if w.Code != 200 {
 		t.Fatalf("status %d", w.Code)
 	}
@@ -457,7 +457,7 @@ func TestWebhookHandlerUnroutedEventsAreAcknowledged(t *testing.T) {
 	called := 0
 	h.Handle("", "orders", "", func(context.Context, *Notification, Event) error { called++; return nil })
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, evPost(evTestBody(3), "k")) // appointments only
+	h.ServeHTTP(w, signedPost(testBody(3), "k")) // appointments only
 	if w.Code != 200 || called != 0 {
 		t.Errorf("status %d, calls %d; want 200 and 0", w.Code, called)
 	}
@@ -490,7 +490,7 @@ func TestHandlePanics(t *testing.T) {
 
 func TestWebhookHandlerConcurrentRegisterAndServe(t *testing.T) {
 	t.Parallel()
-	body := evTestBody(2)
+	body := testBody(2)
 	h := &WebhookHandler{SigningKeys: []string{"k"}}
 	h.HandleDefault(func(context.Context, *Notification, Event) error { return nil })
 	var wg sync.WaitGroup
@@ -499,7 +499,7 @@ func TestWebhookHandlerConcurrentRegisterAndServe(t *testing.T) {
 			for j := range 25 {
 				h.Handle(fmt.Sprint(i), fmt.Sprint(j), "", func(context.Context, *Notification, Event) error { return nil })
 				w := httptest.NewRecorder()
-				h.ServeHTTP(w, evPost(body, "k"))
+				h.ServeHTTP(w, signedPost(body, "k"))
 				if w.Code != 200 {
 					t.Errorf("status %d", w.Code)
 				}
@@ -522,7 +522,7 @@ func TestWebhookHandlerRedaction(t *testing.T) {
 		fmt.Sprintf("%s", h), fmt.Sprintf("%q", h), h.String(), js.String(), txt.String(),
 	}
 	for _, out := range outs {
-		evAssertNoSecret(t, out, key, "old-secret-key")
+		assertNoneOf(t, out, key, "old-secret-key")
 		if !strings.Contains(out, "SigningKeys:[2 redacted]") {
 			t.Errorf("output %q does not describe the keys as redacted", out)
 		}
@@ -531,16 +531,16 @@ func TestWebhookHandlerRedaction(t *testing.T) {
 
 func TestWebhookHandlerLogsNoSecrets(t *testing.T) {
 	t.Parallel()
-	body := evReadFixture(t, "notification_acuity.json")
+	body := readRawFixture(t, "notification_acuity.json")
 	var logs bytes.Buffer
 	var mu sync.Mutex
 	h := &WebhookHandler{
-		SigningKeys:    []string{evFixtureKey},
-		Logger:         slog.New(slog.NewTextHandler(&evSyncWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		SigningKeys:    []string{fixtureKey},
+		Logger:         slog.New(slog.NewTextHandler(&syncWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		OnNotification: func(context.Context, *Notification) error { return nil },
 	}
-	reqs := []*http.Request{evPost(body, evFixtureKey), evPost(body, "wrong-key"), evPost([]byte(`{}`), evFixtureKey)}
-	bad := evPost(body, "")
+	reqs := []*http.Request{signedPost(body, fixtureKey), signedPost(body, "wrong-key"), signedPost([]byte(`{}`), fixtureKey)}
+	bad := signedPost(body, "")
 	bad.Header.Set(SignatureHeader, "sha256=AAAA"+strings.Repeat("B", 40))
 	reqs = append(reqs, bad)
 	for _, r := range reqs {
@@ -552,7 +552,7 @@ func TestWebhookHandlerLogsNoSecrets(t *testing.T) {
 	if strings.Count(out, "\n") != len(reqs) {
 		t.Errorf("want one record per request, got:\n%s", out)
 	}
-	evAssertNoSecret(t, out, evFixtureKey, Sign(evFixtureKey, body), Sign("wrong-key", body), bad.Header.Get(SignatureHeader))
+	assertNoneOf(t, out, fixtureKey, Sign(fixtureKey, body), Sign("wrong-key", body), bad.Header.Get(SignatureHeader))
 	if strings.Contains(out, "Front desk") || strings.Contains(out, "rescheduled") {
 		t.Errorf("log holds the body:\n%s", out)
 	}
@@ -564,7 +564,7 @@ func TestWebhookHandlerSilentByDefault(t *testing.T) {
 	// crash on every path, including the misconfigured one.
 	for _, h := range []*WebhookHandler{{}, {SigningKeys: []string{"k"}}} {
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, evPost(evTestBody(1), "k"))
+		h.ServeHTTP(w, signedPost(testBody(1), "k"))
 		if w.Code != 500 {
 			t.Errorf("%v: status %d, want 500", h, w.Code)
 		}

@@ -1,0 +1,82 @@
+package elements_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/elementsgo/elements"
+)
+
+// A hostile answer cannot make an *APIError huge, nor forge log lines: each
+// field taken from the answer is cut to a few hundred bytes and control
+// characters are quoted, so Error() is one short line.
+func TestAPIErrorTextIsBoundedAndOneLine(t *testing.T) {
+	t.Parallel()
+	huge := strings.Repeat("A", 900<<10)
+	forged := "bad request\nlevel=ERROR msg=\"forged record\"\r\x00\u2028\u0085done"
+	for name, body := range map[string]map[string]any{
+		"huge message":            {"message": huge},
+		"huge provider message":   {"message": "m", "providerMessage": huge},
+		"huge request id":         {"message": "m", "requestId": huge},
+		"huge error object":       {"error": map[string]string{"detail": huge}},
+		"forged lines":            {"message": forged, "providerMessage": forged, "requestId": forged},
+		"forged lines, long":      {"message": forged + huge},
+		"invalid UTF-8 and lines": {"message": "a\xff\xfe\nb"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, mt := newTestClient(t)
+			b, _ := json.Marshal(body)
+			mock(mt, answer(400, string(b), "Elements-Request-Id: "+strings.Repeat("r", 4000)))
+			_, err := c.Instances.Get(context.Background(), 1)
+			var apiErr *elements.APIError
+			if !errors.As(err, &apiErr) {
+				t.Fatalf("err = %v, want an *APIError", err)
+			}
+			text := err.Error()
+			if len(text) > 1200 {
+				t.Errorf("Error() is %d bytes long, want a few hundred per field", len(text))
+			}
+			for field, v := range map[string]string{"Message": apiErr.Message, "ProviderMessage": apiErr.ProviderMessage, "RequestID": apiErr.RequestID} {
+				if len(v) > 320 {
+					t.Errorf("%s is %d bytes long", field, len(v))
+				}
+			}
+			if strings.ContainsAny(text, "\n\r\x00\u2028\u0085") {
+				t.Errorf("Error() is not one line: %q", text)
+			}
+			if strings.Contains(name, "forged") && !strings.Contains(text, `bad request\nlevel=ERROR msg="forged record"\r\x00\u2028\u0085done`) {
+				t.Errorf("Error() = %q, want the control characters quoted", text)
+			}
+			if strings.Contains(name, "huge message") && !strings.Contains(text, strings.Repeat("A", 250)+"…") {
+				t.Errorf("Error() = %.400q, want the message's start and a mark where it was cut", text)
+			}
+		})
+	}
+}
+
+// A secret that straddles the cut is still redacted: the text is redacted
+// whole before it is cut.
+func TestAPIErrorCutDoesNotHalveASecret(t *testing.T) {
+	t.Parallel()
+	for pad := 260; pad < 310; pad++ {
+		c, mt := newTestClient(t)
+		b, _ := json.Marshal(map[string]string{"message": strings.Repeat("x", pad) + testUserSecret + " and more"})
+		mock(mt, answer(400, string(b)))
+		_, err := c.Instances.Get(context.Background(), 1)
+		if err == nil {
+			t.Fatal("no error")
+		}
+		for i := minSecretPart; i <= len(testUserSecret); i++ {
+			if strings.Contains(err.Error(), testUserSecret[:i]) {
+				t.Fatalf("pad %d: %d bytes of the secret in %q", pad, i, err)
+			}
+		}
+	}
+}
+
+// minSecretPart is the shortest start of a secret that counts as a leak.
+const minSecretPart = 6

@@ -1,0 +1,232 @@
+// Package pgdedup is an [elements.Deduplicator] on PostgreSQL, through pgx
+// v5: replicas of a webhook receiver that share one database hand each
+// notification to the host once, across restarts.
+//
+//	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+//	...
+//	store, err := pgdedup.New(ctx, pool) // creates the table elements_dedup if missing
+//	...
+//	h := &elements.WebhookHandler{..., Deduplicator: store}
+//
+// One row per notification key, in one table. A Claim inserts the row, or
+// takes over one whose time is up; Done marks it done; Release deletes it.
+// Each is one statement, one round trip, atomic in the database:
+//
+//   - A claim lasts the claim TTL ([WithClaimTTL], default
+//     [DefaultClaimTTL]). Keep it above your slowest callback: a claim whose
+//     TTL passed is taken over by the next delivery, which is how the
+//     notification of a replica that crashed mid-callback gets processed.
+//   - Claims belong to the Store value that made them (each [New] makes a
+//     new owner id): a replica whose claim expired and was taken over
+//     cannot complete or release the new holder's claim; Done and Release
+//     then return an error wrapping [elements.ErrClaimLost].
+//   - A done key is kept for the retention ([WithRetention], default
+//     [DefaultRetention], longer than the platform's retry window of about
+//     73 hours), then may be claimed again.
+//
+// Times are the database's (now()), so the replicas' clocks do not matter.
+// Rows whose time is up stay until a Claim of the same key reuses them or
+// [Store.Purge] deletes them: call Purge now and then (say hourly) from any
+// replica.
+package pgdedup
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/elementsgo/elements"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Defaults of the options.
+const (
+	DefaultTable     = "elements_dedup"
+	DefaultClaimTTL  = 5 * time.Minute
+	DefaultRetention = 7 * 24 * time.Hour // the platform retries for about 73 hours
+)
+
+// Store is an [elements.Deduplicator] over one PostgreSQL table. Its
+// methods are safe for concurrent use. Make it with [New].
+type Store struct {
+	pool                 *pgxpool.Pool
+	owner                string  // this Store's claims
+	ttl, retention       float64 // seconds
+	claimSQL, doneSQL    string
+	releaseSQL, purgeSQL string
+}
+
+// Option configures a [Store].
+type Option func(*options)
+
+type options struct {
+	table          string
+	ttl, retention time.Duration
+}
+
+// WithTable sets the table's name (default [DefaultTable]), optionally
+// schema-qualified ("dedup.events"). Names are lower-case letters, digits and
+// underscores, starting with a letter or underscore; [New] rejects others.
+func WithTable(name string) Option { return func(o *options) { o.table = name } }
+
+// WithClaimTTL sets how long a claim holds (default [DefaultClaimTTL]): after
+// it, the next delivery of the notification takes the claim over. Keep it
+// above your slowest callback. Zero or less keeps the default.
+func WithClaimTTL(d time.Duration) Option { return func(o *options) { o.ttl = d } }
+
+// WithRetention sets how long a done key is kept (default
+// [DefaultRetention]); keep it above the platform's retry window of about 73
+// hours. Zero or less keeps the default.
+func WithRetention(d time.Duration) Option { return func(o *options) { o.retention = d } }
+
+// tableName is what WithTable accepts: [schema.]name, each part short enough
+// for PostgreSQL's 63-byte identifiers with the index's suffix.
+var tableName = regexp.MustCompile(`^([a-z_][a-z0-9_]{0,54}\.)?[a-z_][a-z0-9_]{0,54}$`)
+
+// New returns a Store over pool, creating its table (and an index on the
+// expiry time) if missing; the first start needs the CREATE privilege on the
+// schema, later ones only SELECT, INSERT, UPDATE and DELETE on the table.
+// Several replicas may call New at once.
+func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, error) {
+	o := options{table: DefaultTable, ttl: DefaultClaimTTL, retention: DefaultRetention}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if !tableName.MatchString(o.table) {
+		return nil, fmt.Errorf("pgdedup: table name %q: want [schema.]name of lower-case letters, digits and underscores", o.table)
+	}
+	if o.ttl <= 0 {
+		o.ttl = DefaultClaimTTL
+	}
+	if o.retention <= 0 {
+		o.retention = DefaultRetention
+	}
+	if pool == nil {
+		return nil, errors.New("pgdedup: New: nil pool")
+	}
+	if err := createTable(ctx, pool, o.table); err != nil {
+		return nil, fmt.Errorf("pgdedup: create table %s: %w", o.table, err)
+	}
+	t := pgx.Identifier(strings.Split(o.table, ".")).Sanitize()
+	return &Store{
+		pool:      pool,
+		owner:     rand.Text(),
+		ttl:       o.ttl.Seconds(),
+		retention: o.retention.Seconds(),
+		// Claim always updates the row it conflicts with, but changes it
+		// only when its time is up; the row lock serialises concurrent
+		// Claims, and the token returned says whether this one won.
+		claimSQL: `INSERT INTO ` + t + ` AS d (key, owner, token, done, expires_at)
+VALUES ($1, $2, $3, false, now() + $4::float8 * interval '1 second')
+ON CONFLICT (key) DO UPDATE SET
+	owner = CASE WHEN d.expires_at <= now() THEN excluded.owner ELSE d.owner END,
+	token = CASE WHEN d.expires_at <= now() THEN excluded.token ELSE d.token END,
+	done = CASE WHEN d.expires_at <= now() THEN false ELSE d.done END,
+	expires_at = CASE WHEN d.expires_at <= now() THEN excluded.expires_at ELSE d.expires_at END
+RETURNING d.token = $3, d.done`,
+		doneSQL: `UPDATE ` + t + ` SET done = true, expires_at = now() + $3::float8 * interval '1 second'
+WHERE key = $1 AND owner = $2 AND NOT done`,
+		releaseSQL: `DELETE FROM ` + t + ` WHERE key = $1 AND owner = $2 AND NOT done`,
+		purgeSQL: `DELETE FROM ` + t + ` WHERE key IN
+(SELECT key FROM ` + t + ` WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+	}, nil
+}
+
+// createTable creates the table and its index unless the table exists,
+// under an advisory lock, as concurrent CREATE TABLE IF NOT EXISTS of one
+// name can fail in PostgreSQL.
+func createTable(ctx context.Context, pool *pgxpool.Pool, table string) error {
+	var exists bool
+	if err := pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, table).Scan(&exists); err != nil || exists {
+		return err
+	}
+	parts := strings.Split(table, ".")
+	t := pgx.Identifier(parts).Sanitize()
+	index := pgx.Identifier{parts[len(parts)-1] + "_expires"}.Sanitize()
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "elements/pgdedup "+table); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+t+` (
+	key bytea PRIMARY KEY,           -- the notification's key (any bytes)
+	owner text NOT NULL,             -- the Store holding (or that held) the claim
+	token bigint NOT NULL,           -- the claim's own number, to tell Claims apart
+	done boolean NOT NULL,           -- processed
+	expires_at timestamptz NOT NULL  -- claim TTL or retention end
+)`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `CREATE INDEX IF NOT EXISTS `+index+` ON `+t+` (expires_at)`)
+		return err
+	})
+}
+
+// Claim implements [elements.Deduplicator] in one statement.
+func (s *Store) Claim(ctx context.Context, key string) (elements.DedupState, error) {
+	var won, done bool
+	if err := s.pool.QueryRow(ctx, s.claimSQL, []byte(key), s.owner, mrand.Int64(), s.ttl).Scan(&won, &done); err != nil {
+		return 0, fmt.Errorf("pgdedup: claim: %w", err)
+	}
+	switch {
+	case won:
+		return elements.DedupClaimed, nil
+	case done:
+		return elements.DedupDone, nil
+	}
+	return elements.DedupInFlight, nil
+}
+
+// Done implements [elements.Deduplicator]: the key is kept as done for the
+// retention. Without this Store's claim on key it changes nothing and
+// returns an error wrapping [elements.ErrClaimLost].
+func (s *Store) Done(ctx context.Context, key string) error {
+	return s.finish(ctx, "done", key, s.doneSQL, []byte(key), s.owner, s.retention)
+}
+
+// Release implements [elements.Deduplicator]: the key may be claimed again
+// at once. Without this Store's claim on key it changes nothing and returns
+// an error wrapping [elements.ErrClaimLost].
+func (s *Store) Release(ctx context.Context, key string) error {
+	return s.finish(ctx, "release", key, s.releaseSQL, []byte(key), s.owner)
+}
+
+// finish runs Done's or Release's statement, which touches key's row only
+// if this Store holds its claim.
+func (s *Store) finish(ctx context.Context, op, key, sql string, args ...any) error {
+	tag, err := s.pool.Exec(ctx, sql, args...)
+	switch {
+	case err != nil:
+		return fmt.Errorf("pgdedup: %s: %w", op, err)
+	case tag.RowsAffected() == 0:
+		return fmt.Errorf("pgdedup: %s of %q: %w", op, key, elements.ErrClaimLost)
+	}
+	return nil
+}
+
+// purgeBatch bounds the rows one statement of Purge deletes (and locks).
+const purgeBatch = 10000
+
+// Purge deletes the rows whose time is up (claims past their TTL, done keys
+// past their retention), in batches, and returns how many it deleted. Rows
+// in use by a concurrent Claim are skipped. Safe to run from several
+// replicas at once; run it periodically, for example hourly from a goroutine
+// with a [time.Ticker], or from cron.
+func (s *Store) Purge(ctx context.Context) (int64, error) {
+	var total int64
+	for {
+		tag, err := s.pool.Exec(ctx, s.purgeSQL, purgeBatch)
+		if err != nil {
+			return total, fmt.Errorf("pgdedup: purge: %w", err)
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < purgeBatch {
+			return total, nil
+		}
+	}
+}

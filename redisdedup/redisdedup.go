@@ -1,0 +1,145 @@
+// Package redisdedup is an [elements.Deduplicator] on Redis (7.0 or later),
+// through go-redis v9: replicas of a webhook receiver that share one Redis
+// hand each notification to the host once.
+//
+//	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379"}) // or a ClusterClient
+//	h := &elements.WebhookHandler{..., Deduplicator: redisdedup.New(rdb)}
+//
+// One Redis key per notification key (the prefix, [WithPrefix], then the
+// notification's key), always with an expiry, so Redis forgets old keys by
+// itself and nothing needs purging:
+//
+//   - Claim is SET key owner NX PX ttl GET, one round trip: it sets the key
+//     if absent, for the claim TTL ([WithClaimTTL], default
+//     [DefaultClaimTTL]; keep it above your slowest callback), and reads it
+//     otherwise. A claim whose TTL passed is gone, so the next delivery
+//     claims the notification: that is how the notification of a replica
+//     that crashed mid-callback gets processed.
+//   - Done and Release are Lua scripts on that one key (one round trip; no
+//     CROSSSLOT error on a cluster), which act only if the key still holds
+//     this Store's owner id (each [New] makes a new one): a replica whose
+//     claim expired and was taken over cannot complete or delete the new
+//     holder's claim, and gets an error wrapping [elements.ErrClaimLost].
+//   - Done replaces the claim with a done marker kept for the retention
+//     ([WithRetention], default [DefaultRetention], longer than the
+//     platform's retry window of about 73 hours).
+//
+// Expiries are Redis's, so the replicas' clocks do not matter. Configure
+// Redis not to evict these keys early (a maxmemory-policy of noeviction or
+// volatile-* with room to spare), or done keys may be forgotten too soon.
+package redisdedup
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/elementsgo/elements"
+	"github.com/redis/go-redis/v9"
+)
+
+// Defaults of the options.
+const (
+	DefaultPrefix    = "elements:dedup:"
+	DefaultClaimTTL  = 5 * time.Minute
+	DefaultRetention = 7 * 24 * time.Hour // the platform retries for about 73 hours
+)
+
+// doneValue marks a done key; owner ids (26 base32 characters) never equal
+// it.
+const doneValue = "done"
+
+// Store is an [elements.Deduplicator] over Redis. Its methods are safe for
+// concurrent use. Make it with [New].
+type Store struct {
+	rdb            redis.UniversalClient
+	prefix, owner  string
+	ttl, retention time.Duration
+}
+
+// Option configures a [Store].
+type Option func(*Store)
+
+// WithPrefix sets the prefix of the Store's Redis keys (default
+// [DefaultPrefix]). A cluster hash tag in it ("{dedup}:") would put every
+// key in one slot; leave it out to spread them.
+func WithPrefix(p string) Option { return func(s *Store) { s.prefix = p } }
+
+// WithClaimTTL sets how long a claim holds (default [DefaultClaimTTL]): after
+// it, the next delivery of the notification takes the claim over. Keep it
+// above your slowest callback. Less than a millisecond keeps the default.
+func WithClaimTTL(d time.Duration) Option { return func(s *Store) { s.ttl = d } }
+
+// WithRetention sets how long a done key is kept (default
+// [DefaultRetention]); keep it above the platform's retry window of about 73
+// hours. Less than a millisecond keeps the default.
+func WithRetention(d time.Duration) Option { return func(s *Store) { s.retention = d } }
+
+// New returns a Store over rdb (a *redis.Client, *redis.ClusterClient, ...)
+// with an owner id of its own.
+func New(rdb redis.UniversalClient, opts ...Option) *Store {
+	s := &Store{rdb: rdb, prefix: DefaultPrefix, owner: rand.Text(), ttl: DefaultClaimTTL, retention: DefaultRetention}
+	for _, opt := range opts {
+		opt(s)
+	}
+	if s.ttl < time.Millisecond {
+		s.ttl = DefaultClaimTTL
+	}
+	if s.retention < time.Millisecond {
+		s.retention = DefaultRetention
+	}
+	return s
+}
+
+// Claim implements [elements.Deduplicator] with one SET NX PX GET.
+func (s *Store) Claim(ctx context.Context, key string) (elements.DedupState, error) {
+	old, err := s.rdb.SetArgs(ctx, s.prefix+key, s.owner, redis.SetArgs{Mode: "NX", TTL: s.ttl, Get: true}).Result()
+	switch {
+	case errors.Is(err, redis.Nil): // it was absent: set
+		return elements.DedupClaimed, nil
+	case err != nil:
+		return 0, fmt.Errorf("redisdedup: claim (SET NX GET needs Redis 7.0 or later): %w", err)
+	case old == doneValue:
+		return elements.DedupDone, nil
+	}
+	return elements.DedupInFlight, nil
+}
+
+// The scripts act on KEYS[1] only if it holds this Store's claim (ARGV[1]).
+var (
+	doneScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`)
+	releaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])`)
+)
+
+// Done implements [elements.Deduplicator]: the key is kept as done for the
+// retention. Without this Store's claim on key it changes nothing and
+// returns an error wrapping [elements.ErrClaimLost].
+func (s *Store) Done(ctx context.Context, key string) error {
+	return s.finish(ctx, "done", doneScript, key, s.owner, doneValue, s.retention.Milliseconds())
+}
+
+// Release implements [elements.Deduplicator]: the key may be claimed again
+// at once. Without this Store's claim on key it changes nothing and returns
+// an error wrapping [elements.ErrClaimLost].
+func (s *Store) Release(ctx context.Context, key string) error {
+	return s.finish(ctx, "release", releaseScript, key, s.owner)
+}
+
+// finish runs Done's or Release's script (EVALSHA, or EVAL the first time).
+func (s *Store) finish(ctx context.Context, op string, script *redis.Script, key string, args ...any) error {
+	n, err := script.Run(ctx, s.rdb, []string{s.prefix + key}, args...).Int()
+	switch {
+	case err != nil:
+		return fmt.Errorf("redisdedup: %s: %w", op, err)
+	case n == 0:
+		return fmt.Errorf("redisdedup: %s of %q: %w", op, key, elements.ErrClaimLost)
+	}
+	return nil
+}

@@ -1,0 +1,163 @@
+package redisdedup_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/elementstest"
+	"github.com/elementsgo/elements/internal/testserver"
+	"github.com/elementsgo/elements/redisdedup"
+	"github.com/redis/go-redis/v9"
+)
+
+// One Redis server for the package's tests and benchmarks, started on first
+// use: a one-node cluster holding every slot, so that both a plain client
+// and a cluster client (which sees CROSSSLOT errors) can be tested on it.
+var (
+	server = testserver.Once{Start: func() (*testserver.Server, error) {
+		return testserver.StartRedis("--cluster-enabled", "yes", "--cluster-announce-ip", "127.0.0.1")
+	}}
+	slots   sync.Once
+	slotErr error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	server.Stop()
+	os.Exit(code)
+}
+
+// clients returns a plain and a cluster client of the test server.
+func clients(tb testing.TB) map[string]redis.UniversalClient {
+	tb.Helper()
+	addr := server.Get(tb).Addr
+	plain := redis.NewClient(&redis.Options{Addr: addr})
+	tb.Cleanup(func() { plain.Close() })
+	slots.Do(func() { slotErr = assignSlots(plain) })
+	if slotErr != nil {
+		tb.Fatal(slotErr)
+	}
+	cluster := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
+	tb.Cleanup(func() { cluster.Close() })
+	return map[string]redis.UniversalClient{"plain": plain, "cluster": cluster}
+}
+
+// assignSlots gives the one node every slot and waits for the cluster.
+func assignSlots(rdb *redis.Client) error {
+	ctx := context.Background()
+	if err := rdb.ClusterAddSlotsRange(ctx, 0, 16383).Err(); err != nil {
+		return err
+	}
+	for range 200 {
+		info, err := rdb.ClusterInfo(ctx).Result()
+		if err != nil {
+			return err
+		}
+		if strings.Contains(info, "cluster_state:ok") {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return errors.New("the one-node cluster did not reach cluster_state:ok")
+}
+
+func prefix() string { return "test-" + rand.Text()[:10] + ":" }
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	for name, rdb := range clients(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p := prefix()
+			elementstest.TestDeduplicator(t, func(*testing.T) elements.Deduplicator {
+				return redisdedup.New(rdb, redisdedup.WithPrefix(p),
+					redisdedup.WithClaimTTL(elementstest.DeduplicatorClaimTTL), redisdedup.WithRetention(elementstest.DeduplicatorRetention))
+			})
+		})
+	}
+}
+
+// Every key carries an expiry: the claim TTL while in flight, the retention
+// once done; so Redis forgets old notifications by itself.
+func TestExpiries(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rdb := clients(t)["plain"]
+	p := prefix()
+	s := redisdedup.New(rdb, redisdedup.WithPrefix(p), redisdedup.WithClaimTTL(time.Minute), redisdedup.WithRetention(time.Hour))
+	ttl := func(want time.Duration) {
+		t.Helper()
+		got, err := rdb.PTTL(ctx, p+"k").Result()
+		if err != nil || got <= want-time.Second || got > want {
+			t.Errorf("PTTL = %v, %v; want about %v", got, err, want)
+		}
+	}
+	if st, err := s.Claim(ctx, "k"); err != nil || st != elements.DedupClaimed {
+		t.Fatalf("Claim = %v, %v", st, err)
+	}
+	ttl(time.Minute)
+	if err := s.Done(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	ttl(time.Hour)
+	def := redisdedup.New(rdb, redisdedup.WithPrefix(p), redisdedup.WithClaimTTL(0), redisdedup.WithRetention(-1))
+	if _, err := def.Claim(ctx, "d"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := rdb.PTTL(ctx, p+"d").Result(); got <= redisdedup.DefaultClaimTTL-time.Second || got > redisdedup.DefaultClaimTTL {
+		t.Errorf("WithClaimTTL(0): PTTL %v, want the default %v", got, redisdedup.DefaultClaimTTL)
+	}
+	if redisdedup.DefaultRetention <= 73*time.Hour {
+		t.Errorf("DefaultRetention %v is within the platform's retry window", redisdedup.DefaultRetention)
+	}
+}
+
+// commands counts the commands sent: one per round trip (no pipelines here).
+type commands struct{ n atomic.Int64 }
+
+func (c *commands) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c *commands) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (c *commands) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func TestRoundTrips(t *testing.T) {
+	t.Parallel()
+	for name, rdb := range clients(t) {
+		t.Run(name, func(t *testing.T) {
+			var c commands
+			rdb.AddHook(&c)
+			testserver.RoundTrips(t, redisdedup.New(rdb, redisdedup.WithPrefix(prefix())), c.n.Load)
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s := redisdedup.New(clients(t)["plain"])
+	if _, err := s.Claim(ctx, "k"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Claim with a cancelled context: %v", err)
+	}
+	if err := s.Done(ctx, "k"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Done with a cancelled context: %v", err)
+	}
+	down := redisdedup.New(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}))
+	if _, err := down.Claim(context.Background(), "k"); err == nil {
+		t.Error("Claim against no server: no error")
+	}
+}
