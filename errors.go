@@ -39,9 +39,11 @@ var (
 	// [MaskedValue] ("********", which the platform answers in place of a
 	// secret) as a configuration value or in providerData: sent back, it
 	// would overwrite the real secret (the signing key, the OAuth client id
-	// or secret) and silently break the instance. The call sends nothing.
-	// Build such a body from the secrets the application stored, not from
-	// what Get returned (for Acuity, acuity.ReauthRequest).
+	// or secret) and silently break the instance. Instances.Create, Update,
+	// Replace, Reauthenticate, UpdateConfiguration and OAuthURL check before
+	// sending anything ([Client.Do] sends what it is given). Build such a
+	// body from the secrets the application stored, not from what Get
+	// returned (for Acuity, acuity.ReauthRequest).
 	ErrMaskedValue = errors.New(`elements: the masked value "********" where a secret belongs`)
 )
 
