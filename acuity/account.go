@@ -158,7 +158,8 @@ func list[T, W any](ctx context.Context, a *Account, name, path string, q url.Va
 		}
 		var wire []*W
 		resp, err := a.do(ctx, http.MethodGet, p, nil, &wire)
-		if ae := (*elements.APIError)(nil); errors.As(err, &ae) && paging.EmptyList(ae.StatusCode, ae.Message) {
+		var ae *elements.APIError
+		if errors.As(err, &ae) && paging.EmptyList(ae.StatusCode, ae.Message) {
 			return nil, "", nil
 		}
 		if err != nil {

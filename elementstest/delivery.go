@@ -172,7 +172,7 @@ func (s *Server) notify(instanceID int64, raw json.RawMessage, events []elements
 		return "", fmt.Errorf("elementstest: encoding the notification: %w", err)
 	}
 	in.events = append(in.events, eventRecord{ID: n.EventID, EventDate: now.Format(time.RFC3339),
-		Status: "DISPATCHED", ProviderData: string(raw), NotifiedData: []json.RawMessage{}})
+		Status: elements.EventStatusDispatched, ProviderData: string(raw), NotifiedData: []json.RawMessage{}})
 	d := &Delivery{
 		WebhookID:  randomHex(12),
 		EventID:    n.EventID,
@@ -251,7 +251,7 @@ func (s *Server) markNotified(d *Delivery) {
 	if in, ok := s.instances[d.InstanceID]; ok {
 		for i := range in.events {
 			if in.events[i].ID == d.EventID {
-				in.events[i].Status = "NOTIFIED"
+				in.events[i].Status = elements.EventStatusNotified
 			}
 		}
 	}
