@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/internal/paging"
 )
 
 // The create body is the documented one byte for byte (compacted): the
@@ -47,11 +48,8 @@ func TestListsRefuseNullElements(t *testing.T) {
 			return len(l), err
 		}},
 		"Events": {`[{"id":"e1"},null]`, func(c *elements.Client) (int, error) {
-			p, err := c.Instances.Events(ctx, 1, nil)
-			if p == nil {
-				return 0, err
-			}
-			return len(p.Events), err
+			l, err := paging.Collect(c.Instances.Events(ctx, 1, nil))
+			return len(l), err
 		}},
 	}
 	for name, tt := range calls {

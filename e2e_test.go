@@ -78,9 +78,10 @@ func TestE2ECreateMatchesDocumentedAnswer(t *testing.T) {
 		t.Errorf("id %d, token length %d, created %v: want an id, a 44-character token and a date", got.ID, len(got.Token), got.CreatedDate)
 	}
 	// The documentation's answer is for an instance without events; the
-	// fake echoes the request's configuration (secret masked).
+	// fake echoes the request's configuration (the OAuth client id and
+	// secret masked, as the platform masks them).
 	wantConfig := elements.Configuration{
-		OAuthAPIKey: "Rand0MAP1-key", OAuthAPISecret: "********", OAuthCallbackURL: "https://mycoolapp.com",
+		OAuthAPIKey: "********", OAuthAPISecret: "********", OAuthCallbackURL: "https://mycoolapp.com",
 		EventsEnabled: true, EventCallbackURL: "https://mycoolapp.com/events",
 	}
 	if diff := cmp.Diff(wantConfig, got.Configuration, cmpopts.EquateEmpty()); diff != "" {
@@ -149,7 +150,7 @@ func TestE2EInstanceLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if upd.Name != "Reception" || !cmp.Equal(upd.Tags, []string{"lobby"}) || upd.Configuration.OAuthAPIKey != "client-id" {
+	if upd.Name != "Reception" || !cmp.Equal(upd.Tags, []string{"lobby"}) || upd.Configuration.OAuthAPIKey != elements.MaskedValue {
 		t.Errorf("Update: %+v", upd)
 	}
 

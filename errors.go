@@ -25,7 +25,30 @@ var (
 	// ErrInvalidResponse is wrapped when a 2xx answer cannot be decoded or
 	// lacks what the call needs (for example a created instance without an id).
 	ErrInvalidResponse = errors.New("invalid response from the platform")
+	// ErrUnauthorized matches an *APIError with status 401 or 403: the
+	// platform refused the credentials of the call. For a call scoped to an
+	// instance (its Element token, as acuity.Account sends it) a 401 means
+	// the tenant must reconnect (the instance was deleted, or its OAuth grant
+	// expired or was revoked: re-authenticate it with a new code) and a 403
+	// that the instance is disabled (enable it). For other calls it means
+	// the client's user or organization secret is wrong.
+	ErrUnauthorized = errors.New("elements: unauthorized")
+	// ErrMaskedValue is wrapped by the error of a call that would send
+	// [MaskedValue] ("********", which the platform answers in place of a
+	// secret) as a configuration value or in providerData: sent back, it
+	// would overwrite the real secret (the signing key, the OAuth client id
+	// or secret) and silently break the instance. Instances.Create, Update,
+	// Replace, Reauthenticate, UpdateConfiguration and OAuthURL check before
+	// sending anything ([Client.Do] sends what it is given). Build such a
+	// body from the secrets the application stored, not from what Get
+	// returned (for Acuity, acuity.ReauthRequest).
+	ErrMaskedValue = errors.New(`elements: the masked value "********" where a secret belongs`)
 )
+
+// MaskedValue is what the platform answers instead of a secret
+// configuration value (oauth.api.key, oauth.api.secret,
+// event.notification.signature.key, passwords, tokens).
+const MaskedValue = "********"
 
 // maxMessage bounds APIError.Message when it comes from a non-JSON page,
 // and maxSummarized how much of such a page is looked at.
@@ -79,9 +102,16 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Is makes errors.Is(err, ErrNotFound) true for a 404.
+// Is makes errors.Is(err, ErrNotFound) true for a 404, and
+// errors.Is(err, ErrUnauthorized) true for a 401 or a 403.
 func (e *APIError) Is(target error) bool {
-	return target == ErrNotFound && e.StatusCode == http.StatusNotFound
+	switch target {
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden
+	}
+	return false
 }
 
 // LogValue makes slog print the error's safe fields.

@@ -8,8 +8,10 @@ import (
 	"log"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/elementsgo/elements"
@@ -134,6 +136,71 @@ func ExampleInstancesService_List() {
 	// "API Instance": 1 found
 	// 1001 API Instance [Docs]
 	// "nothing like it": 0 found
+}
+
+// All reads the instances page by page as the loop asks for them: one page
+// in memory at a time, and nothing more is fetched after a break.
+func ExampleInstancesService_All() {
+	platform, client, _ := examplePlatform()
+	defer platform.Close()
+	ctx := context.Background()
+	for _, name := range []string{"Back office", "Front desk"} {
+		req, err := acuity.NewInstanceRequest(acuity.InstanceParams{Code: "code", ClientID: "id", ClientSecret: "secret",
+			RedirectURI: "https://mycoolapp.com", EventCallbackURL: "https://mycoolapp.com/events", Name: name})
+		if err != nil {
+			log.Fatal(err)
+		}
+		if _, err := client.Instances.Create(ctx, req); err != nil {
+			log.Fatal(err)
+		}
+	}
+	for inst, err := range client.Instances.All(ctx, &elements.ListOptions{PageSize: 2}) {
+		if err != nil {
+			log.Fatal(err) // errors.Is(err, elements.ErrUnauthorized): wrong secrets
+		}
+		fmt.Println(inst.ID, inst.Name)
+	}
+	// Output:
+	// 1001 API Instance
+	// 1002 Back office
+	// 1003 Front desk
+}
+
+// Events reads an instance's events log: one record per notification the
+// platform handled, NOTIFIED once the callback answered 2xx.
+func ExampleInstancesService_Events() {
+	platform := elementstest.NewServer()
+	defer platform.Close()
+	receiver := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})) // answers 200
+	defer receiver.Close()
+	client, err := platform.NewClient()
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	req, err := acuity.NewInstanceRequest(acuity.InstanceParams{Code: "code", ClientID: "id", ClientSecret: "secret",
+		RedirectURI: "https://mycoolapp.com", EventCallbackURL: receiver.URL, Name: "Front desk"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	inst, err := client.Instances.Create(ctx, req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := platform.Deliver(inst.ID, elements.Event{EventType: elements.EventCreated, ObjectType: "appointments", ObjectID: "8801"}); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := platform.WaitForDeliveries(ctx, 1); err != nil {
+		log.Fatal(err)
+	}
+	for ev, err := range client.Instances.Events(ctx, inst.ID, &elements.EventListOptions{PageSize: 100}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(ev.Status, strings.Contains(ev.ProviderData, "8801"), !ev.Date.IsZero())
+	}
+	// Output:
+	// NOTIFIED true true
 }
 
 func ExampleAPIError() {

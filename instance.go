@@ -201,36 +201,67 @@ func (i Instance) LogValue() slog.Value {
 		slog.Any("configuration", i.Configuration))
 }
 
-// InstanceEvent is one event the platform recorded for an instance (GET
-// /instances/{id}/events). The platform does not document its shape: the
-// typed fields are filled when present and Raw keeps the whole object.
+// Statuses of an [InstanceEvent], in the order a notification goes
+// through them; after a delivery the record reads EventStatusNotified.
+const (
+	EventStatusNew        = "NEW"
+	EventStatusReceived   = "RECEIVED"
+	EventStatusDispatched = "DISPATCHED"
+	EventStatusConsumed   = "CONSUMED"
+	EventStatusNotified   = "NOTIFIED"
+)
+
+// InstanceEvent is one record of an instance's events log (GET
+// /instances/{id}/events): one per notification the platform handled, not
+// one per standardized event.
 type InstanceEvent struct {
-	ID          string
-	EventType   EventType
-	ObjectType  string
-	ObjectID    string
-	ElementKey  string
-	CreatedDate time.Time
-	Raw         json.RawMessage
+	// ID is the record's id, the message.eventId of the notification.
+	ID string
+	// Date is the record's eventDate.
+	Date time.Time
+	// Status is one of EventStatusNew, EventStatusReceived, EventStatusDispatched,
+	// EventStatusConsumed and EventStatusNotified.
+	Status string
+	// ProviderData is the vendor's payload as the platform received it
+	// (for Acuity its webhook's fields), as text.
+	ProviderData string
+	// NotifiedData is the notifiedData value as the platform sent it
+	// (typically an array); nil when absent.
+	NotifiedData json.RawMessage
+	// Raw is the whole record, fields the SDK does not know included.
+	Raw json.RawMessage
 }
 
-// UnmarshalJSON implements json.Unmarshaler; unknown fields are ignored.
+// UnmarshalJSON implements json.Unmarshaler for the platform's record
+// {"id", "eventDate", "status", "providerData", "notifiedData"}: id as a
+// string or a number, eventDate as RFC 3339 or epoch milliseconds,
+// providerData as a string (a JSON object or array is kept as its text).
+// Unknown fields are ignored and kept in Raw.
 func (e *InstanceEvent) UnmarshalJSON(b []byte) error {
 	var w struct {
-		ID          flex.String `json:"id"`
-		EventType   flex.String `json:"eventType"`
-		ObjectType  flex.String `json:"objectType"`
-		ObjectID    flex.String `json:"objectId"`
-		ElementKey  flex.String `json:"elementKey"`
-		CreatedDate flex.Time   `json:"createdDate"`
+		ID           flex.String     `json:"id"`
+		EventDate    flex.Time       `json:"eventDate"`
+		Status       flex.String     `json:"status"`
+		ProviderData json.RawMessage `json:"providerData"`
+		NotifiedData json.RawMessage `json:"notifiedData"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("elements: decoding instance event: %w", err)
 	}
+	pd := string(w.ProviderData)
+	if len(w.ProviderData) > 0 && w.ProviderData[0] == '"' {
+		if err := json.Unmarshal(w.ProviderData, &pd); err != nil {
+			return fmt.Errorf("elements: decoding instance event: providerData: %w", err)
+		}
+	} else if pd == "null" {
+		pd = ""
+	}
 	*e = InstanceEvent{
-		ID: string(w.ID), EventType: EventType(w.EventType), ObjectType: string(w.ObjectType),
-		ObjectID: string(w.ObjectID), ElementKey: string(w.ElementKey), CreatedDate: w.CreatedDate.Time,
+		ID: string(w.ID), Date: w.EventDate.Time, Status: string(w.Status), ProviderData: pd,
 		Raw: append(json.RawMessage(nil), b...),
+	}
+	if string(w.NotifiedData) != "null" {
+		e.NotifiedData = w.NotifiedData // a copy: RawMessage copies what it decodes
 	}
 	return nil
 }

@@ -43,3 +43,31 @@ func FuzzInstanceUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// FuzzInstanceEventUnmarshal checks that decoding any input as an events
+// log record never panics, that a decoded record keeps the input as Raw,
+// and that the fields are read from it alone: decoding Raw again gives the
+// same record.
+func FuzzInstanceEventUnmarshal(f *testing.F) {
+	f.Add([]byte(`{"id":"35149","eventDate":"2018-07-31T19:40:36Z","status":"NOTIFIED","providerData":"{\"id\":1}","notifiedData":[]}`))
+	f.Add([]byte(`{"id":7,"eventDate":1533066036000,"providerData":{"a":[1,2]},"notifiedData":null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var ev elements.InstanceEvent
+		if err := json.Unmarshal(data, &ev); err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error text")
+			}
+			return
+		}
+		if !json.Valid(ev.Raw) {
+			t.Fatalf("Raw is not the JSON record: %q", ev.Raw)
+		}
+		var again elements.InstanceEvent
+		if err := json.Unmarshal(ev.Raw, &again); err != nil {
+			t.Fatalf("Raw does not decode again: %v", err)
+		}
+		if diff := cmp.Diff(ev, again); diff != "" {
+			t.Fatalf("decoding Raw again changed the record (-first +second):\n%s", diff)
+		}
+	})
+}

@@ -40,6 +40,38 @@ func (r *InstanceRequest) secretValues() []string {
 	return s
 }
 
+// checkMasked returns an error wrapping ErrMaskedValue, naming the key, if
+// a configuration or providerData value is MaskedValue: the platform masks
+// secrets by key, and no real value of any key is the mask.
+func (r *InstanceRequest) checkMasked() error {
+	c := &r.Configuration
+	for _, f := range c.stringFields() {
+		if *f.val == MaskedValue {
+			return fmt.Errorf("%w: configuration %s", ErrMaskedValue, f.key)
+		}
+	}
+	if k, ok := maskedKey(c.Extra); ok {
+		return fmt.Errorf("%w: configuration %s", ErrMaskedValue, k)
+	}
+	if r.ProviderData.Code == MaskedValue {
+		return fmt.Errorf("%w: providerData code", ErrMaskedValue)
+	}
+	if k, ok := maskedKey(r.ProviderData.Extra); ok {
+		return fmt.Errorf("%w: providerData %s", ErrMaskedValue, k)
+	}
+	return nil
+}
+
+// maskedKey returns the first key (in order) of m whose value is MaskedValue.
+func maskedKey(m map[string]any) (string, bool) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if v, ok := m[k].(string); ok && v == MaskedValue {
+			return k, true
+		}
+	}
+	return "", false
+}
+
 // String prints the request with its secrets redacted.
 func (r InstanceRequest) String() string {
 	type plain InstanceRequest

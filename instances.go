@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
 
+	"github.com/elementsgo/elements/internal/paging"
 	"github.com/elementsgo/elements/internal/redact"
 )
 
@@ -57,7 +60,7 @@ func (s *InstancesService) Get(ctx context.Context, id int64) (*Instance, error)
 	return s.send(ctx, http.MethodGet, path, nil, false)
 }
 
-// ListOptions filters InstancesService.List.
+// ListOptions filters and pages InstancesService.List and All.
 type ListOptions struct {
 	// Tags keeps instances carrying these tags (tags[] in the query).
 	Tags []string
@@ -66,41 +69,93 @@ type ListOptions struct {
 	// SkipHydrate sends hydrate=false: a lighter answer without the
 	// element's full details.
 	SkipHydrate bool
+	// PageSize is the number of instances per request (pageSize); 0 leaves
+	// the platform's default. It changes how many requests a listing takes,
+	// not what it returns.
+	PageSize int
+	// NextPage starts the listing at the page this token names (nextPage):
+	// an Elements-Next-Page-Token from an earlier answer ([Response]
+	// NextPageToken). Empty starts at the first page.
+	NextPage string
 }
 
-// List returns the organization's instances: GET /instances. With a filter
-// (tags or search text), a 404 answer (the platform's "no match") is an
-// empty list, not an error.
+// List returns the organization's instances, every page of them: GET
+// /instances, page after page by the platform's rule (see All). The
+// platform's 404 "No instances found" is an empty list, not an error.
 func (s *InstancesService) List(ctx context.Context, opts *ListOptions) ([]*Instance, error) {
-	q := url.Values{}
-	filtered := false
+	out, err := paging.Collect(s.All(ctx, opts))
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []*Instance{}
+	}
+	return out, nil
+}
+
+// All returns the organization's instances (GET /instances) as a sequence
+// read page by page as the caller ranges over it: a page is fetched only
+// when the caller asks for the instance after the last one of the page
+// before, and breaking out of the loop fetches nothing more. It ends by the
+// platform's paging rule: a page without an Elements-Next-Page-Token, an
+// empty page, or a token it was given before (the platform sends a token on
+// the last page too). A 404 "No instances found" is an empty sequence. An
+// error (an *APIError, a failed request, the end of ctx, a page with a null
+// element, which wraps ErrInvalidResponse) is yielded once as (nil, err)
+// and ends the sequence. Each range starts again from the first page.
+func (s *InstancesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[*Instance, error] {
+	var o ListOptions
 	if opts != nil {
-		for _, t := range opts.Tags {
-			q.Add("tags[]", t)
-		}
-		if opts.SearchText != "" {
-			q.Set("searchText", opts.SearchText)
-		}
-		if opts.SkipHydrate {
-			q.Set("hydrate", "false")
-		}
-		filtered = len(opts.Tags) > 0 || opts.SearchText != ""
+		o = *opts
 	}
-	path := "/instances"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
+	q := url.Values{}
+	for _, t := range o.Tags {
+		q.Add("tags[]", t)
 	}
-	out, _, err := getList(ctx, s.client, path, func(w *instanceWire) (*Instance, error) {
+	if o.SearchText != "" {
+		q.Set("searchText", o.SearchText)
+	}
+	if o.SkipHydrate {
+		q.Set("hydrate", "false")
+	}
+	return pages(ctx, s.client, "List", "/instances", q, o.PageSize, o.NextPage, func(w *instanceWire) (*Instance, error) {
 		inst := new(Instance)
 		return inst, w.instance(inst)
 	})
-	if err != nil {
-		if filtered && errors.Is(err, ErrNotFound) {
-			return []*Instance{}, nil
-		}
-		return nil, err
+}
+
+// pages reads the paged list at path (with the query q) through
+// internal/paging: pageSize, nextPage starting at start, and a 404 "No …
+// found" as an empty list.
+func pages[W, T any](ctx context.Context, c *Client, name, path string, q url.Values, pageSize int, start string, conv func(*W) (*T, error)) iter.Seq2[*T, error] {
+	if pageSize < 0 {
+		return paging.Err[T](fmt.Errorf("elements: %s: page size must be >= 0, got %d", name, pageSize))
 	}
-	return out, nil
+	return paging.Seq(ctx, func(ctx context.Context, next string) ([]*T, string, error) {
+		first := next == ""
+		if first {
+			next = start
+		}
+		pq := maps.Clone(q)
+		paging.SetQuery(pq, pageSize, next)
+		p := path
+		if len(pq) > 0 {
+			p += "?" + pq.Encode()
+		}
+		out, resp, err := getList(ctx, c, p, conv)
+		var ae *APIError
+		if errors.As(err, &ae) && paging.EmptyList(ae.StatusCode, ae.Message) {
+			return nil, "", nil
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		tok := resp.NextPageToken
+		if first && start != "" && tok == start {
+			tok = "" // the loop guard for the token the caller started from
+		}
+		return out, tok, nil
+	})
 }
 
 // getList GETs the JSON list at path and converts each element of its wire
@@ -147,6 +202,16 @@ func (s *InstancesService) Replace(ctx context.Context, id int64, req *InstanceR
 // a new authorization code: PUT /instances/{id}?reAuthenticate=true.
 // req.ProviderData.Code must hold the new code. As the code is single-use,
 // this PUT is retried only like a POST (on 429 and failures before sending).
+//
+// The PUT replaces the whole instance: req must carry every configuration
+// value the instance keeps (the signing key above all) and its tags, or they
+// are dropped. Build req from what the application stored when it created
+// the instance (for Acuity, acuity.ReauthRequest), never from what Get
+// returned: the platform masks secrets there, and a request carrying
+// [MaskedValue] fails with an error wrapping [ErrMaskedValue] before
+// anything is sent (so do Create, Update and Replace). A 401 from a call
+// scoped to the instance (errors.Is(err, ErrUnauthorized)) is the usual
+// reason to re-authenticate.
 func (s *InstancesService) Reauthenticate(ctx context.Context, id int64, req *InstanceRequest) (*Instance, error) {
 	if req != nil && req.ProviderData.Code == "" {
 		return nil, errors.New("elements: Reauthenticate: InstanceRequest.ProviderData.Code (the new authorization code) is empty")
@@ -166,11 +231,15 @@ func (s *InstancesService) sendBody(ctx context.Context, name, method string, id
 }
 
 // send does one call answering an instance and checks the answer has an id.
+// A body carrying MaskedValue is refused before anything is sent.
 func (s *InstancesService) send(ctx context.Context, method, path string, body *InstanceRequest, once bool) (*Instance, error) {
 	c := s.client
 	o := callOptions{once: once}
 	var b any // stays a nil interface without a body
 	if body != nil {
+		if err := body.checkMasked(); err != nil {
+			return nil, fmt.Errorf("elements: %s %s: %w", method, path, err)
+		}
 		o.secrets, b = body.secretValues(), body
 	}
 	req, err := c.NewRequest(ctx, method, path, b)
@@ -242,6 +311,8 @@ func (s *InstancesService) Configuration(ctx context.Context, id int64) ([]*Conf
 // UpdateConfiguration sets one configuration entry's value: PATCH
 // /instances/{id}/configuration/{configID} with {"propertyValue": value}.
 // The value is treated as a secret: it never appears in errors or logs.
+// A value of [MaskedValue] fails with an error wrapping [ErrMaskedValue]
+// before anything is sent.
 func (s *InstancesService) UpdateConfiguration(ctx context.Context, id, configID int64, value string) (*ConfigurationEntry, error) {
 	path, err := instancePath(id)
 	if err != nil {
@@ -249,6 +320,9 @@ func (s *InstancesService) UpdateConfiguration(ctx context.Context, id, configID
 	}
 	if configID <= 0 {
 		return nil, fmt.Errorf("elements: UpdateConfiguration: configuration id must be positive, got %d", configID)
+	}
+	if value == MaskedValue {
+		return nil, fmt.Errorf("elements: UpdateConfiguration: %w: the value is the mask the platform answers, not a secret", ErrMaskedValue)
 	}
 	body := struct {
 		PropertyValue string `json:"propertyValue"`
@@ -264,51 +338,32 @@ func (s *InstancesService) UpdateConfiguration(ctx context.Context, id, configID
 	return w.entry(), nil
 }
 
-// EventListOptions pages through InstancesService.Events.
+// EventListOptions pages InstancesService.Events.
 type EventListOptions struct {
-	// PageSize is the number of events per page (pageSize); 0 leaves the
-	// platform's default.
+	// PageSize is the number of events per request (pageSize); 0 leaves
+	// the platform's default.
 	PageSize int
-	// NextPage is the token of the page to fetch (nextPage), from a previous
-	// EventPage.NextPageToken.
+	// NextPage starts at the page this token names (nextPage), an
+	// Elements-Next-Page-Token from an earlier answer; empty starts at the
+	// first page.
 	NextPage string
 }
 
-// EventPage is one page of an instance's events.
-type EventPage struct {
-	Events []*InstanceEvent
-	// NextPageToken fetches the next page; empty on the last one.
-	NextPageToken string
-}
-
-// Events lists the events the platform recorded for an instance: GET
-// /instances/{id}/events.
-func (s *InstancesService) Events(ctx context.Context, id int64, opts *EventListOptions) (*EventPage, error) {
+// Events returns the log of notifications the platform handled for an
+// instance (GET /instances/{id}/events), one [InstanceEvent] per
+// notification, read page by page as the caller ranges, like
+// [InstancesService.All]: a 404 "No events found" is an empty sequence, an
+// error is yielded once as (nil, err) and ends it.
+func (s *InstancesService) Events(ctx context.Context, id int64, opts *EventListOptions) iter.Seq2[*InstanceEvent, error] {
 	path, err := instancePath(id)
 	if err != nil {
-		return nil, err
+		return paging.Err[InstanceEvent](err)
 	}
-	q := url.Values{}
+	var o EventListOptions
 	if opts != nil {
-		if opts.PageSize < 0 {
-			return nil, fmt.Errorf("elements: Events: page size must be >= 0, got %d", opts.PageSize)
-		}
-		if opts.PageSize > 0 {
-			q.Set("pageSize", strconv.Itoa(opts.PageSize))
-		}
-		if opts.NextPage != "" {
-			q.Set("nextPage", opts.NextPage)
-		}
+		o = *opts
 	}
-	path += "/events"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
-	events, resp, err := getList(ctx, s.client, path, func(e *InstanceEvent) (*InstanceEvent, error) { return e, nil })
-	if err != nil {
-		return nil, err
-	}
-	return &EventPage{Events: events, NextPageToken: resp.NextPageToken}, nil
+	return pages(ctx, s.client, "Events", path+"/events", url.Values{}, o.PageSize, o.NextPage, func(e *InstanceEvent) (*InstanceEvent, error) { return e, nil })
 }
 
 // Event returns one recorded event: GET /instances/{id}/events/{eventID}.
@@ -372,6 +427,9 @@ func (s *InstancesService) OAuthURL(ctx context.Context, elementKey string, p *O
 	}
 	if p == nil || p.APIKey == "" || p.APISecret == "" || p.CallbackURL == "" {
 		return "", errors.New("elements: OAuthURL: APIKey, APISecret and CallbackURL are required")
+	}
+	if p.APIKey == MaskedValue || p.APISecret == MaskedValue {
+		return "", fmt.Errorf("elements: OAuthURL: %w: APIKey or APISecret is the mask the platform answers", ErrMaskedValue)
 	}
 	q := url.Values{}
 	q.Set("apiKey", p.APIKey)

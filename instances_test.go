@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/internal/paging"
 )
 
 // seedRequest is the seeds' create request, as a user writes it.
@@ -236,28 +237,25 @@ func TestInstancesCalls(t *testing.T) {
 		{
 			name: "Events",
 			call: func(c *elements.Client) (any, error) {
-				return c.Instances.Events(ctx, 7, &elements.EventListOptions{PageSize: 50, NextPage: "p2"})
+				return paging.Collect(c.Instances.Events(ctx, 7, &elements.EventListOptions{PageSize: 50, NextPage: "p2"}))
 			},
 			status:   200,
-			respBody: `[{"id":"e1","eventType":"CREATED","objectType":"appointments","objectId":123,"createdDate":"2015-09-22T19:52:16Z"}]`,
-			respHdr:  []string{"Elements-Next-Page-Token: p3"},
+			respBody: `[{"id":"35149","eventDate":"2018-07-31T19:40:36Z","status":"NOTIFIED","providerData":"{\"action\":\"scheduled\"}","notifiedData":[]}]`,
 			method:   "GET", path: "/instances/7/events", query: url.Values{"pageSize": {"50"}, "nextPage": {"p2"}},
-			want: &elements.EventPage{
-				Events: []*elements.InstanceEvent{{
-					ID: "e1", EventType: elements.EventCreated, ObjectType: "appointments", ObjectID: "123",
-					CreatedDate: time.Date(2015, 9, 22, 19, 52, 16, 0, time.UTC),
-					Raw:         json.RawMessage(`{"id":"e1","eventType":"CREATED","objectType":"appointments","objectId":123,"createdDate":"2015-09-22T19:52:16Z"}`),
-				}},
-				NextPageToken: "p3",
-			},
+			want: []*elements.InstanceEvent{{
+				ID: "35149", Date: time.Date(2018, 7, 31, 19, 40, 36, 0, time.UTC), Status: elements.EventStatusNotified,
+				ProviderData: `{"action":"scheduled"}`, NotifiedData: json.RawMessage(`[]`),
+				Raw: json.RawMessage(`{"id":"35149","eventDate":"2018-07-31T19:40:36Z","status":"NOTIFIED","providerData":"{\"action\":\"scheduled\"}","notifiedData":[]}`),
+			}},
 		},
 		{
 			name:     "Event",
 			call:     func(c *elements.Client) (any, error) { return c.Instances.Event(ctx, 7, "e/1") },
 			status:   200,
-			respBody: `{"id":99,"eventType":"UPDATED"}`,
+			respBody: `{"id":99,"eventDate":1533066036000,"status":"DISPATCHED","providerData":{"a":1}}`,
 			method:   "GET", path: "/instances/7/events/e%2F1",
-			want: &elements.InstanceEvent{ID: "99", EventType: elements.EventUpdated, Raw: json.RawMessage(`{"id":99,"eventType":"UPDATED"}`)},
+			want: &elements.InstanceEvent{ID: "99", Date: time.UnixMilli(1533066036000).UTC(), Status: elements.EventStatusDispatched,
+				ProviderData: `{"a":1}`, Raw: json.RawMessage(`{"id":99,"eventDate":1533066036000,"status":"DISPATCHED","providerData":{"a":1}}`)},
 		},
 		{
 			name: "OAuthURL",
@@ -362,9 +360,17 @@ func TestInstancesBadArguments(t *testing.T) {
 			return err
 		}, "configuration id must be positive"},
 		{"Events negative page size", func(c *elements.Client) error {
-			_, err := c.Instances.Events(ctx, 1, &elements.EventListOptions{PageSize: -1})
+			_, err := paging.Collect(c.Instances.Events(ctx, 1, &elements.EventListOptions{PageSize: -1}))
 			return err
 		}, "page size"},
+		{"List negative page size", func(c *elements.Client) error {
+			_, err := c.Instances.List(ctx, &elements.ListOptions{PageSize: -1})
+			return err
+		}, "page size"},
+		{"Events zero instance id", func(c *elements.Client) error {
+			_, err := paging.Collect(c.Instances.Events(ctx, 0, nil))
+			return err
+		}, "instance id must be positive"},
 		{"Event empty id", func(c *elements.Client) error { _, err := c.Instances.Event(ctx, 1, ""); return err }, "empty event id"},
 		{"OAuthURL no key", func(c *elements.Client) error {
 			_, err := c.Instances.OAuthURL(ctx, "", &elements.OAuthURLParams{APIKey: "k", APISecret: "s", CallbackURL: "u"})

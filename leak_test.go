@@ -31,6 +31,7 @@ import (
 	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/elementstest"
+	"github.com/elementsgo/elements/internal/paging"
 )
 
 // Secrets with characters that URL-escape, so escaped forms are checked too.
@@ -320,7 +321,7 @@ func leakClientCalls(t *testing.T, s *sweep, logger *slog.Logger) {
 			s.err("UpdateConfiguration", err)
 		}
 	}
-	_, err = client.Instances.Events(ctx, inst.ID, nil)
+	_, err = paging.Collect(client.Instances.Events(ctx, inst.ID, nil))
 	s.err("Events", err)
 	_, err = acuity.GetAppointment(ctx, client, inst.Token, 1)
 	s.err("GetAppointment", err)

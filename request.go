@@ -96,8 +96,10 @@ type Response struct {
 
 	// RequestID is the Elements-Request-Id header.
 	RequestID string
-	// NextPageToken is the Elements-Next-Page-Token header: pass it back to
-	// get the next page; empty on the last page.
+	// NextPageToken is the Elements-Next-Page-Token header: pass it back
+	// (nextPage) to get the next page. The platform sends one on the last
+	// page too: a list ends on a page without a token, an empty page or a
+	// token seen before, as InstancesService.All reads it.
 	NextPageToken string
 	// TotalCount and ReturnedCount are the Elements-Total-Count and
 	// Elements-Returned-Count headers; -1 when absent or not a number.

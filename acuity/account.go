@@ -150,8 +150,8 @@ func (a *Account) do(ctx context.Context, method, path string, body, v any) (*el
 // list reads a paged hub list: the query q plus the paging parameters, one
 // page per request, by the platform's rule (internal/paging). A page is
 // decoded into the items' wire form W, each converted by conv: one scan of
-// the page, not one more per item. A 404 is an empty list, as the platform
-// answers "No … found".
+// the page, not one more per item. A 404 "No … found" is an empty list
+// (paging.EmptyList); any other 404 is an error.
 func list[T, W any](ctx context.Context, a *Account, name, path string, q url.Values, pageSize int, conv func(*W) (*T, error)) iter.Seq2[*T, error] {
 	return paging.Seq(ctx, func(ctx context.Context, next string) ([]*T, string, error) {
 		pq := maps.Clone(q)
@@ -165,7 +165,8 @@ func list[T, W any](ctx context.Context, a *Account, name, path string, q url.Va
 		}
 		var wire []*W
 		resp, err := a.do(ctx, http.MethodGet, p, nil, &wire)
-		if errors.Is(err, elements.ErrNotFound) {
+		var ae *elements.APIError
+		if errors.As(err, &ae) && paging.EmptyList(ae.StatusCode, ae.Message) {
 			return nil, "", nil
 		}
 		if err != nil {
@@ -194,11 +195,6 @@ func convertPage[T, W any](wire []*W, conv func(*W) (*T, error)) ([]*T, error) {
 		wire[i] = nil
 	}
 	return page, nil
-}
-
-// errSeq is a sequence that yields err once.
-func errSeq[T any](err error) iter.Seq2[*T, error] {
-	return func(yield func(*T, error) bool) { yield(nil, err) }
 }
 
 // checkID rejects ids that cannot name anything.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/internal/paging"
 )
 
 // AppointmentsPath is the platform resource of an instance's appointments.
@@ -93,11 +94,11 @@ func (a *Account) Appointments(ctx context.Context, q *AppointmentQuery) iter.Se
 		q = &AppointmentQuery{}
 	}
 	if q.PageSize < 0 {
-		return errSeq[Appointment](fmt.Errorf("acuity: Appointments: page size %d is negative", q.PageSize))
+		return paging.Err[Appointment](fmt.Errorf("acuity: Appointments: page size %d is negative", q.PageSize))
 	}
 	where, err := appointmentsWhere(q)
 	if err != nil {
-		return errSeq[Appointment](fmt.Errorf("acuity: Appointments: %w", err))
+		return paging.Err[Appointment](fmt.Errorf("acuity: Appointments: %w", err))
 	}
 	var query url.Values
 	if where != "" {

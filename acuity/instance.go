@@ -103,6 +103,34 @@ func NewInstanceRequest(p InstanceParams) (*elements.InstanceRequest, error) {
 	}, nil
 }
 
+// ReauthRequest returns the body for Instances.Reauthenticate of an
+// existing instance: the PUT replaces the whole instance, so the body is
+// what NewInstanceRequest builds from p, the parameters the application
+// stored when it created the instance, with p.Code the new authorization
+// code. Secrets (ClientID, ClientSecret, SignatureKey) come from p alone:
+// the platform masks them in what Get returns, and sending the mask back
+// would overwrite them (Reauthenticate refuses it with
+// elements.ErrMaskedValue). When p leaves Name or Tags empty they are taken
+// from current, the instance as Get returned it, so tags set since creation
+// are kept. When current has a signature key (masked) and p has none, it
+// returns an error wrapping ErrInvalidInstanceParams: re-authenticating
+// would remove the key, and the host's webhook would reject every event.
+func ReauthRequest(current *elements.Instance, p InstanceParams) (*elements.InstanceRequest, error) {
+	if current == nil {
+		return nil, fmt.Errorf("%w: nil current instance (pass what Instances.Get returned)", ErrInvalidInstanceParams)
+	}
+	if p.Name == "" {
+		p.Name = current.Name
+	}
+	if len(p.Tags) == 0 {
+		p.Tags = current.Tags
+	}
+	if p.SignatureKey == "" && current.Configuration.EventSignatureKey != "" {
+		return nil, fmt.Errorf("%w: the instance has an event signing key and SignatureKey is empty: re-authenticating would remove it", ErrInvalidInstanceParams)
+	}
+	return NewInstanceRequest(p)
+}
+
 // isHTTPURL reports whether s is an absolute http or https URL with a host.
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)

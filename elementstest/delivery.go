@@ -171,15 +171,8 @@ func (s *Server) notify(instanceID int64, raw json.RawMessage, events []elements
 	if err != nil {
 		return "", fmt.Errorf("elementstest: encoding the notification: %w", err)
 	}
-	for i, e := range n.Events {
-		rec := eventRecord{ID: n.EventID, EventID: n.EventID, InstanceID: in.id, ElementKey: e.ElementKey,
-			EventType: string(e.EventType), ObjectType: e.ObjectType, ObjectID: e.ObjectID,
-			CreatedDate: e.Date.UTC().Format(time.RFC3339Nano), Raw: raw}
-		if i > 0 {
-			rec.ID = fmt.Sprintf("%s-%d", n.EventID, i+1)
-		}
-		in.events = append(in.events, rec)
-	}
+	in.events = append(in.events, eventRecord{ID: n.EventID, EventDate: now.Format(time.RFC3339),
+		Status: elements.EventStatusDispatched, ProviderData: string(raw), NotifiedData: []json.RawMessage{}})
 	d := &Delivery{
 		WebhookID:  randomHex(12),
 		EventID:    n.EventID,
@@ -242,11 +235,26 @@ func (s *Server) record(d *Delivery, a *Attempt, done bool) {
 		d.Attempts = append(d.Attempts, *a)
 		d.Delivered = a.StatusCode >= 200 && a.StatusCode < 300
 	}
+	if d.Delivered {
+		s.markNotified(d)
+	}
 	if done && !d.Done {
 		s.finished++
 	}
 	d.Done = done
 	s.notifyChange()
+}
+
+// markNotified sets the status of d's event record to NOTIFIED; s.mu must
+// be held.
+func (s *Server) markNotified(d *Delivery) {
+	if in, ok := s.instances[d.InstanceID]; ok {
+		for i := range in.events {
+			if in.events[i].ID == d.EventID {
+				in.events[i].Status = elements.EventStatusNotified
+			}
+		}
+	}
 }
 
 // attempt POSTs d once, bounded by the delivery timeout.

@@ -18,6 +18,7 @@ import (
 	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/elementstest"
+	"github.com/elementsgo/elements/internal/paging"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -434,38 +435,57 @@ func TestDisabledInstanceDropsEvents(t *testing.T) {
 	}
 }
 
+// TestEventsAreRecorded checks the instance events log end to end: one
+// record per notification in the platform's shape, NOTIFIED once
+// delivered, paged by the platform's rule (the fake sends a token on the
+// last page too, so the reader stops on the empty page after it).
 func TestEventsAreRecorded(t *testing.T) {
 	t.Parallel()
 	rcv := newReceiver(t, nil)
 	srv, in := setup(t, rcv)
-	fire(t, srv, in.ID, "action=scheduled&id=8801", acuityKey)
-	fire(t, srv, in.ID, "action=canceled&id=8801", acuityKey)
-	wait(t, srv, 2)
-	client, _ := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(srv.URL))
+	for _, form := range []string{"action=scheduled&id=8801", "action=rescheduled&id=8801", "action=canceled&id=8801"} {
+		fire(t, srv, in.ID, form, acuityKey)
+	}
+	done := wait(t, srv, 3)
+	var queries []string
+	client, err := srv.NewClient(elements.WithHTTPClient(&http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		queries = append(queries, r.URL.Query().Get("pageSize")+"|"+r.URL.Query().Get("nextPage"))
+		return http.DefaultTransport.RoundTrip(r)
+	})}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
-	page, err := client.Instances.Events(ctx, in.ID, &elements.EventListOptions{PageSize: 1})
+	got, err := paging.Collect(client.Instances.Events(ctx, in.ID, &elements.EventListOptions{PageSize: 2}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(page.Events) != 1 || page.NextPageToken == "" {
-		t.Fatalf("first page: %+v", page)
+	if len(got) != 3 || len(queries) != 3 || queries[0] != "2|" || queries[1] == "2|" || queries[2] == queries[1] {
+		t.Fatalf("got %d events in requests %q, want 3 in 3 requests (2, 1, an empty page)", len(got), queries)
 	}
-	first := page.Events[0]
-	if first.EventType != elements.EventCreated || first.ObjectID != "8801" || first.ObjectType != "appointments" || first.CreatedDate.IsZero() {
-		t.Errorf("first event %+v", first)
+	byID := make(map[string]bool)
+	for _, d := range done {
+		byID[d.EventID] = true
 	}
-	page, err = client.Instances.Events(ctx, in.ID, &elements.EventListOptions{NextPage: page.NextPageToken})
+	for i, e := range got {
+		if !byID[e.ID] || e.Status != elements.EventStatusNotified || e.Date.IsZero() ||
+			!strings.Contains(e.ProviderData, "8801") || string(e.NotifiedData) != "[]" || !json.Valid(e.Raw) {
+			t.Errorf("event %d = %+v, want a NOTIFIED record of one of the deliveries", i, e)
+		}
+	}
+	one, err := client.Instances.Event(ctx, in.ID, got[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(page.Events) != 1 || page.Events[0].EventType != elements.EventUpdated || page.NextPageToken != "" {
-		t.Errorf("second page: %+v", page)
-	}
-	one, err := client.Instances.Event(ctx, in.ID, first.ID)
-	if err != nil || one.ID != first.ID {
-		t.Errorf("Event(%q) = %+v, %v", first.ID, one, err)
+	if diff := cmp.Diff(got[0], one); diff != "" {
+		t.Errorf("Event(%q) differs from the listed record (-list +one):\n%s", got[0].ID, diff)
 	}
 }
+
+// roundTripFunc adapts a function to http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestCloseStopsDeliveries(t *testing.T) {
 	// Not parallel: it counts goroutines.

@@ -51,6 +51,9 @@ func tryCreate(t *testing.T, srv *Server) string {
 func countInstances(t *testing.T, srv *Server) int {
 	t.Helper()
 	a := do(t, srv, call{method: "GET", path: "/instances"})
+	if a.status == http.StatusNotFound && errorMessage(t, a) == "No instances found" {
+		return 0
+	}
 	var list []json.RawMessage
 	if err := json.Unmarshal(a.body, &list); err != nil {
 		t.Fatalf("list: status %d, body %s: %v", a.status, a.body, err)

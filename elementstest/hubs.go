@@ -145,9 +145,9 @@ func (s *Server) SetAvailability(instanceID, appointmentTypeID int64, slots ...t
 }
 
 // ExpireInstance makes the instance's token answer 401 on every hub call
-// from now on, as the platform does once the tenant's OAuth grant is revoked
-// or has expired: the tenant must reconnect. The /instances API still
-// serves the instance. It returns ErrNotFound for an unknown instance.
+// until the instance is re-authenticated (PUT ?reAuthenticate=true), as the
+// platform does once the tenant's OAuth grant is revoked or has expired: the
+// tenant must reconnect. The /instances API still serves the instance. It returns ErrNotFound for an unknown instance.
 func (s *Server) ExpireInstance(id int64) error {
 	return s.withAccount(id, func(a *acuityAccount) { a.expired = true })
 }

@@ -144,10 +144,14 @@ const fakeUserID = 12345
 const masked = "********"
 
 // isSecretKey reports whether a configuration key holds a secret, which the
-// fake masks in answers. The platform's exact list is not documented: any key
-// naming a secret, password, token or signature key is masked.
+// fake masks in answers. The platform documents that oauth.api.key and
+// oauth.api.secret are masked; the rest of its list is not documented: any
+// key naming a secret, password, token or signature key is masked too.
 func isSecretKey(k string) bool {
 	k = strings.ToLower(k)
+	if k == keyAPIKey {
+		return true
+	}
 	for _, s := range []string{"secret", "password", "token", "signature.key"} {
 		if strings.Contains(k, s) {
 			return true
@@ -439,9 +443,10 @@ func (s *Server) getInstance(w http.ResponseWriter, r *http.Request) {
 	s.withInstance(w, r, func(in *instance) (any, error) { return in.json(), nil })
 }
 
-// listInstances answers GET /instances. tags[] filters (repeatable) must all
-// be on an instance; searchText matches a substring of the name, ignoring
-// case. A filtered search with no match answers 404, as the platform may.
+// listInstances answers GET /instances, paged by writePage. tags[] filters
+// (repeatable) must all be on an instance; searchText matches a substring of
+// the name, ignoring case. Nothing to show answers 404 "No instances found",
+// as the platform may.
 func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	tags := q["tags[]"]
@@ -459,13 +464,7 @@ func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
-	if len(list) == 0 && (len(tags) > 0 || search != "") {
-		writeError(w, http.StatusNotFound, "no element instances match the search")
-		return
-	}
-	w.Header().Set("Elements-Total-Count", strconv.Itoa(len(list)))
-	w.Header().Set("Elements-Returned-Count", strconv.Itoa(len(list)))
-	writeJSON(w, http.StatusOK, list)
+	writePage(w, r, "instances", list)
 }
 
 func hasAll(have, want []string) bool {
@@ -527,7 +526,7 @@ func (s *Server) updateInstance(w http.ResponseWriter, r *http.Request) {
 
 // replaceInstance answers PUT /instances/{id}: the body replaces name, tags
 // and configuration. With ?reAuthenticate=true it must carry a new
-// providerData.code. The element cannot change.
+// providerData.code, and ends an ExpireInstance. The element cannot change.
 func (s *Server) replaceInstance(w http.ResponseWriter, r *http.Request) {
 	var body instanceBody
 	if err := decodeBody(r, &body); err != nil {
@@ -548,6 +547,9 @@ func (s *Server) replaceInstance(w http.ResponseWriter, r *http.Request) {
 		if reauth {
 			if err := s.checkCode(&body, cfg); err != nil {
 				return nil, err
+			}
+			if in.acuity != nil {
+				in.acuity.expired = false // a new grant: hub calls work again
 			}
 		}
 		in.name, in.tags, in.config = name, tags, cfg
@@ -656,44 +658,34 @@ func (s *Server) updateConfiguration(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// eventRecord is one event as GET /instances/{id}/events shows it. The
-// platform does not document this shape; the fake records each standardized
-// event with the notification's eventId (suffixed -2, -3, ... for the second
-// and later events of one notification), its message and the vendor payload.
+// eventRecord is one record of GET /instances/{id}/events, in the
+// platform's shape: one per notification, id its message.eventId, status
+// DISPATCHED once the delivery started and NOTIFIED once the callback
+// answered 2xx, providerData the vendor's payload as text (the fake's
+// message.raw).
 type eventRecord struct {
-	ID          string          `json:"id"`
-	EventID     string          `json:"eventId"` // the notification's eventId
-	InstanceID  int64           `json:"instanceId"`
-	ElementKey  string          `json:"elementKey"`
-	EventType   string          `json:"eventType"`
-	ObjectType  string          `json:"objectType"`
-	ObjectID    string          `json:"objectId"`
-	CreatedDate string          `json:"createdDate"`
-	Raw         json.RawMessage `json:"raw"`
+	ID           string            `json:"id"`
+	EventDate    string            `json:"eventDate"`
+	Status       string            `json:"status"`
+	ProviderData string            `json:"providerData"`
+	NotifiedData []json.RawMessage `json:"notifiedData"`
 }
 
-// listEvents answers GET /instances/{id}/events, oldest first, paged with
-// pageSize and nextPage (the token from Elements-Next-Page-Token).
+// listEvents answers GET /instances/{id}/events, oldest first, paged by
+// writePage; 404 "No events found" when the instance has none.
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	size, err := strconv.Atoi(q.Get("pageSize"))
-	if q.Get("pageSize") != "" && (err != nil || size < 1) {
-		writeError(w, http.StatusBadRequest, "pageSize must be a positive integer")
+	s.mu.Lock()
+	in, err := s.lookup(r)
+	var list []eventRecord
+	if err == nil {
+		list = slices.Clone(in.events)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		writeError(w, http.StatusNotFound, err.Error())
 		return
 	}
-	start, err := strconv.Atoi(q.Get("nextPage"))
-	if q.Get("nextPage") != "" && (err != nil || start < 0) {
-		writeError(w, http.StatusBadRequest, "nextPage is not a token from Elements-Next-Page-Token")
-		return
-	}
-	s.withInstance(w, r, func(in *instance) (any, error) {
-		page := in.events[min(start, len(in.events)):]
-		if size > 0 && size < len(page) {
-			page = page[:size]
-			w.Header().Set("Elements-Next-Page-Token", strconv.Itoa(start+size))
-		}
-		return slices.Clone(page), nil
-	})
+	writePage(w, r, "events", list)
 }
 
 // getEvent answers GET /instances/{id}/events/{eventID}.

@@ -31,7 +31,8 @@
 // event.notification.enabled, no name, no oauth.api.key or oauth.api.secret, or
 // events enabled without event.notification.callback.url). Instances get ids
 // 1001, 1002, ... in creation order and a random token; configuration values
-// come back as strings, secrets masked as "********".
+// come back as strings, secrets (oauth.api.key and oauth.api.secret
+// included) masked as "********".
 //
 // The OAuth URL call answers a URL on the fake itself: a GET there redirects
 // (302) to the callback URL with code and state, as the provider does once the
@@ -72,12 +73,14 @@
 //
 // Where the platform's behaviour is not documented, the fake makes a choice
 // and says so: several tags[] must all match, searchText matches part of the
-// name ignoring case, keys naming a secret, password, token or signature key
-// are masked, and GET /instances/{id}/events lists one record per event
-// ({"id", "eventId", "instanceId", "elementKey", "eventType", "objectType",
-// "objectId", "createdDate", "raw"}, the id being the notification's eventId,
-// suffixed -2, -3, ... for later events of the same notification), paged with
-// pageSize and nextPage.
+// name ignoring case, oauth.api.key and keys naming a secret, password,
+// token or signature key are masked. GET /instances/{id}/events lists one
+// record per notification in the platform's shape ({"id", "eventDate",
+// "status", "providerData", "notifiedData"}: id the notification's
+// eventId, status DISPATCHED once sent and NOTIFIED once the callback
+// answered 2xx, providerData the message.raw as text), paged like every
+// list; an empty /instances or events list answers 404 "No instances found"
+// or "No events found".
 package elementstest
 
 import (

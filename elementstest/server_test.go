@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -145,7 +146,7 @@ func TestCreateMatchesDocumentedResponse(t *testing.T) {
 		t.Errorf("createdDate: %v", err)
 	}
 	wantConfig := map[string]any{
-		"oauth.api.key":                   "Rand0MAP1-key",
+		"oauth.api.key":                   "********", // masked, as the platform masks it
 		"oauth.api.secret":                "********",
 		"oauth.callback.url":              "https://mycoolapp.com",
 		"event.notification.enabled":      "true",
@@ -258,7 +259,7 @@ func TestCreateAcceptsVariants(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"oauth.api.key": "k", "oauth.api.secret": "********", "event.notification.enabled": "false",
+		"oauth.api.key": "********", "oauth.api.secret": "********", "event.notification.enabled": "false",
 		"event.poller.refresh_interval": "15", "event.poller.configuration": `{"a":1}`, "x.custom": "v",
 		"event.notification.signature.key": "********",
 	}
@@ -292,11 +293,12 @@ func TestAuthorization(t *testing.T) {
 		{"bearer", open, "Bearer abc", 401},
 		{"user only", open, "User u", 401},
 		{"empty organization", open, "User u, Organization ", 401},
-		{"any pair accepted by default", open, "User a, Organization b", 200},
-		{"with element token", open, "User a, Organization b, Element tok", 200},
+		// Past the check, the empty account answers 404 "No instances found".
+		{"any pair accepted by default", open, "User a, Organization b", 404},
+		{"with element token", open, "User a, Organization b, Element tok", 404},
 		{"wrong user", strict, "User x, Organization o-secret", 401},
 		{"wrong organization", strict, "User u-secret, Organization x", 401},
-		{"configured pair", strict, testAuth, 200},
+		{"configured pair", strict, testAuth, 404},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -371,7 +373,7 @@ func TestInstanceLifecycle(t *testing.T) {
 	if got["name"] != "Front desk" || !cmp.Equal(got["tags"], []any{"a", "b"}) || got["eventsEnabled"] != false {
 		t.Errorf("patch: name %v tags %v eventsEnabled %v", got["name"], got["tags"], got["eventsEnabled"])
 	}
-	if c := got["configuration"].(map[string]any); c["x.extra"] != "1" || c["oauth.api.key"] != "Rand0MAP1-key" {
+	if c := got["configuration"].(map[string]any); c["x.extra"] != "1" || c["oauth.api.key"] != "********" { // kept, masked
 		t.Errorf("patch merged configuration: %v", c)
 	}
 	got = decode(do(t, srv, call{method: "PATCH", path: path, body: `{"configuration":{"x.extra":null}}`}))
@@ -385,7 +387,7 @@ func TestInstanceLifecycle(t *testing.T) {
 
 	// PUT replaces; re-authentication needs a code.
 	got = decode(do(t, srv, call{method: "PUT", path: path, body: `{"name":"Replaced","configuration":{"oauth.api.key":"k2"}}`}))
-	if got["name"] != "Replaced" || !cmp.Equal(got["configuration"], map[string]any{"oauth.api.key": "k2"}) || !cmp.Equal(got["tags"], []any{}) {
+	if got["name"] != "Replaced" || !cmp.Equal(got["configuration"], map[string]any{"oauth.api.key": "********"}) || !cmp.Equal(got["tags"], []any{}) {
 		t.Errorf("put: %v", got)
 	}
 	a = do(t, srv, call{method: "PUT", path: path + "?reAuthenticate=true", body: `{"name":"R","configuration":{}}`})
@@ -474,8 +476,8 @@ func TestList(t *testing.T) {
 	srv := newServer(t)
 
 	a := do(t, srv, call{method: "GET", path: "/instances"})
-	if a.status != http.StatusOK || strings.TrimSpace(string(a.body)) != "[]" {
-		t.Fatalf("empty list: status %d body %s", a.status, a.body)
+	if a.status != http.StatusNotFound || errorMessage(t, a) != "No instances found" {
+		t.Fatalf("empty list: status %d body %s, want 404 No instances found", a.status, a.body)
 	}
 	for _, b := range []string{
 		`{"element":{"key":"acuityscheduling"},"providerData":{"code":"c"},"name":"Front desk","tags":["prod","eu"],"configuration":{"oauth.api.key":"k","oauth.api.secret":"s"}}`,
@@ -504,7 +506,9 @@ func TestList(t *testing.T) {
 			continue
 		}
 		if tt.status != 200 {
-			errorMessage(t, a)
+			if msg := errorMessage(t, a); msg != "No instances found" {
+				t.Errorf("%q: message %q, want No instances found", tt.query, msg)
+			}
 			continue
 		}
 		var list []struct{ Name string }
@@ -627,7 +631,7 @@ func TestFaults(t *testing.T) {
 		for range 3 {
 			got = append(got, do(t, srv, call{method: "GET", path: "/instances"}).status)
 		}
-		if diff := cmp.Diff([]int{503, 503, 200}, got); diff != "" {
+		if diff := cmp.Diff([]int{503, 503, http.StatusNotFound}, got); diff != "" { // then "No instances found"
 			t.Errorf("statuses (-want +got):\n%s", diff)
 		}
 	})
@@ -641,7 +645,7 @@ func TestFaults(t *testing.T) {
 		if err == nil {
 			t.Fatal("dropped call: no error")
 		}
-		if a := do(t, srv, call{method: "GET", path: "/instances"}); a.status != http.StatusOK {
+		if a := do(t, srv, call{method: "GET", path: "/instances"}); a.status != http.StatusNotFound { // "No instances found"
 			t.Errorf("call after the drop: status %d", a.status)
 		}
 	})
@@ -658,7 +662,7 @@ func TestFaults(t *testing.T) {
 			t.Fatalf("err = %v, want a deadline", err)
 		}
 		srv.SetLatency(0)
-		if a := do(t, srv, call{method: "GET", path: "/instances"}); a.status != http.StatusOK {
+		if a := do(t, srv, call{method: "GET", path: "/instances"}); a.status != http.StatusNotFound { // "No instances found"
 			t.Errorf("after latency off: status %d", a.status)
 		}
 	})
@@ -709,5 +713,52 @@ func TestOptionsPanicOnNonsense(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// GET /instances and the events log are paged by the platform's rule: a
+// token on every page, the last one included, and an empty page past the
+// end with the same token.
+func TestInstancesAndEventsPages(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	for _, name := range []string{"a", "b", "c"} {
+		b := `{"element":{"key":"acuityscheduling"},"providerData":{"code":"c"},"name":"` + name + `","configuration":{"oauth.api.key":"k","oauth.api.secret":"s"}}`
+		if a := do(t, srv, call{method: "POST", path: "/instances", body: b}); a.status != 200 {
+			t.Fatalf("create: %d %s", a.status, a.body)
+		}
+	}
+	var names []string
+	var tokens []string
+	next := ""
+	for range 3 {
+		a := do(t, srv, call{method: "GET", path: "/instances?pageSize=2&nextPage=" + next})
+		var list []struct{ Name string }
+		if err := json.Unmarshal(a.body, &list); err != nil || a.status != 200 {
+			t.Fatalf("status %d body %s", a.status, a.body)
+		}
+		for _, in := range list {
+			names = append(names, in.Name)
+		}
+		next = a.header.Get("Elements-Next-Page-Token")
+		tokens = append(tokens, next)
+		if a.header.Get("Elements-Total-Count") != "3" || a.header.Get("Elements-Returned-Count") != strconv.Itoa(len(list)) {
+			t.Errorf("counts %v", a.header)
+		}
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c"}, names); diff != "" {
+		t.Errorf("names (-want +got):\n%s", diff)
+	}
+	if tokens[0] == "" || tokens[1] == "" || tokens[1] == tokens[0] || tokens[2] != tokens[1] {
+		t.Errorf("tokens %q: want one on every page, the page past the end repeating the last", tokens)
+	}
+
+	a := do(t, srv, call{method: "GET", path: "/instances/1001/events"})
+	if a.status != http.StatusNotFound || errorMessage(t, a) != "No events found" {
+		t.Errorf("events of an instance without any: %d %s", a.status, a.body)
+	}
+	a = do(t, srv, call{method: "GET", path: "/instances/999/events"})
+	if a.status != http.StatusNotFound || errorMessage(t, a) == "No events found" {
+		t.Errorf("events of an unknown instance: %d %s, want a 404 that does not read as an empty list", a.status, a.body)
 	}
 }

@@ -12,8 +12,11 @@ package paging
 import (
 	"context"
 	"iter"
+	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
+	"strings"
 )
 
 // Query parameter names of the platform's paging.
@@ -28,6 +31,25 @@ const (
 // 404 "No … found" is an empty page, not an error: the Fetch maps it to
 // (nil, "", nil).
 type Fetch[T any] func(ctx context.Context, nextPage string) (items []*T, next string, err error)
+
+// noneFound is the platform's message for a list with nothing to show:
+// "No instances found", "No events found", "No appointment types found".
+var noneFound = regexp.MustCompile(`(?i)^no(\s+[a-z_-]+){1,3}\s+found[.!]?$`)
+
+// EmptyList reports whether an error answer (its status and message) is
+// the platform's "this list is empty": a 404 whose whole message reads "No
+// <one to three words> found". This reading is inferred from the messages
+// the platform's documentation shows; it lives here alone. Any other 404 (a
+// wrong path, an unknown instance such as "no instance with id 5", a
+// proxy's HTML page) stays an error: it does not say the list is empty.
+func EmptyList(status int, message string) bool {
+	return status == http.StatusNotFound && noneFound.MatchString(strings.TrimSpace(message))
+}
+
+// Err returns a sequence that yields err once: a list that cannot start.
+func Err[T any](err error) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) { yield(nil, err) }
+}
 
 // SetQuery adds the paging parameters to q: pageSize when positive (the
 // platform's default otherwise) and nextPage when not empty.

@@ -257,3 +257,44 @@ func TestSeqManyPages(t *testing.T) {
 		t.Errorf("read %d items (err %v), want %d", len(all), err, pages)
 	}
 }
+
+func TestEmptyList(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		status int
+		msg    string
+		want   bool
+	}{
+		{404, "No instances found", true},
+		{404, "No events found.", true},
+		{404, "  no appointment types found ", true},
+		{404, "No appointments found", true},
+		{200, "No instances found", false},
+		{400, "No instances found", false},
+		{404, "Not Found", false},
+		{404, "no instance with id 5", false},
+		{404, "No instance found with id 5", false},
+		{404, "404 page not found", false},
+		{404, "No route found for GET /instancez", false},
+		{404, "", false},
+	} {
+		if got := EmptyList(tt.status, tt.msg); got != tt.want {
+			t.Errorf("EmptyList(%d, %q) = %v, want %v", tt.status, tt.msg, got, tt.want)
+		}
+	}
+}
+
+func TestErr(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	n := 0
+	for it, err := range Err[int](boom) {
+		n++
+		if it != nil || err != boom {
+			t.Errorf("yielded %v, %v", it, err)
+		}
+	}
+	if n != 1 {
+		t.Errorf("yielded %d times, want 1", n)
+	}
+}
