@@ -163,6 +163,7 @@ func TestParseNotificationErrors(t *testing.T) {
 		{"event not an object", `{"message":{"events":[1]}}`, `an element of "message.events" is a JSON number; want an object`},
 		{"bad date", `{"message":{"events":[{},{"date":"22/09/2015"}]}}`, `"message.events[1].date": "22/09/2015" is not a date (RFC 3339`},
 		{"date a fraction", `{"message":{"events":[{"date":1442951536.5}]}}`, `"message.events[0].date": 1442951536.5 is neither a date string nor epoch milliseconds`},
+		{"date outside RFC 3339's years in UTC", `{"message":{"events":[{"date":"0000-01-01T00:00:00+01:00"}]}}`, `"message.events[0].date": "0000-01-01T00:00:00+01:00" is outside the years 0 to 9999 in UTC`},
 		{"date out of range", `{"message":{"events":[{"date":-99999999999999999}]}}`, `"message.events[0].date": epoch milliseconds -99999999999999999 out of range`},
 		{"bad pollDate", `{"message":{"events":[{"pollDate":"yesterday"}]}}`, `"message.events[0].pollDate"`},
 		{"instance id not an integer", `{"message":{"instanceId":"abc","events":[]}}`, `"message.instanceId": "abc" is not an integer`},

@@ -118,7 +118,8 @@ func plain(b []byte) bool {
 
 // Time decodes the platform's dates: an RFC 3339 string (with or without a
 // colon in the offset, any fraction, or without an offset, read as UTC), epoch
-// milliseconds, or null or "" (which leave it zero). It encodes as RFC 3339
+// milliseconds, or null or "" (which leave it zero); a date outside the years
+// 0 to 9999 in UTC is refused. It encodes as RFC 3339
 // (time.Time's own encoding, an error for a year outside 0 to 9999); with the
 // omitzero option a zero Time is left out.
 type Time struct{ time.Time }
@@ -149,8 +150,7 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	if n := len(b); n > 4 && (b[n-2] == 'Z' || b[n-4] == ':') {
 		var v time.Time
 		if v.UnmarshalJSON(b) == nil {
-			t.Time = v
-			return nil
+			return t.set(v, b[1:n-1])
 		}
 	}
 	var s String
@@ -162,11 +162,20 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	}
 	for _, layout := range timeLayouts {
 		if v, err := time.Parse(layout, string(s)); err == nil {
-			t.Time = v
-			return nil
+			return t.set(v, []byte(s))
 		}
 	}
 	return fmt.Errorf(`flex: %s is not a date (RFC 3339, like "2015-09-22T19:52:16Z", or epoch milliseconds)`, quote(s))
+}
+
+// set sets t to v, read from s, unless v in UTC falls outside the years 0
+// to 9999, which RFC 3339 (and so MarshalJSON) cannot write.
+func (t *Time) set(v time.Time, s []byte) error {
+	if y := v.UTC().Year(); y < 0 || y > 9999 {
+		return fmt.Errorf("flex: %s is outside the years 0 to 9999 in UTC", quote(s))
+	}
+	t.Time = v
+	return nil
 }
 
 // MarshalJSON implements json.Marshaler.

@@ -74,6 +74,9 @@ func TestTime(t *testing.T) {
 		{`null`, Time{}, false},
 		{`""`, Time{}, false},
 		{`"yesterday"`, Time{}, true},
+		{`"0000-01-01T00:00:00Z"`, at(time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)), false},
+		{`"0000-01-01T00:30:00+01:00"`, Time{}, true}, // year -1 in UTC
+		{`"9999-12-31T23:30:00-0100"`, Time{}, true},  // year 10000 in UTC
 		{`1e3`, Time{}, true},
 		{`99999999999999999`, Time{}, true},
 	})
