@@ -167,8 +167,11 @@ func WithUserAgent(product string) Option {
 // NewClient returns a client that authenticates with the organization's
 // user secret and organization secret (Authorization: User …, Organization …).
 // Without options it talks to [DefaultBaseURL] through an http.Client with a
-// 60-second timeout per attempt, retries with [DefaultMaxRetries],
-// [DefaultMinWait] and [DefaultMaxWait], and logs nothing.
+// 60-second timeout per attempt and a connection pool of its own (a clone of
+// http.DefaultTransport, so that closing its idle connections after a failed
+// call touches no other code's connections), retries with
+// [DefaultMaxRetries], [DefaultMinWait] and [DefaultMaxWait], and logs
+// nothing.
 //
 // Each secret must be at least 4 characters long, printable, without spaces
 // or commas, as the platform issues them; NewClient rejects anything else
@@ -183,9 +186,13 @@ func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, 
 		return nil, err
 	}
 	base, _ := url.Parse(DefaultBaseURL)
+	var transport http.RoundTripper // http.DefaultTransport, if it is not an *http.Transport
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		transport = t.Clone()
+	}
 	c := &Client{
 		baseURL:    base,
-		httpClient: &http.Client{Timeout: 60 * time.Second},
+		httpClient: &http.Client{Timeout: 60 * time.Second, Transport: transport},
 		userSecret: userSecret,
 		orgSecret:  organizationSecret,
 		userAgent:  defaultUserAgent,
@@ -244,8 +251,12 @@ func (c Client) GoString() string { return c.String() }
 // Format prints the redacted form for every verb.
 func (c Client) Format(f fmt.State, verb rune) { redact.Format(f, verb, c) }
 
-// LogValue makes slog print the base URL, without the secrets.
-func (c Client) LogValue() slog.Value { return slog.GroupValue(slog.String("baseURL", c.base)) }
+// LogValue makes slog print the base URL and whether the secrets are set,
+// never the secrets.
+func (c Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("baseURL", c.base),
+		slog.String("userSecret", redact.Mask(c.userSecret)), slog.String("organizationSecret", redact.Mask(c.orgSecret)))
+}
 
 // newRetrier returns a retrying client with the client's policy, for
 // requests that may (repeatable) or may not be repeated once sent.

@@ -2,6 +2,7 @@ package elements_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -144,4 +145,54 @@ func assertNoSecret(t *testing.T, where, text string) {
 			t.Errorf("%s leaks secret %q: %s", where, s, text)
 		}
 	}
+}
+
+// handDeadline is a context whose deadline the test passes by hand (Err is
+// then context.DeadlineExceeded): unlike a timer, it cannot pass before the
+// work the test waits for, however loaded the machine.
+type handDeadline struct {
+	context.Context
+	done chan struct{}
+	once sync.Once
+}
+
+func newHandDeadline() *handDeadline {
+	return &handDeadline{Context: context.Background(), done: make(chan struct{})}
+}
+
+func (c *handDeadline) Done() <-chan struct{} { return c.done }
+
+func (c *handDeadline) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+// pass makes the deadline pass.
+func (c *handDeadline) pass() { c.once.Do(func() { close(c.done) }) }
+
+// passOnClose makes answer's deadline pass when the client closes the
+// answer's body: it has then read the answer (a retrying client, before it
+// waits to retry).
+func (c *handDeadline) passOnClose(answer func() (*http.Response, error)) func() (*http.Response, error) {
+	return func() (*http.Response, error) {
+		resp, err := answer()
+		if resp != nil {
+			resp.Body = closeHook{ReadCloser: resp.Body, hook: c.pass}
+		}
+		return resp, err
+	}
+}
+
+type closeHook struct {
+	io.ReadCloser
+	hook func()
+}
+
+func (b closeHook) Close() error {
+	defer b.hook()
+	return b.ReadCloser.Close()
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httptrace"
 	"strings"
 	"sync"
 	"syscall"
@@ -351,6 +353,62 @@ func TestInvalid2xxBodies(t *testing.T) {
 	}
 }
 
+// What an invalid 2xx answer's error quotes of the answer is bounded and in
+// one line, however large the answer's Content-Type.
+func TestInvalidAnswerErrorIsBounded(t *testing.T) {
+	t.Parallel()
+	c, mt := newTestClient(t)
+	mock(mt, answer(200, "<html>portal</html>", "Content-Type: text/html; x="+strings.Repeat("\u2028y", 50<<10)))
+	_, err := c.Instances.Get(context.Background(), 1)
+	if !errors.Is(err, elements.ErrInvalidResponse) {
+		t.Fatalf("Get = %v; want ErrInvalidResponse", err)
+	}
+	if msg := err.Error(); len(msg) > 1000 || strings.ContainsAny(msg, "\n\r\u2028") || !strings.Contains(msg, `"text/html; x=`) {
+		t.Errorf("error of %d bytes, want one line of at most 1000 quoting the start of the Content-Type: %.1200q", len(msg), msg)
+	}
+}
+
+// A call that fails for good makes go-retryablehttp close the idle
+// connections of the client's transport. The client NewClient builds has a
+// pool of its own, so that touches no other code's connections: an idle
+// connection of http.DefaultTransport survives (with a shared pool, it was
+// closed, and a request taking it at that moment failed). Not parallel: it
+// watches http.DefaultTransport's pool.
+func TestFailedCallLeavesOtherConnectionsAlone(t *testing.T) {
+	other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer other.Close()
+	reused := func() bool {
+		var got bool
+		trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { got = i.Reused }}
+		req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", other.URL, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return got
+	}
+	reused() // leaves an idle connection in http.DefaultTransport's pool
+	if !reused() {
+		t.Fatal("http.DefaultTransport did not keep the connection (the test cannot see the pool)")
+	}
+	platform := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer platform.Close()
+	c, err := elements.NewClient(testUserSecret, testOrgSecret, elements.WithBaseURL(platform.URL), elements.WithRetry(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Instances.Get(context.Background(), 1); err == nil {
+		t.Fatal("Get on a 503 platform succeeded")
+	}
+	if !reused() {
+		t.Error("a failed call closed the idle connections of http.DefaultTransport")
+	}
+}
+
 // dialErr is a failure before the request left: retrying a POST is safe.
 var dialErr = &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 
@@ -471,9 +529,10 @@ func TestContextEndsTheRetryWait(t *testing.T) {
 	t.Run("deadline", func(t *testing.T) {
 		t.Parallel()
 		c, mt := newTestClient(t, elements.WithRetry(5, time.Hour, time.Hour))
-		rec := mock(mt, answer(503, "", "Retry-After: 3600"))
-		ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
-		defer cancel()
+		ctx := newHandDeadline()
+		// The deadline passes once the client has read the answer, before it
+		// waits an hour to retry.
+		rec := mock(mt, ctx.passOnClose(answer(503, "", "Retry-After: 3600")))
 		_, err := c.Instances.Get(ctx, 1)
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err = %v, want it to wrap context.DeadlineExceeded", err)

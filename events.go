@@ -65,14 +65,14 @@ type Event struct {
 
 // Shadow structs of the wire format, for decoding ([ParseNotification]) and
 // encoding ([Notification.MarshalJSON]). Ids take a JSON number or a string:
-// numeric ones through flex.Int64, textual ones through wireID (flex.String
-// with a fast path). Fields the documentation shows as strings stay plain
+// numeric ones through flex.Int64, textual ones through flex.String; dates
+// go through flex.Time. Fields the documentation shows as strings stay plain
 // strings, so a wrong type is reported rather than guessed at. The omitempty
 // and omitzero options only shape the encoding: optional fields are left
 // out when empty.
 type wireBody struct {
 	Message  *wireMessage    `json:"message"`
-	ID       wireID          `json:"id,omitempty"`
+	ID       flex.String     `json:"id,omitempty"`
 	Severity string          `json:"severity,omitempty"`
 	Topic    string          `json:"topic,omitempty"`
 	Action   string          `json:"action,omitempty"`
@@ -81,7 +81,7 @@ type wireBody struct {
 
 type wireMessage struct {
 	ElementKey   string          `json:"elementKey"`
-	EventID      wireID          `json:"eventId"`
+	EventID      flex.String     `json:"eventId"`
 	AccountID    flex.Int64      `json:"accountId"`
 	CompanyID    flex.Int64      `json:"companyId"`
 	InstanceID   flex.Int64      `json:"instanceId"`
@@ -93,86 +93,32 @@ type wireMessage struct {
 }
 
 type wireEvent struct {
-	Date       wireTime `json:"date,omitzero"`
-	ElementKey string   `json:"elementKey"`
-	EventType  string   `json:"eventType"`
-	ObjectID   wireID   `json:"objectId"`
-	ObjectType string   `json:"objectType"`
-	HubKey     string   `json:"hubKey,omitempty"`
-	PollDate   wireTime `json:"pollDate,omitzero"`
-}
-
-// wireID is an id sent as a JSON string or number, like flex.String, with a
-// fast path for the common cases (a number, or a string without escapes or
-// non-ASCII bytes) that skips flex's nested json.Unmarshal: an event carries
-// one per event, and there may be 20.
-type wireID string
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (s *wireID) UnmarshalJSON(b []byte) error {
-	n := len(b)
-	if n >= 2 && b[0] == '"' && b[n-1] == '"' && plainASCII(b[1:n-1]) {
-		*s = wireID(b[1 : n-1])
-		return nil
-	}
-	if n > 0 && (b[0] == '-' || '0' <= b[0] && b[0] <= '9') {
-		*s = wireID(b) // encoding/json has already checked it is a number
-		return nil
-	}
-	var f flex.String
-	if err := f.UnmarshalJSON(b); err != nil {
-		return err
-	}
-	*s = wireID(f)
-	return nil
-}
-
-func plainASCII(b []byte) bool {
-	for _, c := range b {
-		if c < 0x20 || c == '\\' || c >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
-// wireTime is an RFC 3339 time sent as a JSON string; null and "" are the zero
-// time. It decodes without allocating (time.Time's own strict RFC 3339
-// parser), where a string field plus time.Parse would cost one allocation
-// per event.
-type wireTime struct{ time.Time }
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (t *wireTime) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" || string(b) == `""` {
-		return nil
-	}
-	if err := t.Time.UnmarshalJSON(b); err != nil {
-		return fmt.Errorf("%.40s is not an RFC 3339 time (like \"2015-09-22T19:52:16Z\")", b)
-	}
-	return nil
-}
-
-// MarshalJSON implements json.Marshaler: RFC 3339 in UTC, with fractional
-// seconds only when there are some (time.Time's own encoding).
-func (t wireTime) MarshalJSON() ([]byte, error) {
-	return t.UTC().MarshalJSON()
+	Date       flex.Time   `json:"date,omitzero"`
+	ElementKey string      `json:"elementKey"`
+	EventType  string      `json:"eventType"`
+	ObjectID   flex.String `json:"objectId"`
+	ObjectType string      `json:"objectType"`
+	HubKey     string      `json:"hubKey,omitempty"`
+	PollDate   flex.Time   `json:"pollDate,omitzero"`
 }
 
 // ParseNotification decodes the body of an event callback, the whole
 // {"message": {...}} document.
 //
 // It is tolerant where real payloads vary: ids may be JSON numbers or
-// strings, the instance id may come as "instanceId" or "instance_id", the
-// wrapper fields are optional and unknown fields are ignored. An eventType
+// strings, the instance id may come as "instanceId" or "instance_id", dates
+// may be RFC 3339 (also without the colon in the offset, or without an
+// offset, read as UTC) or epoch milliseconds, the wrapper fields are optional
+// and unknown fields are ignored. An eventType
 // other than the four documented ones is kept as sent (so a type the platform
 // adds later is not lost; see [EventType.Valid]); a missing or empty one
 // becomes [EventUnknown].
 //
 // It is strict where it matters: a body that is not a JSON object, has no
-// "message" object, has no "events" list, or holds a date that is not
-// RFC 3339, is an error wrapping [ErrMalformedNotification] that says what
-// was wrong. It does not verify the signature: see [VerifySignature].
+// "message" object, has no "events" list, or holds an id or a date it cannot
+// read, is an error wrapping [ErrMalformedNotification] that says what was
+// wrong, in one line, quoting at most a few dozen bytes of any value. It does
+// not verify the signature: see [VerifySignature].
 func ParseNotification(body []byte) (*Notification, error) {
 	var b wireBody
 	if err := json.Unmarshal(body, &b); err != nil {
@@ -241,7 +187,7 @@ func decodeError(body []byte, err error) error {
 	}
 	// An id or a date that its decoder refused (such errors carry no field
 	// name): find which one, off the hot path.
-	detail := strings.TrimPrefix(err.Error(), "flex: ")
+	detail := oneLine(strings.TrimPrefix(err.Error(), "flex: "))
 	if field := badField(body); field != "" {
 		return fmt.Errorf("%w: %q: %s", ErrMalformedNotification, field, detail)
 	}
@@ -283,9 +229,9 @@ func badField(body []byte) string {
 	}
 	// Best effort: a partial decode still fills the fields before the error.
 	_ = json.Unmarshal(body, &b)
-	var s wireID
+	var s flex.String
 	var n flex.Int64
-	var t wireTime
+	var t flex.Time
 	bad := func(raw json.RawMessage, v json.Unmarshaler) bool {
 		return len(bytes.TrimSpace(raw)) > 0 && v.UnmarshalJSON(raw) != nil
 	}
@@ -337,7 +283,7 @@ func badField(body []byte) string {
 func (n Notification) MarshalJSON() ([]byte, error) {
 	m := &wireMessage{
 		ElementKey:   n.ElementKey,
-		EventID:      wireID(n.EventID),
+		EventID:      flex.String(n.EventID),
 		AccountID:    flex.Int64(n.AccountID),
 		CompanyID:    flex.Int64(n.CompanyID),
 		InstanceID:   flex.Int64(n.InstanceID),
@@ -349,18 +295,18 @@ func (n Notification) MarshalJSON() ([]byte, error) {
 	}
 	for i, e := range n.Events {
 		m.Events[i] = wireEvent{
-			Date:       wireTime{e.Date},
+			Date:       flex.Time{Time: e.Date.UTC()},
 			ElementKey: e.ElementKey,
 			EventType:  string(cmp.Or(e.EventType, EventUnknown)),
-			ObjectID:   wireID(e.ObjectID),
+			ObjectID:   flex.String(e.ObjectID),
 			ObjectType: e.ObjectType,
 			HubKey:     e.HubKey,
-			PollDate:   wireTime{e.PollDate},
+			PollDate:   flex.Time{Time: e.PollDate.UTC()},
 		}
 	}
 	return json.Marshal(wireBody{
 		Message:  m,
-		ID:       wireID(n.ID),
+		ID:       flex.String(n.ID),
 		Severity: n.Severity,
 		Topic:    n.Topic,
 		Action:   n.Action,

@@ -111,6 +111,14 @@ func TestParseNotification(t *testing.T) {
 			}},
 		},
 		{
+			name: "dates as epoch milliseconds, without an offset (UTC), without the offset's colon",
+			body: `{"message":{"events":[{"date":1442951536000,"pollDate":"2015-09-22T19:52:16"},{"date":"2015-09-22T21:52:16+0200"}]}}`,
+			want: &Notification{Events: []Event{
+				{EventType: EventUnknown, Date: time.Date(2015, 9, 22, 19, 52, 16, 0, time.UTC), PollDate: time.Date(2015, 9, 22, 19, 52, 16, 0, time.UTC)},
+				{EventType: EventUnknown, Date: time.Date(2015, 9, 22, 19, 52, 16, 0, time.UTC)},
+			}},
+		},
+		{
 			name: "raw as a form string",
 			body: `{"message":{"raw":"action=scheduled&id=1","events":[]}}`,
 			want: &Notification{Raw: json.RawMessage(`"action=scheduled&id=1"`), Events: []Event{}},
@@ -153,9 +161,10 @@ func TestParseNotificationErrors(t *testing.T) {
 		{"events an object", `{"message":{"events":{"date":"x"}}}`, `"message.events" is a JSON object; want a list`},
 		{"events a string", `{"message":{"events":"[]"}}`, `"message.events" is a JSON string; want a list`},
 		{"event not an object", `{"message":{"events":[1]}}`, `an element of "message.events" is a JSON number; want an object`},
-		{"bad date", `{"message":{"events":[{},{"date":"22/09/2015"}]}}`, `"message.events[1].date": "22/09/2015" is not an RFC 3339 time`},
-		{"date without zone", `{"message":{"events":[{"date":"2015-09-22T19:52:16"}]}}`, `"message.events[0].date"`},
-		{"date a number", `{"message":{"events":[{"date":1442951536}]}}`, `"message.events[0].date": 1442951536 is not an RFC 3339 time`},
+		{"bad date", `{"message":{"events":[{},{"date":"22/09/2015"}]}}`, `"message.events[1].date": "22/09/2015" is not a date (RFC 3339`},
+		{"date a fraction", `{"message":{"events":[{"date":1442951536.5}]}}`, `"message.events[0].date": 1442951536.5 is neither a date string nor epoch milliseconds`},
+		{"date outside RFC 3339's years in UTC", `{"message":{"events":[{"date":"0000-01-01T00:00:00+01:00"}]}}`, `"message.events[0].date": "0000-01-01T00:00:00+01:00" is outside the years 0 to 9999 in UTC`},
+		{"date out of range", `{"message":{"events":[{"date":-99999999999999999}]}}`, `"message.events[0].date": epoch milliseconds -99999999999999999 out of range`},
 		{"bad pollDate", `{"message":{"events":[{"pollDate":"yesterday"}]}}`, `"message.events[0].pollDate"`},
 		{"instance id not an integer", `{"message":{"instanceId":"abc","events":[]}}`, `"message.instanceId": "abc" is not an integer`},
 		{"instance_id a float", `{"message":{"instance_id":1.5,"events":[]}}`, `"message.instance_id"`},
@@ -223,4 +232,35 @@ func testBody(n int) []byte {
 	}
 	b.WriteString(`]}}`)
 	return []byte(b.String())
+}
+
+// An error from a hostile body quotes a bounded part of the offending value,
+// in one line, and still names the field.
+func TestParseNotificationErrorsAreBounded(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("9x\u2028", 100<<10)
+	tests := []struct{ name, body, field string }{
+		{"huge id string", `{"message":{"instanceId":"` + big + `","events":[]}}`, `"message.instanceId"`},
+		{"huge id object", `{"message":{"accountId":{"a":"` + big + `",` + "\n" + `"b":1},"events":[]}}`, `"message.accountId"`},
+		{"huge id number", `{"message":{"userId":1` + strings.Repeat("0", 100<<10) + `,"events":[]}}`, `"message.userId"`},
+		{"huge object id", `{"message":{"events":[{"objectId":{"a":"` + big + `"}}]}}`, `"message.events[0].objectId"`},
+		{"huge date", `{"message":{"events":[{"date":"` + big + `"}]}}`, `"message.events[0].date"`},
+		{"huge date number", `{"message":{"events":[{"date":1` + strings.Repeat("0", 100<<10) + `}]}}`, `"message.events[0].date"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParseNotification([]byte(tt.body))
+			if !errors.Is(err, ErrMalformedNotification) {
+				t.Fatalf("err = %.200v, want ErrMalformedNotification", err)
+			}
+			msg := err.Error()
+			if len(msg) > 400 || strings.ContainsAny(msg, "\n\r\u2028") {
+				t.Errorf("error of %d bytes, want one line of at most 400: %.500q", len(msg), msg)
+			}
+			if !strings.Contains(msg, tt.field) {
+				t.Errorf("error %q does not name %s", msg, tt.field)
+			}
+		})
+	}
 }

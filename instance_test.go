@@ -108,7 +108,7 @@ func TestInstanceRejectsMalformed(t *testing.T) {
 		{"tag of a wrong kind", `{"id":1,"tags":[["x"]]}`, "tags[0]"},
 		{"events flag not a boolean", `{"id":1,"configuration":{"event.notification.enabled":"maybe"}}`, `"maybe" is not a boolean`},
 		{"configuration not an object", `{"id":1,"configuration":"x"}`, "configuration is not a JSON object"},
-		{"unparsable date", `{"id":1,"createdDate":"yesterday"}`, `cannot parse "yesterday"`},
+		{"unparsable date", `{"id":1,"createdDate":"yesterday"}`, `"yesterday" is not a date`},
 		{"bad element", `{"id":1,"element":{"id":"six"}}`, `"six" is not an integer`},
 	}
 	for _, tt := range tests {

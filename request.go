@@ -212,13 +212,19 @@ func decodeAnswer(body io.Reader, v any) error {
 	return err // reading failed, the size cap included
 }
 
+// maxQuotedHeader bounds, in characters, how much of a header of the
+// answer an error quotes.
+const maxQuotedHeader = 100
+
 // invalidAnswer is the error for a 2xx answer the call cannot use: it
-// wraps ErrInvalidResponse and names the call and the answer; cause's text
-// is redacted.
+// wraps ErrInvalidResponse and names the call and the answer. What it takes
+// from the answer (its Content-Type, cause's text) is redacted, bounded and
+// in one line.
 func (c *Client) invalidAnswer(req *http.Request, r *Response, o callOptions, cause error) error {
-	return fmt.Errorf("elements: %s %s: %w: %d answer with Content-Type %q: %s",
-		req.Method, req.URL.EscapedPath(), ErrInvalidResponse, r.StatusCode, r.Header.Get("Content-Type"),
-		c.redactorFor(req, o).redact(cause.Error()))
+	red := c.redactorFor(req, o)
+	return fmt.Errorf("elements: %s %s: %w: %d answer with Content-Type %.*q: %s",
+		req.Method, req.URL.EscapedPath(), ErrInvalidResponse, r.StatusCode,
+		maxQuotedHeader, red.redact(r.Header.Get("Content-Type")), oneLine(red.redact(cause.Error())))
 }
 
 // failed logs err, which holds no secret, and returns it: an answer the

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/jarcoal/httpmock"
 
 	"github.com/elementsgo/elements"
@@ -80,6 +81,32 @@ func TestPrintingRedactsSecrets(t *testing.T) {
 		if name != "[]Instance" && name != "nested struct" {
 			assertNoSecret(t, name+" in a slog JSON log", js.String())
 		}
+	}
+}
+
+// Every type that holds a secret logs as a group of its safe fields (so a
+// JSON log gets fields, not one formatted string), never a secret.
+func TestLogValuesAreGroups(t *testing.T) {
+	t.Parallel()
+	for name, v := range secretHolders(t) {
+		lv, ok := v.(slog.LogValuer)
+		if !ok {
+			continue
+		}
+		got := lv.LogValue()
+		if got.Kind() != slog.KindGroup {
+			t.Errorf("%s.LogValue() is a %s, want a group", name, got.Kind())
+		}
+		assertNoSecret(t, name+".LogValue()", got.String())
+	}
+	c, _ := newTestClient(t)
+	got := map[string]string{}
+	for _, a := range c.LogValue().Group() {
+		got[a.Key] = a.Value.String()
+	}
+	want := map[string]string{"baseURL": testBaseURL, "userSecret": "[REDACTED]", "organizationSecret": "[REDACTED]"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Client.LogValue() (-want +got):\n%s", diff)
 	}
 }
 
@@ -194,13 +221,14 @@ func TestNoSecretWhenTheContextEnds(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, mt := newTestClient(t, elements.WithLogger(logger), elements.WithRetry(3, time.Hour, time.Hour))
-	mock(mt, answer(503, testOAuthSecret))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
+	// The deadline passes once the client has read the answer echoing the
+	// secret, before it waits to retry.
+	ctx := newHandDeadline()
+	rec := mock(mt, ctx.passOnClose(answer(503, testOAuthSecret)))
 	_, err := c.Instances.OAuthURL(ctx, "acuityscheduling",
 		&elements.OAuthURLParams{APIKey: "k3y", APISecret: testOAuthSecret, CallbackURL: "https://x.test/cb"})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v", err)
+	if !errors.Is(err, context.DeadlineExceeded) || rec.calls() != 1 {
+		t.Fatalf("err = %v after %d calls, want a deadline after 1", err, rec.calls())
 	}
 	assertNoSecret(t, "error", err.Error())
 	assertNoSecret(t, "logs", logs.String())

@@ -86,8 +86,15 @@ func (a Account) GoString() string { return a.String() }
 // Format prints the redacted form for every verb.
 func (a Account) Format(f fmt.State, verb rune) { redact.Format(f, verb, a) }
 
-// LogValue makes slog print the redacted form.
-func (a Account) LogValue() slog.Value { return slog.StringValue(a.String()) }
+// LogValue makes slog print the base URL and whether a token is set,
+// never the token.
+func (a Account) LogValue() slog.Value {
+	base := ""
+	if a.client != nil {
+		base = a.client.BaseURL()
+	}
+	return slog.GroupValue(slog.String("baseURL", base), slog.String("instanceToken", redact.Mask(a.token)))
+}
 
 // pacer spaces requests at least every apart; safe for concurrent use. Each
 // caller reserves the next free start time, then waits for it.

@@ -509,6 +509,9 @@ func TestAccountPrintsNoToken(t *testing.T) {
 	a, _ := newHubAccount(t)
 	var logged bytes.Buffer
 	slog.New(slog.NewTextHandler(&logged, nil)).Info("account", "a", a, "v", *a)
+	if lv := a.LogValue(); lv.Kind() != slog.KindGroup || len(lv.Group()) != 2 || lv.Group()[1].Value.String() != "[REDACTED]" {
+		t.Errorf("LogValue() = %v, want a group of the base URL and the token [REDACTED]", lv)
+	}
 	for _, s := range []string{a.String(), fmt.Sprint(a), fmt.Sprintf("%v %+v %#v %s %q", *a, *a, *a, a, a), logged.String()} {
 		checkNoSecret(t, s)
 		if !strings.Contains(s, "[REDACTED]") {

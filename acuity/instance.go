@@ -150,5 +150,11 @@ func (p InstanceParams) GoString() string { return "acuity.InstanceParams" + p.S
 // Format prints the redacted form for every verb.
 func (p InstanceParams) Format(f fmt.State, verb rune) { redact.Format(f, verb, p) }
 
-// LogValue makes slog print the redacted form.
-func (p InstanceParams) LogValue() slog.Value { return slog.StringValue(p.String()) }
+// LogValue makes slog print p's fields with Code, ClientSecret and
+// SignatureKey redacted.
+func (p InstanceParams) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("code", redact.Mask(p.Code)), slog.String("clientId", p.ClientID),
+		slog.String("clientSecret", redact.Mask(p.ClientSecret)), slog.String("redirectUri", p.RedirectURI),
+		slog.String("eventCallbackUrl", p.EventCallbackURL), slog.String("signatureKey", redact.Mask(p.SignatureKey)),
+		slog.Any("tags", p.Tags), slog.String("name", p.Name))
+}

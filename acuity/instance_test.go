@@ -167,6 +167,20 @@ func TestInstanceParamsRedacted(t *testing.T) {
 			t.Errorf("output %q lost the (non-secret) client id", out)
 		}
 	}
+	lv := p.LogValue()
+	if lv.Kind() != slog.KindGroup {
+		t.Fatalf("LogValue() is a %s, want a group", lv.Kind())
+	}
+	got := map[string]string{}
+	for _, a := range lv.Group() {
+		got[a.Key] = a.Value.String()
+	}
+	wantLog := map[string]string{"code": "[REDACTED]", "clientId": "Rand0MAP1-key", "clientSecret": "[REDACTED]",
+		"redirectUri": "https://mycoolapp.com", "eventCallbackUrl": "https://mycoolapp.com/events",
+		"signatureKey": "[REDACTED]", "tags": "[Docs]", "name": "API Instance"}
+	if diff := cmp.Diff(wantLog, got); diff != "" {
+		t.Errorf("LogValue() is not the group of safe fields (-want +got):\n%s", diff)
+	}
 	want := `{Code:[REDACTED] ClientID:"Rand0MAP1-key" ClientSecret:[REDACTED] RedirectURI:"https://mycoolapp.com" ` +
 		`EventCallbackURL:"https://mycoolapp.com/events" SignatureKey:[REDACTED] Tags:["Docs"] Name:"API Instance"}`
 	if got := p.String(); got != want {

@@ -27,24 +27,24 @@ func (n *Int64) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		var s String
+		if err := s.UnmarshalJSON(b); err != nil {
 			return err
 		}
 		if s == "" {
 			*n = 0
 			return nil
 		}
-		v, err := strconv.ParseInt(s, 10, 64)
+		v, err := strconv.ParseInt(string(s), 10, 64)
 		if err != nil {
-			return fmt.Errorf("flex: %q is not an integer", s)
+			return fmt.Errorf("flex: %s is not an integer", quote(s))
 		}
 		*n = Int64(v)
 		return nil
 	}
 	v, err := strconv.ParseInt(string(b), 10, 64)
 	if err != nil {
-		return fmt.Errorf("flex: %s is not an integer", b)
+		return fmt.Errorf("flex: %s is not an integer", jsonText(b))
 	}
 	*n = Int64(v)
 	return nil
@@ -54,14 +54,16 @@ func (n *Int64) UnmarshalJSON(b []byte) error {
 // boolean (as "true"/"false"), or null (which leaves it empty).
 type String string
 
-// UnmarshalJSON implements json.Unmarshaler.
+// UnmarshalJSON implements json.Unmarshaler. The common cases, a string
+// without escapes and an integer, are read without a nested decode: ids
+// come in every event of a notification.
 func (s *String) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	switch {
 	case bytes.Equal(b, []byte("null")):
 		return nil
 	case len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && plain(b[1:len(b)-1]):
-		*s = String(b[1 : len(b)-1]) // the common case, without a nested decode
+		*s = String(b[1 : len(b)-1])
 		return nil
 	case len(b) > 0 && b[0] == '"':
 		var v string
@@ -70,16 +72,36 @@ func (s *String) UnmarshalJSON(b []byte) error {
 		}
 		*s = String(v)
 		return nil
+	case isInteger(b):
+		*s = String(b)
+		return nil
 	case bytes.Equal(b, []byte("true")), bytes.Equal(b, []byte("false")):
 		*s = String(b)
 		return nil
 	}
 	var num json.Number
 	if err := json.Unmarshal(b, &num); err != nil {
-		return fmt.Errorf("flex: want a string or number, got %.20s", b)
+		return fmt.Errorf("flex: want a string or number, got %s", jsonText(b))
 	}
 	*s = String(num)
 	return nil
+}
+
+// isInteger reports whether b is a JSON integer literal: an optional '-',
+// then 0 or digits without a leading zero.
+func isInteger(b []byte) bool {
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	if len(b) == 0 || b[0] == '0' && len(b) > 1 {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // plain reports whether b, the inside of a JSON string literal, holds no
@@ -96,13 +118,16 @@ func plain(b []byte) bool {
 
 // Time decodes the platform's dates: an RFC 3339 string (with or without a
 // colon in the offset, any fraction, or without an offset, read as UTC), epoch
-// milliseconds, or null or "" (which leave it zero). It encodes as RFC 3339;
-// with the omitzero option a zero Time is left out.
+// milliseconds, or null or "" (which leave it zero); a date outside the years
+// 0 to 9999 in UTC is refused. It encodes as RFC 3339
+// (time.Time's own encoding, an error for a year outside 0 to 9999); with the
+// omitzero option a zero Time is left out.
 type Time struct{ time.Time }
 
 var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999"}
 
-// UnmarshalJSON implements json.Unmarshaler.
+// UnmarshalJSON implements json.Unmarshaler. A strict RFC 3339 string, the
+// documented form, is read by time.Time's own parser, without allocating.
 func (t *Time) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if bytes.Equal(b, []byte("null")) {
@@ -111,14 +136,22 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] != '"' {
 		ms, err := strconv.ParseInt(string(b), 10, 64)
 		if err != nil {
-			return fmt.Errorf("date: %.40s is neither a date string nor epoch milliseconds", b)
+			return fmt.Errorf("flex: %s is neither a date string nor epoch milliseconds", jsonText(b))
 		}
 		v := time.UnixMilli(ms).UTC()
 		if v.Year() < 1 || v.Year() > 9999 {
-			return fmt.Errorf("date: epoch milliseconds %d out of range", ms)
+			return fmt.Errorf("flex: epoch milliseconds %d out of range", ms)
 		}
 		t.Time = v
 		return nil
+	}
+	// Strict RFC 3339 ends in "Z" or an offset with a colon ("+02:00"):
+	// try it only then, as its failure costs an error value.
+	if n := len(b); n > 4 && (b[n-2] == 'Z' || b[n-4] == ':') {
+		var v time.Time
+		if v.UnmarshalJSON(b) == nil {
+			return t.set(v, b[1:n-1])
+		}
 	}
 	var s String
 	if err := s.UnmarshalJSON(b); err != nil {
@@ -129,16 +162,25 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	}
 	for _, layout := range timeLayouts {
 		if v, err := time.Parse(layout, string(s)); err == nil {
-			t.Time = v
-			return nil
+			return t.set(v, []byte(s))
 		}
 	}
-	return fmt.Errorf("date: cannot parse %.40q", string(s))
+	return fmt.Errorf(`flex: %s is not a date (RFC 3339, like "2015-09-22T19:52:16Z", or epoch milliseconds)`, quote(s))
+}
+
+// set sets t to v, read from s, unless v in UTC falls outside the years 0
+// to 9999, which RFC 3339 (and so MarshalJSON) cannot write.
+func (t *Time) set(v time.Time, s []byte) error {
+	if y := v.UTC().Year(); y < 0 || y > 9999 {
+		return fmt.Errorf("flex: %s is outside the years 0 to 9999 in UTC", quote(s))
+	}
+	t.Time = v
+	return nil
 }
 
 // MarshalJSON implements json.Marshaler.
 func (t Time) MarshalJSON() ([]byte, error) {
-	return json.Marshal(t.Format(time.RFC3339Nano))
+	return t.Time.MarshalJSON()
 }
 
 // Tags decodes a list of tags sent as strings or as {"id", "name"} objects
@@ -192,4 +234,41 @@ func Text(v any) (string, bool) {
 		return string(b), err == nil
 	}
 	return "", false
+}
+
+// maxQuoted bounds, in bytes, how much of a value an error quotes.
+const maxQuoted = 40
+
+// quote returns s for an error message: its first maxQuoted bytes at most,
+// Go-quoted (so in one line), followed by "…" when cut.
+func quote[T ~string | ~[]byte](s T) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(string(s))
+	}
+	n := maxQuoted
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return strconv.Quote(string(s[:n])) + "…"
+}
+
+// jsonText names the JSON value b (not a string) for an error message,
+// bounded and in one line: an object or a list by its kind, anything else
+// (a number, a boolean) by its text.
+func jsonText(b []byte) string {
+	switch {
+	case len(b) > 0 && b[0] == '{':
+		return "a JSON object"
+	case len(b) > 0 && b[0] == '[':
+		return "a JSON list"
+	}
+	if len(b) > maxQuoted {
+		return quote(b)
+	}
+	for _, c := range b {
+		if c <= ' ' || c > '~' || c == '"' || c == '\\' {
+			return quote(b)
+		}
+	}
+	return string(b)
 }
