@@ -367,4 +367,3 @@ func eventWhere(n *Notification, i int) string {
 	return fmt.Sprintf("event %d of %d (element %.64q, object type %.64q, event type %.32q, object id %.64q)",
 		i+1, len(n.Events), e.ElementKey, e.ObjectType, e.EventType, e.ObjectID)
 }
-
