@@ -103,7 +103,7 @@ var ErrClaimLost = errors.New("elements: deduplicator: this store does not hold 
 //
 // An asynchronous-request callback gets the same keys with "async-" in
 // front ("async-event:...", ...), so it never stands for a notification.
-func (h *WebhookHandler) dedupKey(r *http.Request, c *callback, body []byte) string {
+func (h *WebhookHandler) dedupKey(r *http.Request, c callback, body []byte) string {
 	if h.Deduplicator == nil {
 		return ""
 	}

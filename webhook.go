@@ -154,14 +154,14 @@ type callback struct {
 	a *AsyncResponse
 }
 
-func (c *callback) instanceID() int64 {
+func (c callback) instanceID() int64 {
 	if c.a != nil {
 		return c.a.InstanceID
 	}
 	return c.n.InstanceID
 }
 
-func (c *callback) what() string {
+func (c callback) what() string {
 	if c.a != nil {
 		return "asynchronous-request callback"
 	}
@@ -169,13 +169,13 @@ func (c *callback) what() string {
 }
 
 // parseCallback parses body as the kind of callback head says it is.
-func parseCallback(body []byte, head callbackHead) (*callback, error) {
+func parseCallback(body []byte, head callbackHead) (callback, error) {
 	if head.async {
 		a, err := ParseAsyncResponse(body)
-		return &callback{a: a}, err
+		return callback{a: a}, err
 	}
 	n, err := ParseNotification(body)
-	return &callback{n: n}, err
+	return callback{n: n}, err
 }
 
 // ServeHTTP implements [http.Handler]; see [WebhookHandler] for what it does.
@@ -267,7 +267,11 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.reportError(r, http.StatusOK, fmt.Errorf("deduplicator: done (the %s was handled; a redelivery may reach the host again): %w", c.what(), err))
 		}
 	}
-	h.logRequest(ctx, slog.LevelDebug, "elements: "+c.what()+" handled", r, c)
+	msg := "elements: notification handled" // constant texts: no allocation per request
+	if c.a != nil {
+		msg = "elements: asynchronous-request callback handled"
+	}
+	h.logRequest(ctx, slog.LevelDebug, msg, r, c)
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -311,7 +315,7 @@ func callSafely(fn func() error) (err error) {
 
 // dispatch runs OnAsyncResponse, or OnNotification and the routes, turning
 // a panic into a *PanicError.
-func (h *WebhookHandler) dispatch(ctx context.Context, c *callback) error {
+func (h *WebhookHandler) dispatch(ctx context.Context, c callback) error {
 	if c.a != nil {
 		if err := callSafely(func() error { return h.OnAsyncResponse(ctx, c.a) }); err != nil {
 			return fmt.Errorf("OnAsyncResponse: %w", err)
@@ -345,7 +349,7 @@ func (h *WebhookHandler) runCallbacks(ctx context.Context, n *Notification, cur 
 		rt := matchRoute(routes, &e)
 		if rt == nil {
 			if h.Logger != nil {
-				h.logRequest(ctx, slog.LevelDebug, "elements: event matched no route", nil, &callback{n: n},
+				h.logRequest(ctx, slog.LevelDebug, "elements: event matched no route", nil, callback{n: n},
 					slog.String("event", eventWhere(n, i)))
 			}
 			continue

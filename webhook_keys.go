@@ -99,6 +99,17 @@ func (s *jsonScanner) messageInstance() (id int64, found, ok bool) {
 // scanID decodes an id as ParseNotification does (a number or a string
 // holding one); 0 for anything else.
 func scanID(raw []byte) int64 {
+	if len(raw) > 0 && len(raw) <= 18 { // the common case, without allocating
+		var v int64
+		for _, c := range raw {
+			if c < '0' || c > '9' {
+				goto general
+			}
+			v = v*10 + int64(c-'0')
+		}
+		return v
+	}
+general:
 	var n flex.Int64
 	if len(raw) == 0 || n.UnmarshalJSON(raw) != nil {
 		return 0
@@ -277,9 +288,9 @@ func (h *WebhookHandler) lookUpKeys(r *http.Request, id int64) ([]string, int, e
 		keys, err = h.KeysFor(r.Context(), id)
 		return err
 	})
-	var pe *PanicError
+	pe, panicked := err.(*PanicError) // callSafely returns it as is
 	switch {
-	case errors.As(err, &pe):
+	case panicked:
 		return nil, http.StatusInternalServerError, fmt.Errorf("KeysFor(%d): %w", id, pe)
 	case errors.Is(err, ErrUnknownInstance):
 		return nil, http.StatusUnauthorized, fmt.Errorf("KeysFor(%d): %w", id, err)

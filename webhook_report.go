@@ -30,9 +30,9 @@ func (h *WebhookHandler) reportError(r *http.Request, status int, err error) {
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	h.logRequest(r.Context(), level, "elements: webhook callback not accepted", r, nil, errorAttrs(status, werr)...)
+	h.logRequest(r.Context(), level, "elements: webhook callback not accepted", r, callback{}, errorAttrs(status, werr)...)
 	if hookErr != nil {
-		h.logRequest(r.Context(), slog.LevelError, "elements: webhook OnError hook panicked", r, nil,
+		h.logRequest(r.Context(), slog.LevelError, "elements: webhook OnError hook panicked", r, callback{},
 			errorAttrs(status, fmt.Errorf("OnError: %w", hookErr))...)
 	}
 }
@@ -49,7 +49,7 @@ func errorAttrs(status int, err error) []slog.Attr {
 }
 
 // logRequest writes one record if a Logger is set and enabled for level.
-func (h *WebhookHandler) logRequest(ctx context.Context, level slog.Level, msg string, r *http.Request, c *callback, attrs ...slog.Attr) {
+func (h *WebhookHandler) logRequest(ctx context.Context, level slog.Level, msg string, r *http.Request, c callback, attrs ...slog.Attr) {
 	if h.Logger == nil || !h.Logger.Enabled(ctx, level) {
 		return
 	}
@@ -57,10 +57,10 @@ func (h *WebhookHandler) logRequest(ctx context.Context, level slog.Level, msg s
 		attrs = append(attrs, slog.String("remote", r.RemoteAddr), slog.String("webhookId", clip(r.Header.Get(WebhookIDHeader), 64)))
 	}
 	switch {
-	case c != nil && c.n != nil:
+	case c.n != nil:
 		attrs = append(attrs, slog.String("eventId", clip(c.n.EventID, 64)), slog.Int64("instanceId", c.n.InstanceID),
 			slog.Int("events", len(c.n.Events)))
-	case c != nil && c.a != nil:
+	case c.a != nil:
 		attrs = append(attrs, slog.String("eventId", clip(c.a.EventID, 64)), slog.Int64("instanceId", c.a.InstanceID),
 			slog.String("notificationId", clip(c.a.NotificationID, 64)), slog.Int("events", len(c.a.Events)))
 	}
