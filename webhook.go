@@ -95,8 +95,8 @@ type WebhookHandler struct {
 	//
 	// Rotating one tenant's key: make KeysFor return the new and the old
 	// key, switch the platform to the new one with
-	// InstancesService.UpdateConfiguration (event.notification.signature.key),
-	// and drop the old key once the platform's retry window (about 73 hours)
+	// [InstancesService.UpdateConfiguration] on the instance's
+	// event.notification.signature.key entry, and drop the old key once the platform's retry window (about 73 hours)
 	// has passed since the switch: until then it may redeliver callbacks
 	// signed with the old key.
 	KeysFor func(ctx context.Context, instanceID int64) ([]string, error)
