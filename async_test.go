@@ -68,7 +68,7 @@ func TestWebhookAsyncResponse(t *testing.T) {
 	}
 	t.Run("no hook: 200, logged, no notification callback", func(t *testing.T) {
 		t.Parallel()
-		var logs syncBuffer
+		var logs bytes.Buffer // the handler logs in the test's goroutine
 		notified := false
 		h := &WebhookHandler{SigningKeys: []string{"k"}, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 			OnNotification: func(context.Context, *Notification) error { notified = true; return nil }}
@@ -163,22 +163,4 @@ func TestWebhookAsyncResponse(t *testing.T) {
 			t.Errorf("status %d, want 400", code)
 		}
 	})
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent logging.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
