@@ -172,6 +172,15 @@ func BenchmarkHandler(b *testing.B) {
 			})
 			run(b, h)
 		})
+		b.Run(size.name+"/impl=keysfor", func(b *testing.B) {
+			h := &WebhookHandler{KeysFor: benchKeysFor(key)}
+			seen := 0
+			h.Handle("acuityscheduling", "appointments", "*", func(_ context.Context, _ *Notification, e Event) error {
+				seen++
+				return nil
+			})
+			run(b, h)
+		})
 		b.Run(size.name+"/impl=baseline", func(b *testing.B) {
 			seen := 0
 			run(b, baseHandler(key, func(n *baseNotification) error {
@@ -183,6 +192,22 @@ func BenchmarkHandler(b *testing.B) {
 				return nil
 			}))
 		})
+	}
+}
+
+// benchKeysFor is a host's key store of 1000 tenants, testBody's instance
+// (4242) among them with key.
+func benchKeysFor(key string) func(context.Context, int64) ([]string, error) {
+	keys := make(map[int64][]string, 1000)
+	for i := range int64(1000) {
+		keys[3800+i] = []string{"other-tenant-key"}
+	}
+	keys[4242] = []string{key}
+	return func(_ context.Context, id int64) ([]string, error) {
+		if k, ok := keys[id]; ok {
+			return k, nil
+		}
+		return nil, ErrUnknownInstance
 	}
 }
 
@@ -214,5 +239,29 @@ func TestHandlerAllocsNearBaseline(t *testing.T) {
 		if sdk > base+3 {
 			t.Errorf("%s: handler allocates %v per request, baseline %v; want at most 3 more", size.name, sdk, base)
 		}
+		// The key lookup reads the instance id without a second parse: no
+		// more allocations than with SigningKeys.
+		hk := &WebhookHandler{KeysFor: benchKeysFor(key)}
+		hk.HandleDefault(func(context.Context, *Notification, Event) error { return nil })
+		if keysFor := measure(hk); keysFor > sdk {
+			t.Errorf("%s: handler with KeysFor allocates %v per request, with SigningKeys %v; want no more", size.name, keysFor, sdk)
+		}
+	}
+}
+
+// BenchmarkScanHead is the cost of reading the instance id from an
+// unverified body (what KeysFor adds before the signature check).
+func BenchmarkScanHead(b *testing.B) {
+	for _, size := range benchSizes {
+		body := testBody(size.events)
+		b.Run(size.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if scanHead(body).instanceID != 4242 {
+					b.Fatal("instance not found")
+				}
+			}
+		})
 	}
 }

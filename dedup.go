@@ -46,7 +46,9 @@ const (
 // "delivery:<instanceId>:<hex>", a SHA-256 of the unsigned
 // Elements-Webhook-Id header and the body, so a replayed body under a forged
 // header can never stand for another notification. A notification with
-// neither an eventId nor the header is not de-duplicated.
+// neither an eventId nor the header is not de-duplicated. An
+// asynchronous-request callback ([AsyncResponse]) gets the same keys with
+// "async-" in front of the namespace.
 //
 // The handler calls Claim before any callback; on DedupClaimed it calls
 // exactly one of Done (all callbacks returned nil) or
@@ -82,8 +84,8 @@ type Deduplicator interface {
 // twice: raise the TTL above the slowest callback.
 var ErrClaimLost = errors.New("elements: deduplicator: this store does not hold the claim")
 
-// dedupKey returns the key under which the Deduplicator remembers n, or
-// "" when there is no Deduplicator or nothing to know n again by. A key is
+// dedupKey returns the key under which the Deduplicator remembers c, or
+// "" when there is no Deduplicator or nothing to know c again by. A key is
 // scoped by instance and comes from one of three sources, each its own
 // namespace, so that nothing unsigned can stand for a signed eventId:
 //
@@ -98,22 +100,36 @@ var ErrClaimLost = errors.New("elements: deduplicator: this store does not hold 
 //     SHA-256 of the unsigned header and the body, so a body replayed under
 //     another notification's header gets a key of its own (the header can
 //     tell identical bodies apart, never merge different ones).
-func (h *WebhookHandler) dedupKey(r *http.Request, n *Notification, body []byte) string {
+//
+// An asynchronous-request callback gets the same keys with "async-" in
+// front ("async-event:...", ...), so it never stands for a notification.
+func (h *WebhookHandler) dedupKey(r *http.Request, c callback, body []byte) string {
 	if h.Deduplicator == nil {
 		return ""
 	}
-	instance := strconv.FormatInt(n.InstanceID, 10)
-	switch id := n.EventID; {
+	prefix, id := "", ""
+	if c.a != nil {
+		prefix, id = "async-", c.a.EventID
+	} else {
+		id = c.n.EventID
+	}
+	instance := strconv.FormatInt(c.instanceID(), 10)
+	switch {
 	case strings.ContainsFunc(id, func(r rune) bool { return r == utf8.RuneError || unicode.IsControl(r) }):
 		var raw struct {
+			EventID json.RawMessage `json:"eventId"`
 			Message struct {
 				EventID json.RawMessage `json:"eventId"`
 			} `json:"message"`
 		}
-		_ = json.Unmarshal(body, &raw) // ParseNotification accepted it
-		return "event-bytes:" + instance + ":" + hex.EncodeToString(raw.Message.EventID)
+		_ = json.Unmarshal(body, &raw) // the parse accepted it
+		sent := raw.Message.EventID
+		if c.a != nil {
+			sent = raw.EventID
+		}
+		return prefix + "event-bytes:" + instance + ":" + hex.EncodeToString(sent)
 	case id != "":
-		return "event:" + instance + ":" + id
+		return prefix + "event:" + instance + ":" + id
 	}
 	hdr := r.Header.Get(WebhookIDHeader)
 	if hdr == "" {
@@ -122,7 +138,7 @@ func (h *WebhookHandler) dedupKey(r *http.Request, n *Notification, body []byte)
 	sum := sha256.New()
 	fmt.Fprintf(sum, "%d:%s", len(hdr), hdr)
 	sum.Write(body)
-	return "delivery:" + instance + ":" + hex.EncodeToString(sum.Sum(nil))
+	return prefix + "delivery:" + instance + ":" + hex.EncodeToString(sum.Sum(nil))
 }
 
 // MemoryDeduplicator is a bounded, in-process [Deduplicator]: it remembers the

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/elementsgo/elements"
@@ -190,4 +191,50 @@ func ExampleNotification_MarshalJSON() {
 	// Output:
 	// {"message":{"elementKey":"acuityscheduling","eventId":"4e2a9c","accountId":0,"companyId":0,"instanceId":4242,"instance_id":4242,"instanceName":"Front desk","userId":0,"raw":{"action":"scheduled","id":"8801"},"events":[{"date":"2020-02-14T09:30:00Z","elementKey":"acuityscheduling","eventType":"CREATED","objectId":"8801","objectType":"appointments"}]}}
 	// 8801 4242
+}
+
+func ExampleWebhookHandler_KeysFor() {
+	// The host's store of its tenants' signing keys (a database in
+	// practice), keyed by instance id. During a rotation an instance has
+	// two keys: the new one and the one the platform may still sign with.
+	keys := map[int64][]string{
+		1001: {"tenant-a-key"},
+		1002: {"tenant-b-new-key", "tenant-b-old-key"},
+	}
+	var mu sync.RWMutex // the store may change while serving
+	h := &elements.WebhookHandler{
+		KeysFor: func(_ context.Context, instanceID int64) ([]string, error) {
+			mu.RLock()
+			defer mu.RUnlock()
+			k, ok := keys[instanceID]
+			if !ok {
+				return nil, fmt.Errorf("instance %d: %w", instanceID, elements.ErrUnknownInstance)
+			}
+			return k, nil
+		},
+		OnNotification: func(_ context.Context, n *elements.Notification) error {
+			fmt.Println("instance", n.InstanceID, "event", n.EventID)
+			return nil
+		},
+	}
+	for _, tc := range []struct{ instance, key string }{
+		{"1001", "tenant-a-key"},     // accepted
+		{"1002", "tenant-b-old-key"}, // accepted: rotation
+		{"1002", "tenant-a-key"},     // refused: tenant A's key cannot speak for B
+		{"1003", "tenant-a-key"},     // refused: unknown instance
+	} {
+		body := []byte(`{"message":{"eventId":"e-` + tc.instance + `","instanceId":` + tc.instance + `,"events":[]}}`)
+		r := httptest.NewRequest(http.MethodPost, "/events", bytes.NewReader(body))
+		r.Header.Set(elements.SignatureHeader, elements.Sign(tc.key, body)) // as the platform signs
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		fmt.Println(w.Code)
+	}
+	// Output:
+	// instance 1001 event e-1001
+	// 200
+	// instance 1002 event e-1002
+	// 200
+	// 401
+	// 401
 }

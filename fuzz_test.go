@@ -158,8 +158,11 @@ func FuzzWebhookHandler(f *testing.F) {
 				t.Fatalf("bad signature: %d, want 401", w.Code)
 			}
 		case perr != nil:
-			if w.Code != http.StatusBadRequest {
-				t.Fatalf("malformed body: %d, want 400", w.Code)
+			// Not a notification: 400, or 200 without a call if it is an
+			// asynchronous-request callback (no OnAsyncResponse is set).
+			_, aerr := ParseAsyncResponse(body)
+			if w.Code != http.StatusBadRequest && (aerr != nil || w.Code != http.StatusOK) {
+				t.Fatalf("malformed body: %d, want 400 (or 200 for an asynchronous-request callback)", w.Code)
 			}
 		default:
 			want := http.StatusOK
@@ -186,6 +189,64 @@ func FuzzWebhookHandler(f *testing.F) {
 		}
 		if strings.Contains(w.Body.String(), key) {
 			t.Fatal("response holds the key")
+		}
+	})
+}
+
+// With KeysFor, a body signed with tenant 1's key reaches the host only as a
+// notification of instance 1, whatever instance ids, duplicates or
+// encodings the body holds; KeysFor is asked only about the instance the
+// body names, and every answer is a documented status.
+func FuzzWebhookKeysFor(f *testing.F) {
+	f.Add(tenantBody("1"), true)
+	f.Add(tenantBody("2"), true)
+	f.Add([]byte(`{"message":{"instanceId":1,"events":[],"instanceId":2}}`), true)
+	f.Add([]byte(`{"message":{"instance_id":1,"instanceId":"2","events":[]}}`), true)
+	f.Add([]byte(`{"instanceId":1,"response":{"events":[]},"message":null}`), true)
+	f.Fuzz(func(t *testing.T, body []byte, sign bool) {
+		var asked []int64
+		var got []int64
+		h := &WebhookHandler{
+			KeysFor: func(_ context.Context, id int64) ([]string, error) {
+				asked = append(asked, id)
+				switch id {
+				case 1:
+					return []string{"k1"}, nil
+				case 2:
+					return []string{"k2"}, nil
+				}
+				return nil, ErrUnknownInstance
+			},
+			OnNotification: func(_ context.Context, n *Notification) error {
+				got = append(got, n.InstanceID)
+				return nil
+			},
+			OnAsyncResponse: func(_ context.Context, a *AsyncResponse) error {
+				got = append(got, a.InstanceID)
+				return nil
+			},
+		}
+		key := ""
+		if sign {
+			key = "k1"
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, signedPost(body, key))
+		switch w.Code {
+		case http.StatusOK, http.StatusBadRequest, http.StatusUnauthorized:
+		default:
+			t.Fatalf("status %d", w.Code)
+		}
+		if len(asked) > 1 {
+			t.Fatalf("KeysFor asked %v", asked)
+		}
+		for _, id := range got {
+			if id != 1 || len(asked) != 1 || asked[0] != 1 {
+				t.Fatalf("host got instance %d (KeysFor asked %v) from a body signed with instance 1's key: %s", id, asked, body)
+			}
+		}
+		if w.Code == http.StatusOK && len(got) != 1 {
+			t.Fatalf("200 with %d host calls", len(got))
 		}
 	})
 }

@@ -179,7 +179,7 @@ func TestWebhookDedupKeysArePrintable(t *testing.T) {
 		}
 		r := signedPost(body, "")
 		r.Header.Set(WebhookIDHeader, "w\x01")
-		keys = append(keys, h.dedupKey(r, n, body))
+		keys = append(keys, h.dedupKey(r, callback{n: n}, body))
 	}
 	for _, k := range keys {
 		if strings.ContainsFunc(k, func(r rune) bool { return r < 0x20 || r == 0x7f || r == 0xfffd }) {

@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -36,33 +39,52 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// Two tenants, each an instance with its own signing key (one in the
+// middle of a rotation), send events to the one URL: each reaches its
+// route, and a tenant's key cannot speak for the other.
 func TestEventsReachTheirRoutes(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
-	app := httptest.NewServer(newMux([]string{"new-key", "old-key"}, slog.New(slog.NewTextHandler(&logs, nil))))
+	keys := &keyStore{}
+	app := httptest.NewServer(newMux(keys, elements.NewMemoryDeduplicator(0), slog.New(slog.NewTextHandler(&logs, nil))))
 	t.Cleanup(app.Close)
 
 	platform := elementstest.NewServer()
 	t.Cleanup(platform.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	client, err := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(platform.URL))
+	client, err := platform.NewClient()
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := acuity.NewInstanceRequest(acuity.InstanceParams{
-		Code: "c", ClientID: "id", ClientSecret: "s", RedirectURI: "https://app.example/cb",
-		EventCallbackURL: app.URL + "/events", SignatureKey: "old-key", Name: "Front desk",
-	})
-	if err != nil {
-		t.Fatal(err)
+	create := func(name, key string) int64 {
+		req, err := acuity.NewInstanceRequest(acuity.InstanceParams{
+			Code: "c", ClientID: "id", ClientSecret: "s", RedirectURI: "https://app.example/cb",
+			EventCallbackURL: app.URL + "/events", SignatureKey: key, Name: name,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := client.Instances.Create(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in.ID
 	}
-	in, err := client.Instances.Create(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, form := range []string{"action=scheduled&id=8801", "action=canceled&id=8802", "action=order.completed&id=77"} {
-		resp, err := http.Post(acuity.WebhookURL(platform.URL, in.ID), "application/x-www-form-urlencoded", strings.NewReader(form))
+	a := create("Front desk A", "key-a")
+	b := create("Front desk B", "key-b-old") // the platform still signs with the old key
+	keys.Set(a, "key-a")
+	keys.Set(b, "key-b-new", "key-b-old")
+
+	for _, ev := range []struct {
+		instance int64
+		form     string
+	}{
+		{a, "action=scheduled&id=8801"},
+		{b, "action=canceled&id=8802"},
+		{a, "action=order.completed&id=77"},
+	} {
+		resp, err := http.Post(acuity.WebhookURL(platform.URL, ev.instance), "application/x-www-form-urlencoded", strings.NewReader(ev.form))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,22 +101,62 @@ func TestEventsReachTheirRoutes(t *testing.T) {
 	}
 	out := logs.String()
 	for _, want := range []string{
-		"appointment scheduled\" instance=1001 appointment=8801",
-		"appointment updated\" instance=1001 appointment=8802 action=canceled",
+		fmt.Sprintf("appointment scheduled\" instance=%d appointment=8801", a),
+		fmt.Sprintf("appointment updated\" instance=%d appointment=8802 action=canceled", b),
 		"other event\" element=acuityscheduling object=orders type=CREATED id=77",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "old-key") {
+	if strings.Contains(out, "key-") {
 		t.Error("the log shows a signing key")
 	}
+
+	// Tenant A's key signing a body that names tenant B: refused. So is a
+	// tenant the application removed.
+	forged := []byte(fmt.Sprintf(`{"message":{"eventId":"x","instanceId":%d,"events":[]}}`, b))
+	if code := post(t, app.URL+"/events", forged, "key-a"); code != http.StatusUnauthorized {
+		t.Errorf("A's key for B: status %d, want 401", code)
+	}
+	keys.Remove(a)
+	gone := []byte(fmt.Sprintf(`{"message":{"eventId":"y","instanceId":%d,"events":[]}}`, a))
+	if code := post(t, app.URL+"/events", gone, "key-a"); code != http.StatusUnauthorized {
+		t.Errorf("a removed tenant: status %d, want 401", code)
+	}
+	// An asynchronous request's result: acknowledged.
+	async := []byte(fmt.Sprintf(`{"eventId":"z","instanceId":%d,"response":{"events":[{}]},"notificationId":"n"}`, b))
+	if code := post(t, app.URL+"/events", async, "key-b-new"); code != http.StatusOK {
+		t.Errorf("asynchronous-request callback: status %d, want 200", code)
+	}
+	if out := logs.String(); !strings.Contains(out, fmt.Sprintf("asynchronous request done\" instance=%d events=1", b)) {
+		t.Errorf("log lacks the asynchronous request:\n%s", out)
+	}
+}
+
+// post sends body signed with key and returns the status.
+func post(t *testing.T, url string, body []byte, key string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(elements.SignatureHeader, elements.Sign(key, body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func TestAppRoutesAndUnsignedEvents(t *testing.T) {
 	t.Parallel()
-	app := httptest.NewServer(newMux([]string{"k"}, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	keys, err := parseKeys("1001=k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := httptest.NewServer(newMux(keys, elements.NewMemoryDeduplicator(0), slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(app.Close)
 	for _, tc := range []struct {
 		method, path string
@@ -159,12 +221,27 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	}
 }
 
-func TestSigningKeys(t *testing.T) {
+func TestParseKeys(t *testing.T) {
 	t.Parallel()
-	if got := signingKeys(" new , old,,"); len(got) != 2 || got[0] != "new" || got[1] != "old" {
-		t.Errorf("signingKeys = %q", got)
+	s, err := parseKeys(" 1001 = new , old ;; 1002=k;")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := signingKeys(""); got != nil {
-		t.Errorf("signingKeys(\"\") = %q", got)
+	for id, want := range map[int64][]string{1001: {"new", "old"}, 1002: {"k"}} {
+		got, err := s.KeysFor(context.Background(), id)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("KeysFor(%d) = %q, %v; want %q", id, got, err, want)
+		}
+	}
+	if _, err := s.KeysFor(context.Background(), 1003); !errors.Is(err, elements.ErrUnknownInstance) {
+		t.Errorf("KeysFor(1003): %v, want ErrUnknownInstance", err)
+	}
+	for _, bad := range []string{"1001", "x=k", "-1=k", "1001=,"} {
+		if _, err := parseKeys(bad); err == nil {
+			t.Errorf("parseKeys(%q): no error", bad)
+		}
+	}
+	if s, err := parseKeys(""); err != nil || s.Len() != 0 {
+		t.Errorf("parseKeys(\"\") = %d instances, %v", s.Len(), err)
 	}
 }

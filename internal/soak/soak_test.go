@@ -6,7 +6,7 @@ package soak_test
 //
 //   - the host's callback fails (10%) or panics (1%) on its first call for a
 //     notification, is slow (5%, 1-10ms), or (1%) hangs until the platform
-//     gives up waiting (the delivery timeout) and then commits anyway;
+//     gives up waiting and hangs up, and then commits anyway;
 //   - the platform delivers a notification twice (5%, DuplicateNext);
 //   - the connection drops before the handler sees the request (2%), or
 //     after the handler answered, so the platform never sees the answer (2%).
@@ -14,6 +14,13 @@ package soak_test
 // Fault choice is deterministic: notification i draws its faults from a PCG
 // seeded with (-soak.seed, i), so a failure names a seed and an index that
 // reproduce it.
+//
+// No fault depends on the wall clock, so a loaded machine slows the soak
+// down but cannot fail it: a hang is the platform giving up on that attempt
+// (the test cancels the request's context and closes the connection as the
+// platform's timeout would), not a race against a short delivery timeout;
+// the platform's real timeout, its retries and the stall detector are far
+// above any scheduling delay.
 //
 // What it proves, with de-duplication on and off:
 //   - every delivery the platform made ends acknowledged (2xx);
@@ -58,9 +65,14 @@ const (
 	signingKey = "soak-signing-key"
 	oldKey     = "soak-old-signing-key" // rotation: the handler accepts both
 
-	window          = 64                     // notifications in flight at most (plus retries)
-	deliveryTimeout = 300 * time.Millisecond // the platform's patience; hangs outlast it
-	stallTimeout    = 10 * time.Second       // no notification reached the host for this long: lost
+	window          = 64               // notifications in flight at most (plus retries)
+	deliveryTimeout = 30 * time.Second // the platform's patience: no fault relies on it
+	stallTimeout    = 2 * time.Minute  // no notification reached the host for this long: lost
+	// deliveryRetries bounds the platform's retries of one delivery. A
+	// duplicate is answered 409 while its first copy is in flight, however
+	// long a loaded machine makes that; each 409 costs a retry, so the
+	// platform keeps trying (every 25ms at most) for minutes, not one second.
+	deliveryRetries = 10000
 )
 
 // fault is what happens to one notification.
@@ -155,8 +167,13 @@ type soak struct {
 
 type stateKey struct{}
 
-// reqState is one request's view: did the host's callback succeed in it?
-type reqState struct{ callbackOK bool }
+// reqState is one request's view: did the host's callback succeed in it,
+// and did the platform give up on it (hangUp cancels its context)?
+type reqState struct {
+	callbackOK bool
+	hungUp     bool
+	hangUp     context.CancelFunc
+}
 
 func runSoak(t *testing.T, n int, seed uint64, dedup bool) {
 	timeout := 60*time.Second + time.Duration(n)*20*time.Millisecond
@@ -190,7 +207,7 @@ func runSoak(t *testing.T, n int, seed uint64, dedup bool) {
 
 	platform := elementstest.NewServer(
 		elementstest.WithCredentials(userSecret, orgSecret),
-		elementstest.WithDeliveryRetry(40, time.Millisecond, 25*time.Millisecond),
+		elementstest.WithDeliveryRetry(deliveryRetries, time.Millisecond, 25*time.Millisecond),
 		elementstest.WithDeliveryTimeout(deliveryTimeout),
 	)
 	defer platform.Close()
@@ -368,12 +385,13 @@ func (s *soak) onNotification(ctx context.Context, n *elements.Notification) err
 			return fmt.Errorf("soak: injected failure, notification %d", i)
 		case f.hang:
 			s.count(&s.observed.Hangs)
-			t := time.NewTimer(10 * time.Second)
-			select { // until the platform hangs up (its delivery timeout)
-			case <-ctx.Done():
-			case <-t.C:
+			// The platform gives up waiting: the request's context ends and
+			// (see ServeHTTP) the connection is closed without an answer.
+			if st, ok := ctx.Value(stateKey{}).(*reqState); ok {
+				st.hungUp = true
+				st.hangUp()
 			}
-			t.Stop()
+			<-ctx.Done()
 		}
 	}
 	if f.slow > 0 {
@@ -490,13 +508,18 @@ func (s *soak) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		firstSeen = 1
 	}
-	st := &reqState{}
-	r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	st := &reqState{hangUp: cancel}
+	r = r.WithContext(context.WithValue(ctx, stateKey{}, st))
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	aw := &ackWriter{ResponseWriter: w, s: s, st: st, eventID: peek.Message.EventID, discard: f.dropAfter && nth == firstSeen}
+	dropAfter := f.dropAfter && nth == firstSeen
+	aw := &ackWriter{ResponseWriter: w, s: s, st: st, eventID: peek.Message.EventID, discard: dropAfter}
 	s.handler.ServeHTTP(aw, r)
-	if aw.discard {
+	if dropAfter {
 		s.count(&s.observed.DropsAfter)
+	}
+	if dropAfter || st.hungUp {
 		hangUp(w)
 	}
 }
@@ -528,7 +551,7 @@ func (a *ackWriter) WriteHeader(code int) {
 			a.s.acknowledged(a.st, a.eventID)
 		}
 	}
-	if !a.discard {
+	if !a.discarding() {
 		a.ResponseWriter.WriteHeader(code)
 	}
 }
@@ -537,11 +560,15 @@ func (a *ackWriter) Write(p []byte) (int, error) {
 	if !a.wrote {
 		a.WriteHeader(http.StatusOK)
 	}
-	if a.discard {
+	if a.discarding() {
 		return len(p), nil
 	}
 	return a.ResponseWriter.Write(p)
 }
+
+// discarding reports whether the answer stays off the wire: a planned drop,
+// or a request the platform gave up on.
+func (a *ackWriter) discarding() bool { return a.discard || a.st.hungUp }
 
 // acknowledged checks a 2xx about to be written for eventID.
 func (s *soak) acknowledged(st *reqState, eventID string) {
