@@ -33,15 +33,24 @@ func (h *WebhookHandler) Format(f fmt.State, _ rune) {
 	io.WriteString(f, h.String())
 }
 
-// LogValue implements [slog.LogValuer] so that loggers, the JSON handler
-// included, print String and never the signing keys.
+// LogValue implements [slog.LogValuer]: a group of the handler's settings,
+// with how many signing keys it has and never the keys.
 func (h *WebhookHandler) LogValue() slog.Value {
-	return slog.StringValue(h.String())
+	limit := h.MaxBodyBytes
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	return slog.GroupValue(
+		slog.Any("signingKeys", h.SigningKeys),
+		slog.String("keysFor", onOff(h.KeysFor != nil)),
+		slog.Bool("insecureSkipVerify", h.InsecureSkipVerify),
+		slog.Int64("maxBodyBytes", limit),
+		slog.String("deduplicator", onOff(h.Deduplicator != nil)))
 }
 
 // Secrets is a list of secret values, such as [WebhookHandler.SigningKeys],
-// that never prints its contents: fmt (every verb) and slog show only how
-// many there are, e.g. "[2 redacted]". It is a plain []string otherwise:
+// that never prints its contents: fmt (every verb) shows only how many
+// there are, e.g. "[2 redacted]", and slog logs the group {redacted: 2}. It is a plain []string otherwise:
 // assign, append, range and pass it with ... as usual. Its JSON encoding is
 // the list itself, so do not hand a struct holding it to a JSON logger.
 type Secrets []string
@@ -62,5 +71,6 @@ func (s Secrets) GoString() string { return "elements.Secrets" + s.String() }
 // form (GoString for %#v, String otherwise).
 func (s Secrets) Format(f fmt.State, verb rune) { redact.Format(f, verb, s) }
 
-// LogValue implements [slog.LogValuer] so that loggers print String.
-func (s Secrets) LogValue() slog.Value { return slog.StringValue(s.String()) }
+// LogValue implements [slog.LogValuer]: a group holding only how many
+// values there are.
+func (s Secrets) LogValue() slog.Value { return slog.GroupValue(slog.Int("redacted", len(s))) }
