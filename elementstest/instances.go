@@ -4,18 +4,14 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/elementsgo/elements/internal/flex"
 )
 
 // Configuration keys the fake gives meaning to.
@@ -192,161 +188,6 @@ func (in *instance) json() instanceJSON {
 	return j
 }
 
-// instanceBody is a create or full-update body, decoded loosely so that the
-// fake can say exactly what is wrong with it.
-type instanceBody struct {
-	Element *struct {
-		Key string     `json:"key"`
-		ID  flex.Int64 `json:"id"`
-	} `json:"element"`
-	ProviderData  map[string]json.RawMessage `json:"providerData"`
-	Configuration map[string]json.RawMessage `json:"configuration"`
-	Tags          []json.RawMessage          `json:"tags"`
-	Name          *string                    `json:"name"`
-}
-
-// badRequest is a validation failure answered as 400 with its message.
-type badRequest string
-
-func (e badRequest) Error() string { return string(e) }
-
-func decodeBody(r *http.Request, v any) error {
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxAPIBody+1))
-	if err != nil {
-		return badRequest("cannot read the request body")
-	}
-	if len(b) > maxAPIBody {
-		return badRequest("request body is larger than 1 MiB")
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return badRequest("request body is empty; a JSON object is required")
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return badRequest("request body is not the expected JSON: " + err.Error())
-	}
-	return nil
-}
-
-// parseTags accepts tags as strings or as {"name": ...} objects.
-func parseTags(raw []json.RawMessage) ([]string, error) {
-	tags := make([]string, 0, len(raw))
-	for i, t := range raw {
-		var s string
-		if err := json.Unmarshal(t, &s); err == nil {
-			tags = append(tags, s)
-			continue
-		}
-		var obj struct {
-			Name string `json:"name"`
-		}
-		if err := json.Unmarshal(t, &obj); err != nil || obj.Name == "" {
-			return nil, badRequest(fmt.Sprintf("tags[%d] must be a string or an object with a name", i))
-		}
-		tags = append(tags, obj.Name)
-	}
-	return tags, nil
-}
-
-// parseConfig turns configuration values into the strings the platform
-// stores. event.notification.enabled must be a JSON boolean; other values may
-// be strings, numbers, booleans or JSON (kept as their JSON text); null drops
-// the key.
-func parseConfig(raw map[string]json.RawMessage) (map[string]string, error) {
-	cfg := make(map[string]string, len(raw))
-	for k, v := range raw {
-		v = bytes.TrimSpace(v)
-		if k == keyEventsEnabled {
-			if s := string(v); s != "true" && s != "false" {
-				return nil, badRequest("configuration " + keyEventsEnabled + " must be a JSON boolean (true or false)")
-			}
-		}
-		switch {
-		case string(v) == "null":
-			continue
-		case len(v) > 0 && v[0] == '"':
-			var s string
-			if err := json.Unmarshal(v, &s); err != nil {
-				return nil, badRequest("configuration " + k + " is not a valid JSON string")
-			}
-			cfg[k] = s
-		default:
-			var buf bytes.Buffer
-			if err := json.Compact(&buf, v); err != nil {
-				return nil, badRequest("configuration " + k + " is not valid JSON")
-			}
-			cfg[k] = buf.String()
-		}
-	}
-	return cfg, nil
-}
-
-// checkEvents enforces that enabled events have somewhere to go.
-func checkEvents(cfg map[string]string) error {
-	if cfg[keyEventsEnabled] == "true" && cfg[keyEventCallback] == "" {
-		return badRequest("configuration " + keyEventCallback + " is required when " + keyEventsEnabled + " is true")
-	}
-	return nil
-}
-
-// parseFull validates what a create or a full update (PUT) must carry: a
-// name, and well-formed tags and configuration.
-func parseFull(body *instanceBody) (name string, tags []string, cfg map[string]string, err error) {
-	if body.Name == nil || *body.Name == "" {
-		return "", nil, nil, badRequest("name is required")
-	}
-	if cfg, err = parseConfig(body.Configuration); err != nil {
-		return "", nil, nil, err
-	}
-	if err = checkEvents(cfg); err != nil {
-		return "", nil, nil, err
-	}
-	if tags, err = parseTags(body.Tags); err != nil {
-		return "", nil, nil, err
-	}
-	return *body.Name, tags, cfg, nil
-}
-
-// checkCode validates providerData.code; s.mu must be held.
-func (s *Server) checkCode(body *instanceBody, cfg map[string]string) error {
-	var code string
-	if raw, ok := body.ProviderData["code"]; ok {
-		if err := json.Unmarshal(raw, &code); err != nil {
-			return badRequest("providerData.code must be a string")
-		}
-	}
-	if code == "" {
-		return badRequest("providerData.code is required: the authorization grant code from the provider's OAuth redirect")
-	}
-	if !s.cfg.issuedCodesOnly {
-		return nil
-	}
-	issued, ok := s.codes[code]
-	if !ok || issued.clientID != cfg[keyAPIKey] || issued.redirectURI != cfg[keyCallbackURL] {
-		return badRequest("providerData.code was not issued for this oauth.api.key and oauth.callback.url, or was already used")
-	}
-	delete(s.codes, code)
-	return nil
-}
-
-// resolveElement finds the element named in the path or the body.
-func resolveElement(r *http.Request, body *instanceBody) (*elementJSON, error) {
-	ref := r.PathValue("element")
-	if ref == "" && body.Element != nil {
-		ref = body.Element.Key
-		if ref == "" && body.Element.ID != 0 {
-			ref = strconv.FormatInt(int64(body.Element.ID), 10)
-		}
-	}
-	if ref == "" {
-		return nil, badRequest("element.key is required (for Acuity Scheduling: \"acuityscheduling\")")
-	}
-	e := findElement(ref)
-	if e == nil {
-		return nil, badRequest(fmt.Sprintf("unknown element %q", ref))
-	}
-	return e, nil
-}
-
 func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
 	var body instanceBody
 	if err := decodeBody(r, &body); err != nil {
@@ -428,7 +269,7 @@ func (s *Server) withInstance(w http.ResponseWriter, r *http.Request, f func(in 
 	}
 	v, err := f(in)
 	s.mu.Unlock()
-	var br badRequest
+	var br *requestError
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusOK, v)
@@ -578,125 +419,4 @@ func (s *Server) setEnabled(enabled bool) http.HandlerFunc {
 			return in.json(), nil
 		})
 	}
-}
-
-// configEntry is one entry of GET /instances/{id}/configuration.
-type configEntry struct {
-	ID            int64  `json:"id"`
-	Key           string `json:"key"`
-	Name          string `json:"name"`
-	PropertyValue string `json:"propertyValue"`
-}
-
-// configEntries lists in's configuration sorted by key, giving each key a
-// stable id; s.mu must be held.
-func (s *Server) configEntries(in *instance) []configEntry {
-	keys := make([]string, 0, len(in.config))
-	for k := range in.config {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	list := make([]configEntry, 0, len(keys))
-	for _, k := range keys {
-		id, ok := in.configIDs[k]
-		if !ok {
-			s.nextConfigID++
-			id = s.nextConfigID
-			in.configIDs[k] = id
-		}
-		v := in.config[k]
-		if isSecretKey(k) && v != "" {
-			v = masked
-		}
-		list = append(list, configEntry{ID: id, Key: k, Name: k, PropertyValue: v})
-	}
-	return list
-}
-
-func (s *Server) listConfiguration(w http.ResponseWriter, r *http.Request) {
-	s.withInstance(w, r, func(in *instance) (any, error) { return s.configEntries(in), nil })
-}
-
-// updateConfiguration answers PATCH /instances/{id}/configuration/{configID}
-// with body {"propertyValue": "..."}. Ids come from the configuration list.
-func (s *Server) updateConfiguration(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		PropertyValue *flex.String `json:"propertyValue"`
-	}
-	if err := decodeBody(r, &body); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	if body.PropertyValue == nil {
-		writeError(w, http.StatusBadRequest, "propertyValue is required")
-		return
-	}
-	s.withInstance(w, r, func(in *instance) (any, error) {
-		s.configEntries(in) // assigns ids to keys that have none yet
-		want, _ := strconv.ParseInt(r.PathValue("configID"), 10, 64)
-		for k, id := range in.configIDs {
-			if id != want {
-				continue
-			}
-			v := string(*body.PropertyValue)
-			if k == keyEventsEnabled && v != "true" && v != "false" {
-				return nil, badRequest(keyEventsEnabled + " must be true or false")
-			}
-			old := in.config[k]
-			in.config[k] = v
-			if err := checkEvents(in.config); err != nil {
-				in.config[k] = old
-				return nil, err
-			}
-			for _, e := range s.configEntries(in) {
-				if e.ID == id {
-					return e, nil
-				}
-			}
-		}
-		return nil, fmt.Errorf("instance %d has no configuration entry with id %q", in.id, r.PathValue("configID"))
-	})
-}
-
-// eventRecord is one record of GET /instances/{id}/events, in the
-// platform's shape: one per notification, id its message.eventId, status
-// DISPATCHED once the delivery started and NOTIFIED once the callback
-// answered 2xx, providerData the vendor's payload as text (the fake's
-// message.raw).
-type eventRecord struct {
-	ID           string            `json:"id"`
-	EventDate    string            `json:"eventDate"`
-	Status       string            `json:"status"`
-	ProviderData string            `json:"providerData"`
-	NotifiedData []json.RawMessage `json:"notifiedData"`
-}
-
-// listEvents answers GET /instances/{id}/events, oldest first, paged by
-// writePage; 404 "No events found" when the instance has none.
-func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	in, err := s.lookup(r)
-	var list []eventRecord
-	if err == nil {
-		list = slices.Clone(in.events)
-	}
-	s.mu.Unlock()
-	if err != nil {
-		writeError(w, http.StatusNotFound, err.Error())
-		return
-	}
-	writePage(w, r, "events", list)
-}
-
-// getEvent answers GET /instances/{id}/events/{eventID}.
-func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
-	s.withInstance(w, r, func(in *instance) (any, error) {
-		want := r.PathValue("eventID")
-		for _, e := range in.events {
-			if e.ID == want {
-				return e, nil
-			}
-		}
-		return nil, fmt.Errorf("instance %d has no event %q", in.id, want)
-	})
 }
