@@ -168,13 +168,15 @@ func (c callback) what() string {
 	return "notification"
 }
 
-// parseCallback parses body as the kind of callback head says it is.
-func parseCallback(body []byte, head callbackHead) (callback, error) {
-	if head.async {
+// parseCallback parses a verified body: a notification, or else, when the
+// body is shaped like one (see scanHead), an asynchronous-request callback.
+// The scan runs only on that second path, so a notification costs one parse.
+func parseCallback(body []byte) (callback, error) {
+	n, err := ParseNotification(body)
+	if err != nil && scanHead(body).async {
 		a, err := ParseAsyncResponse(body)
 		return callback{a: a}, err
 	}
-	n, err := ParseNotification(body)
 	return callback{n: n}, err
 }
 
@@ -194,12 +196,17 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.failRequest(w, r, status, err)
 		return
 	}
-	head := scanHead(body)
+	// Only KeysFor needs the instance the body names before it is verified;
+	// without it, nothing is scanned.
+	var head callbackHead
+	if h.KeysFor != nil && !h.InsecureSkipVerify {
+		head = scanHead(body)
+	}
 	if status, err := h.verify(r, body, head); err != nil {
 		h.failRequest(w, r, status, err)
 		return
 	}
-	c, err := parseCallback(body, head)
+	c, err := parseCallback(body)
 	if err != nil {
 		h.failRequest(w, r, http.StatusBadRequest, err)
 		return
