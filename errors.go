@@ -197,7 +197,7 @@ func newAPIError(method, path string, resp *http.Response, red redactor) *APIErr
 		e.RequestID = jsonText(wire.RequestID)
 		e.ProviderMessage = jsonText(wire.ProviderMessage)
 	} else {
-		e.Message = summarize(body)
+		e.Message = summarize(red.redact(string(body)))
 	}
 	if e.RequestID == "" {
 		e.RequestID = resp.Header.Get("Elements-Request-Id")
@@ -276,15 +276,15 @@ var (
 	tagRE   = regexp.MustCompile(`(?s)<[^>]*>`)
 )
 
-// summarize turns a non-JSON body (an HTML error page, plain text) into a
-// short one-line message: the page title if any, else the first words of
-// its text (scripts and styles dropped, entities decoded), without control
-// characters.
-func summarize(body []byte) string {
-	if len(body) > maxSummarized {
-		body = body[:maxSummarized]
+// summarize turns a non-JSON body (an HTML error page, plain text), already
+// redacted whole, into a short one-line message: the page title if any, else
+// the first words of its text (scripts and styles dropped, entities
+// decoded), without control characters. The cuts come after the redaction:
+// a secret cut in two would escape the redactor.
+func summarize(s string) string {
+	if len(s) > maxSummarized {
+		s = s[:maxSummarized]
 	}
-	s := string(body)
 	if m := titleRE.FindStringSubmatch(s); m != nil && strings.TrimSpace(tagRE.ReplaceAllString(m[1], "")) != "" {
 		s = m[1]
 	} else {

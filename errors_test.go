@@ -62,17 +62,30 @@ func TestAPIErrorTextIsBoundedAndOneLine(t *testing.T) {
 // whole before it is cut.
 func TestAPIErrorCutDoesNotHalveASecret(t *testing.T) {
 	t.Parallel()
-	for pad := 260; pad < 310; pad++ {
-		c, mt := newTestClient(t)
-		b, _ := json.Marshal(map[string]string{"message": strings.Repeat("x", pad) + testUserSecret + " and more"})
-		mock(mt, answer(400, string(b)))
-		_, err := c.Instances.Get(context.Background(), 1)
-		if err == nil {
-			t.Fatal("no error")
-		}
-		for i := minSecretPart; i <= len(testUserSecret); i++ {
-			if strings.Contains(err.Error(), testUserSecret[:i]) {
-				t.Fatalf("pad %d: %d bytes of the secret in %q", pad, i, err)
+	// A JSON message is cut at maxErrorField bytes; a page that is not JSON
+	// (plain text, HTML) at maxMessage characters.
+	bodies := map[string]func(pad int) string{
+		"JSON": func(pad int) string {
+			b, _ := json.Marshal(map[string]string{"message": strings.Repeat("x", pad) + testUserSecret + " and more"})
+			return string(b)
+		},
+		"text": func(pad int) string { return strings.Repeat("x", pad-100) + testUserSecret + " and more" },
+		"HTML": func(pad int) string {
+			return "<html><title>" + strings.Repeat("y", pad-100) + testUserSecret + " and more</title></html>"
+		},
+	}
+	for name, body := range bodies {
+		for pad := 260; pad < 310; pad++ {
+			c, mt := newTestClient(t)
+			mock(mt, answer(400, body(pad)))
+			_, err := c.Instances.Get(context.Background(), 1)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for i := minSecretPart; i <= len(testUserSecret); i++ {
+				if strings.Contains(err.Error(), testUserSecret[:i]) {
+					t.Fatalf("%s, pad %d: %d bytes of the secret in %q", name, pad, i, err)
+				}
 			}
 		}
 	}
