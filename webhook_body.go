@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"slices"
 )
@@ -27,6 +28,7 @@ func (h *WebhookHandler) readBody(w http.ResponseWriter, r *http.Request) ([]byt
 	if limit <= 0 {
 		limit = DefaultMaxBodyBytes
 	}
+	limit = min(limit, math.MaxInt-1) // room for limit+1 below
 	if r.ContentLength > limit {
 		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("body of %d bytes is over the limit of %d", r.ContentLength, limit)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -286,5 +287,19 @@ func TestWebhookLogsAndErrorsAreBounded(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The largest limit is a limit like any other: no overflow, no panic.
+func TestWebhookBodyLimitMaxInt64(t *testing.T) {
+	t.Parallel()
+	h := &WebhookHandler{MaxBodyBytes: math.MaxInt64}
+	for _, size := range []int{0, 1, 5000} {
+		want := bytes.Repeat([]byte("x"), size)
+		r := httptest.NewRequest(http.MethodPost, "/events", bytes.NewReader(want))
+		got, status, err := h.readBody(httptest.NewRecorder(), r)
+		if err != nil || status != 0 || !bytes.Equal(got, want) {
+			t.Errorf("%d bytes: read %d bytes, status %d, %v", size, len(got), status, err)
+		}
 	}
 }
