@@ -101,6 +101,9 @@ var ErrClaimLost = errors.New("elements: deduplicator: this store does not hold 
 //     another notification's header gets a key of its own (the header can
 //     tell identical bodies apart, never merge different ones).
 //
+// An id part over maxKeyID bytes is replaced by its SHA-256 ("event-sha256:",
+// "event-bytes-sha256:"), so every key stays short enough for any store.
+//
 // An asynchronous-request callback gets the same keys with "async-" in
 // front ("async-event:...", ...), so it never stands for a notification.
 func (h *WebhookHandler) dedupKey(r *http.Request, c callback, body []byte) string {
@@ -127,9 +130,9 @@ func (h *WebhookHandler) dedupKey(r *http.Request, c callback, body []byte) stri
 		if c.a != nil {
 			sent = raw.EventID
 		}
-		return prefix + "event-bytes:" + instance + ":" + hex.EncodeToString(sent)
+		return prefix + keyPart("event-bytes", instance, hex.EncodeToString(sent))
 	case id != "":
-		return prefix + "event:" + instance + ":" + id
+		return prefix + keyPart("event", instance, id)
 	}
 	hdr := r.Header.Get(WebhookIDHeader)
 	if hdr == "" {
@@ -139,6 +142,22 @@ func (h *WebhookHandler) dedupKey(r *http.Request, c callback, body []byte) stri
 	fmt.Fprintf(sum, "%d:%s", len(hdr), hdr)
 	sum.Write(body)
 	return prefix + "delivery:" + instance + ":" + hex.EncodeToString(sum.Sum(nil))
+}
+
+// maxKeyID bounds the id part of a key: a longer one (a signed but huge
+// eventId) is replaced by its SHA-256 in a namespace of its own
+// ("event-sha256:...", "event-bytes-sha256:..."), so that every key fits a
+// store's index (PostgreSQL's btree refuses entries over about 2.7 KB).
+const maxKeyID = 200
+
+// keyPart returns "<space>:<instance>:<id>", or the "-sha256" form for a
+// long id.
+func keyPart(space, instance, id string) string {
+	if len(id) <= maxKeyID {
+		return space + ":" + instance + ":" + id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return space + "-sha256:" + instance + ":" + hex.EncodeToString(sum[:])
 }
 
 // MemoryDeduplicator is a bounded, in-process [Deduplicator]: it remembers the

@@ -127,6 +127,14 @@ func TestWebhookDedupKeySpaces(t *testing.T) {
 			{hostileNotification("", "8", `{"a":1}`), "w", true},
 			{hostileNotification("", "7", `{"a":1}`), "w2", true},
 		}},
+		{"long ids (hashed) stay apart and are known again", []delivery{
+			{hostileNotification(`"`+strings.Repeat("L", 5000)+`"`, "7", `{}`), "", true},
+			{hostileNotification(`"`+strings.Repeat("L", 4999)+`M"`, "7", `{}`), "", true},
+			{hostileNotification("\""+strings.Repeat("\xff", 3000)+"\"", "7", `{}`), "", true},
+			{hostileNotification("\""+strings.Repeat("\xff", 2999)+"\xfe\"", "7", `{}`), "", true},
+			{hostileNotification(`"`+strings.Repeat("L", 5000)+`"`, "7", `{}`), "", false},
+			{hostileNotification("\""+strings.Repeat("\xff", 3000)+"\"", "7", `{}`), "", false},
+		}},
 		{"ids that differ only in invalid UTF-8 stay apart", []delivery{
 			{hostileNotification("\"a\xff\"", "7", `{}`), "", true},
 			{hostileNotification("\"a\xfe\"", "7", `{}`), "", true},
@@ -173,6 +181,7 @@ func TestWebhookDedupKeysArePrintable(t *testing.T) {
 	h := &WebhookHandler{Deduplicator: NewMemoryDeduplicator(1)}
 	for _, body := range [][]byte{
 		hostileNotification("\"a\xff\"", "7", `{}`), hostileNotification(`"a\u0000b"`, "7", `{}`), hostileNotification("", "7", `{}`),
+		hostileNotification(`"`+strings.Repeat("L", 5000)+`"`, "7", `{}`), hostileNotification("\""+strings.Repeat("\xff", 3000)+"\"", "7", `{}`),
 	} {
 		n, err := ParseNotification(body)
 		if err != nil {
@@ -185,6 +194,9 @@ func TestWebhookDedupKeysArePrintable(t *testing.T) {
 	for _, k := range keys {
 		if strings.ContainsFunc(k, func(r rune) bool { return r < 0x20 || r == 0x7f || r == 0xfffd }) {
 			t.Errorf("key %q is not printable", k)
+		}
+		if len(k) > 300 { // every store's index takes it (PostgreSQL's btree: about 2.7 KB)
+			t.Errorf("key of %d bytes: %.80q…", len(k), k)
 		}
 	}
 }
