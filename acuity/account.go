@@ -180,13 +180,14 @@ func list[T, W any](ctx context.Context, a *Account, name, path string, q url.Va
 	})
 }
 
-// convertPage converts a decoded page from the wire form; a JSON null stays
-// nil (paging skips it).
+// convertPage converts a decoded page from the wire form. A JSON null in
+// the page is an invalid answer, as in the root package's lists: nothing is
+// handed out as nil, and nothing is skipped silently.
 func convertPage[T, W any](wire []*W, conv func(*W) (*T, error)) ([]*T, error) {
 	page := make([]*T, len(wire))
 	for i, w := range wire {
 		if w == nil {
-			continue
+			return nil, fmt.Errorf("element %d of the page is null", i)
 		}
 		var err error
 		if page[i], err = conv(w); err != nil {

@@ -200,13 +200,32 @@ func TestAppointmentsPaging(t *testing.T) {
 	const path = "/hubs/scheduling/appointments"
 	a, _ := newHubAccount(t,
 		wantCall{method: "GET", path: path, query: q(""), answer: `[{"id": 1}, {"id": 2}]`, next: "t1"},
-		wantCall{method: "GET", path: path, query: q("t1"), answer: `[{"id": 3}, null]`, next: "t2"},
+		wantCall{method: "GET", path: path, query: q("t1"), answer: `[{"id": 3}]`, next: "t2"},
 		// The platform's last page carries a token too; the empty page after it ends the list.
 		wantCall{method: "GET", path: path, query: q("t2"), answer: `[]`, next: "t3"},
 	)
 	got, err := collectIDs(a.Appointments(context.Background(), &AppointmentQuery{CalendarID: 12, PageSize: 2}), apptID)
 	if err != nil || !cmp.Equal([]int64{1, 2, 3}, got) {
 		t.Errorf("got %v, %v; want [1 2 3]", got, err)
+	}
+}
+
+// A null in a page is an invalid answer (as in the root package's lists):
+// never a nil appointment, never skipped silently.
+func TestAppointmentsNullElement(t *testing.T) {
+	t.Parallel()
+	a, _ := newHubAccount(t, wantCall{method: "GET", path: "/hubs/scheduling/appointments", answer: `[{"id": 1}, null, {"id": 2}]`})
+	var got []int64
+	var gotErr error
+	for ap, err := range a.Appointments(context.Background(), nil) {
+		if err != nil {
+			gotErr = err
+			break
+		}
+		got = append(got, ap.ID)
+	}
+	if len(got) != 0 || !errors.Is(gotErr, elements.ErrInvalidResponse) {
+		t.Errorf("got %v, %v; want no appointment and ErrInvalidResponse", got, gotErr)
 	}
 }
 

@@ -2,6 +2,7 @@ package acuity
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 )
@@ -32,6 +33,12 @@ func FuzzHubResources(f *testing.F) {
 			return
 		}
 		page, err := convertPage(wire, (*appointmentJSON).appointment)
+		if slices.Contains(wire, nil) {
+			if err == nil {
+				t.Fatal("a page with a null element converted without error")
+			}
+			return
+		}
 		var one []*Appointment
 		errOne := json.Unmarshal(b, &one)
 		if (err == nil) != (errOne == nil) {
