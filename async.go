@@ -28,7 +28,9 @@ type AsyncResponse struct {
 	Response json.RawMessage
 
 	// Events holds the elements of "response.events" exactly as sent (the
-	// documentation does not fix their shape); nil when absent.
+	// documentation does not fix their shape); nil when absent, or when
+	// "response" is not an object or its "events" not a list (Response
+	// still has them as sent).
 	Events []json.RawMessage
 }
 
@@ -40,25 +42,27 @@ type wireAsync struct {
 }
 
 // ParseAsyncResponse decodes the body of an asynchronous-request callback.
-// Ids may be JSON numbers or strings and unknown fields are ignored; a body
-// that is not a JSON object, has no "response" object, or whose
-// "response.events" is not a list is an error wrapping
-// [ErrMalformedNotification]. It does not verify the signature: see
-// [VerifySignature].
+// Ids may be JSON numbers or strings and unknown fields are ignored. The
+// shape of "response" is not documented, so any JSON value is kept as sent
+// (Events is filled only from an object's "events" list): a signed callback
+// the platform sent is handed on, not refused, since a refusal makes the
+// platform retry for days and then deactivate the subscription. A body that
+// is not a JSON object, has no "response", or has ids of the wrong type is
+// an error wrapping [ErrMalformedNotification]. It does not verify the
+// signature: see [VerifySignature].
 func ParseAsyncResponse(body []byte) (*AsyncResponse, error) {
 	var w wireAsync
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, fmt.Errorf("%w: asynchronous-request callback: %v", ErrMalformedNotification, err)
 	}
-	resp := bytes.TrimSpace(w.Response)
-	if len(resp) == 0 || resp[0] != '{' {
-		return nil, fmt.Errorf(`%w: asynchronous-request callback: "response" is missing or not an object`, ErrMalformedNotification)
+	if len(w.Response) == 0 {
+		return nil, fmt.Errorf(`%w: asynchronous-request callback: "response" is missing`, ErrMalformedNotification)
 	}
 	var r struct {
 		Events []json.RawMessage `json:"events"`
 	}
-	if err := json.Unmarshal(resp, &r); err != nil {
-		return nil, fmt.Errorf(`%w: asynchronous-request callback: "response.events" is not a list: %v`, ErrMalformedNotification, err)
+	if resp := bytes.TrimSpace(w.Response); resp[0] == '{' && json.Unmarshal(resp, &r) != nil {
+		r.Events = nil // "events" is not a list: kept in Response only
 	}
 	return &AsyncResponse{
 		EventID:        string(w.EventID),

@@ -33,8 +33,16 @@ func TestParseAsyncResponse(t *testing.T) {
 			EventID: "12", InstanceID: 5, Response: json.RawMessage(`{}`),
 		}, false},
 		{"no response", `{"eventId":"e","instanceId":5}`, nil, true},
-		{"response not an object", `{"instanceId":5,"response":[1]}`, nil, true},
-		{"events not a list", `{"instanceId":5,"response":{"events":{}}}`, nil, true},
+		{"null response", `{"eventId":"e","instanceId":5,"response":null}`, &AsyncResponse{
+			EventID: "e", InstanceID: 5, Response: json.RawMessage(`null`),
+		}, false},
+		// The shape of "response" is not documented: kept as sent, not refused.
+		{"response not an object", `{"instanceId":5,"response":[1]}`, &AsyncResponse{
+			InstanceID: 5, Response: json.RawMessage(`[1]`),
+		}, false},
+		{"events not a list", `{"instanceId":5,"response":{"events":{}}}`, &AsyncResponse{
+			InstanceID: 5, Response: json.RawMessage(`{"events":{}}`),
+		}, false},
 		{"instance id not a number", `{"instanceId":"x","response":{}}`, nil, true},
 		{"not JSON", `{`, nil, true},
 	} {
@@ -155,10 +163,31 @@ func TestWebhookAsyncResponse(t *testing.T) {
 			t.Errorf("reported %v, want a *PanicError", e)
 		}
 	})
+	t.Run("an undocumented response shape: handed on as sent, 200", func(t *testing.T) {
+		t.Parallel()
+		var got []json.RawMessage
+		var mu sync.Mutex
+		h := &WebhookHandler{SigningKeys: []string{"k"}, OnNotification: func(context.Context, *Notification) error { return nil },
+			OnAsyncResponse: func(_ context.Context, a *AsyncResponse) error {
+				mu.Lock()
+				defer mu.Unlock()
+				got = append(got, a.Response)
+				return nil
+			}}
+		for _, body := range []string{`{"instanceId":1,"response":{"events":"x"}}`, `{"instanceId":1,"response":[1]}`} {
+			if code := post(h, []byte(body), "k"); code != http.StatusOK {
+				t.Errorf("%s: status %d, want 200", body, code)
+			}
+		}
+		want := []json.RawMessage{json.RawMessage(`{"events":"x"}`), json.RawMessage(`[1]`)}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("OnAsyncResponse got (-want +got)\n%s", diff)
+		}
+	})
 	t.Run("malformed: 400", func(t *testing.T) {
 		t.Parallel()
 		h := &WebhookHandler{SigningKeys: []string{"k"}, OnNotification: func(context.Context, *Notification) error { return nil }}
-		bad := []byte(`{"instanceId":1,"response":{"events":"x"}}`)
+		bad := []byte(`{"instanceId":"x","response":{}}`) // an id that is no number: nothing to hand on
 		if code := post(h, bad, "k"); code != http.StatusBadRequest {
 			t.Errorf("status %d, want 400", code)
 		}
