@@ -280,7 +280,7 @@ func (h *WebhookHandler) verify(r *http.Request, body []byte, head callbackHead)
 
 // lookUpKeys asks KeysFor for the keys of instance id.
 func (h *WebhookHandler) lookUpKeys(r *http.Request, id int64) ([]string, int, error) {
-	if id == 0 {
+	if id <= 0 { // no instance has such an id: KeysFor is not asked
 		return nil, http.StatusUnauthorized, fmt.Errorf("%w: the body names no instance (message.instanceId), so no key can verify it", ErrUnknownInstance)
 	}
 	var keys []string

@@ -124,6 +124,7 @@ func TestWebhookKeysFor(t *testing.T) {
 		{"empty key returned", tenantBody("93"), "k93", 500, ErrWebhookMisconfigured, true, 0},
 		{"unsigned", tenantBody("1"), "", 401, ErrMissingSignature, false, 0},
 		{"no instance named", []byte(`{"message":{"events":[]}}`), "k1", 401, ErrUnknownInstance, false, 0},
+		{"a negative instance", tenantBody("-1"), "k1", 401, ErrUnknownInstance, false, 0},
 		{"not JSON", []byte(`garbage`), "k1", 401, ErrUnknownInstance, false, 0},
 		{"duplicate instanceId", []byte(`{"message":{"instanceId":1,"events":[],"instanceId":2}}`), "k1", 401, ErrInvalidSignature, true, 0},
 		{"instanceId in other letters", []byte(`{"message":{"instanceId":1,"events":[],"INSTANCEID":2}}`), "k1", 401, ErrInvalidSignature, true, 0},
