@@ -131,11 +131,7 @@ func pages[W, T any](ctx context.Context, c *Client, name, path string, q url.Va
 	if pageSize < 0 {
 		return paging.Err[T](fmt.Errorf("elements: %s: page size must be >= 0, got %d", name, pageSize))
 	}
-	return paging.Seq(ctx, func(ctx context.Context, next string) ([]*T, string, error) {
-		first := next == ""
-		if first {
-			next = start
-		}
+	return paging.SeqFrom(ctx, start, func(ctx context.Context, next string) ([]*T, string, error) {
 		pq := maps.Clone(q)
 		paging.SetQuery(pq, pageSize, next)
 		p := path
@@ -150,11 +146,7 @@ func pages[W, T any](ctx context.Context, c *Client, name, path string, q url.Va
 		if err != nil {
 			return nil, "", err
 		}
-		tok := resp.NextPageToken
-		if first && start != "" && tok == start {
-			tok = "" // the loop guard for the token the caller started from
-		}
-		return out, tok, nil
+		return out, resp.NextPageToken, nil
 	})
 }
 

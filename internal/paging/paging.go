@@ -71,9 +71,16 @@ func SetQuery(q url.Values, pageSize int, nextPage string) {
 // as (nil, err) and ends the sequence. Nil items (a JSON null in a page) are
 // skipped. Each range over the sequence starts again from the first page.
 func Seq[T any](ctx context.Context, fetch Fetch[T]) iter.Seq2[*T, error] {
+	return SeqFrom(ctx, "", fetch)
+}
+
+// SeqFrom is like Seq from the page the token start names (the first page
+// when start is ""): start counts as a token seen before, so a list whose
+// tokens lead back to it ends there instead of reading its pages again.
+func SeqFrom[T any](ctx context.Context, start string, fetch Fetch[T]) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
-		seen := make(map[string]struct{})
-		token := ""
+		seen := map[string]struct{}{start: {}}
+		token := start
 		for {
 			if err := ctx.Err(); err != nil {
 				yield(nil, err)

@@ -102,6 +102,26 @@ func TestSeqEndRule(t *testing.T) {
 	}
 }
 
+// A list read from the caller's own token ends when the tokens lead back
+// to it: no page is read twice.
+func TestSeqFromCountsTheStartAsSeen(t *testing.T) {
+	t.Parallel()
+	s := &script{pages: []page{{items: []int{1}, next: "B"}, {items: []int{2}, next: "A"}}}
+	var got []int
+	for v, err := range SeqFrom(context.Background(), "A", s.fetch) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, *v)
+	}
+	if diff := cmp.Diff([]int{1, 2}, got); diff != "" {
+		t.Errorf("items (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"A", "B"}, s.tokens); diff != "" {
+		t.Errorf("tokens (-want +got):\n%s", diff)
+	}
+}
+
 func TestSeqIsLazyAndStopsOnBreak(t *testing.T) {
 	t.Parallel()
 	s := &script{pages: []page{{items: []int{1, 2}, next: "a"}, {items: []int{3, 4}, next: "b"}, {items: []int{5}}}}
