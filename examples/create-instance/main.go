@@ -245,7 +245,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	fmt.Fprintf(out, "Created instance %d (%q).\n", in.ID, in.Name)
 	fmt.Fprintf(out, "Instance token: %s\n", token)
-	fmt.Fprintf(out, "Webhook URL to paste into Acuity (Integrations > API > Webhooks):\n  %s\n", acuity.WebhookURL(client.BaseURL(), in.ID))
+	// The pattern is documented for other elements, not for Acuity: the
+	// instance's page in the platform shows the real URL.
+	fmt.Fprintf(out, "Webhook URL to paste into Acuity (Integrations > API > Webhooks): copy it from the instance's\n"+
+		"page in the platform. The SDK's best guess (acuity.WebhookURL; the pattern is inferred):\n  %s\n", acuity.WebhookURL(client.BaseURL(), in.ID))
 	return nil
 }
 
