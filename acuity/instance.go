@@ -112,9 +112,13 @@ func NewInstanceRequest(p InstanceParams) (*elements.InstanceRequest, error) {
 // would overwrite them (Reauthenticate refuses it with
 // elements.ErrMaskedValue). When p leaves Name or Tags empty they are taken
 // from current, the instance as Get returned it, so tags set since creation
-// are kept. When current has a signature key (masked) and p has none, it
-// returns an error wrapping ErrInvalidInstanceParams: re-authenticating
-// would remove the key, and the host's webhook would reject every event.
+// are kept, and so are current's other configuration keys (event.vendor.type,
+// callback headers, ...) that came back unmasked; a masked one (a secret such
+// as event.notification.basic.password) cannot be read back: set it in the
+// returned request's Configuration.Extra, or the PUT drops it. When current
+// has a signature key (masked) and p has none, it returns an error wrapping
+// ErrInvalidInstanceParams: re-authenticating would remove the key, and the
+// host's webhook would reject every event.
 func ReauthRequest(current *elements.Instance, p InstanceParams) (*elements.InstanceRequest, error) {
 	if current == nil {
 		return nil, fmt.Errorf("%w: nil current instance (pass what Instances.Get returned)", ErrInvalidInstanceParams)
@@ -128,7 +132,22 @@ func ReauthRequest(current *elements.Instance, p InstanceParams) (*elements.Inst
 	if p.SignatureKey == "" && current.Configuration.EventSignatureKey != "" {
 		return nil, fmt.Errorf("%w: the instance has an event signing key and SignatureKey is empty: re-authenticating would remove it", ErrInvalidInstanceParams)
 	}
-	return NewInstanceRequest(p)
+	req, err := NewInstanceRequest(p)
+	if err != nil {
+		return nil, err
+	}
+	if v := current.Configuration.EventVendorType; v != elements.MaskedValue {
+		req.Configuration.EventVendorType = v
+	}
+	for k, v := range current.Configuration.Extra {
+		if v != elements.MaskedValue {
+			if req.Configuration.Extra == nil {
+				req.Configuration.Extra = map[string]any{}
+			}
+			req.Configuration.Extra[k] = v
+		}
+	}
+	return req, nil
 }
 
 // isHTTPURL reports whether s is an absolute http or https URL with a host.

@@ -190,3 +190,38 @@ func TestInstanceParamsRedacted(t *testing.T) {
 		t.Errorf("empty secret should print as \"\": %s", got)
 	}
 }
+
+// ReauthRequest keeps what Get returned that the stored parameters do not
+// hold (name, tags, unmasked configuration keys) and never a masked value.
+func TestReauthRequestKeepsTheInstance(t *testing.T) {
+	t.Parallel()
+	current := &elements.Instance{Name: "Front desk", Tags: []string{"plan:gold"},
+		Configuration: elements.Configuration{
+			OAuthAPIKey: elements.MaskedValue, OAuthAPISecret: elements.MaskedValue,
+			EventSignatureKey: elements.MaskedValue, EventsEnabled: true, EventVendorType: "webhook",
+			Extra: map[string]any{
+				elements.ConfigEventBasicPassword:   elements.MaskedValue,
+				"event.notification.basic.username": "hooks",
+			},
+		}}
+	p := InstanceParams{Code: "new-code", ClientID: "cid", ClientSecret: "csecret", RedirectURI: "https://app.example/cb",
+		EventCallbackURL: "https://app.example/events", SignatureKey: "tenant-key"}
+	got, err := ReauthRequest(current, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &elements.InstanceRequest{
+		Element:      elements.ElementRef{Key: ElementKey},
+		ProviderData: elements.ProviderData{Code: "new-code"},
+		Configuration: elements.Configuration{
+			OAuthAPIKey: "cid", OAuthAPISecret: "csecret", OAuthCallbackURL: "https://app.example/cb",
+			EventsEnabled: true, EventCallbackURL: "https://app.example/events", EventSignatureKey: "tenant-key",
+			EventVendorType: "webhook", Extra: map[string]any{"event.notification.basic.username": "hooks"},
+		},
+		Tags: []string{"plan:gold"},
+		Name: "Front desk",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ReauthRequest (-want +got):\n%s", diff)
+	}
+}
