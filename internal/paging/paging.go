@@ -33,15 +33,12 @@ const (
 type Fetch[T any] func(ctx context.Context, nextPage string) (items []*T, next string, err error)
 
 // noneFound is the platform's message for a list with nothing to show:
-// "No instances found", "No events found", "No appointment types found",
-// also with a clause on the search ("… found for the given search criteria",
-// "… found matching …").
-var noneFound = regexp.MustCompile(`(?i)^no(\s+[a-z_-]+){1,3}\s+(were\s+)?found(\s+(for|matching)\b.*)?[.!]?$`)
+// "No instances found", "No events found", "No appointment types found".
+var noneFound = regexp.MustCompile(`(?i)^no(\s+[a-z_-]+){1,3}\s+found[.!]?$`)
 
 // EmptyList reports whether an error answer (its status and message) is
 // the platform's "this list is empty": a 404 whose whole message reads "No
-// <one to three words> found", possibly followed by "for …" or "matching …"
-// (the search that found nothing). This reading is inferred from the messages
+// <one to three words> found". This reading is inferred from the messages
 // the platform's documentation shows; it lives here alone. Any other 404 (a
 // wrong path, an unknown instance such as "no instance with id 5", a
 // proxy's HTML page) stays an error: it does not say the list is empty.

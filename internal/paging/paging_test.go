@@ -289,8 +289,6 @@ func TestEmptyList(t *testing.T) {
 		{404, "No events found.", true},
 		{404, "  no appointment types found ", true},
 		{404, "No appointments found", true},
-		{404, "No instances found for the given search criteria", true},
-		{404, "No instances were found matching tags[]=a", true},
 		{200, "No instances found", false},
 		{400, "No instances found", false},
 		{404, "Not Found", false},
