@@ -171,7 +171,12 @@ func ExampleInstancesService_All() {
 func ExampleInstancesService_Events() {
 	platform := elementstest.NewServer()
 	defer platform.Close()
-	receiver := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})) // answers 200
+	// The host's receiver: the SDK's handler with the instance's signing key.
+	const signingKey = "front-desk-signing-key"
+	receiver := httptest.NewServer(&elements.WebhookHandler{
+		SigningKeys:    []string{signingKey},
+		OnNotification: func(context.Context, *elements.Notification) error { return nil },
+	})
 	defer receiver.Close()
 	client, err := platform.NewClient()
 	if err != nil {
@@ -179,7 +184,7 @@ func ExampleInstancesService_Events() {
 	}
 	ctx := context.Background()
 	req, err := acuity.NewInstanceRequest(acuity.InstanceParams{Code: "code", ClientID: "id", ClientSecret: "secret",
-		RedirectURI: "https://mycoolapp.com", EventCallbackURL: receiver.URL, Name: "Front desk"})
+		RedirectURI: "https://mycoolapp.com", EventCallbackURL: receiver.URL, SignatureKey: signingKey, Name: "Front desk"})
 	if err != nil {
 		log.Fatal(err)
 	}
