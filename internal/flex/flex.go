@@ -239,17 +239,14 @@ func Text(v any) (string, bool) {
 // maxQuoted bounds, in bytes, how much of a value an error quotes.
 const maxQuoted = 40
 
-// quote returns s for an error message: its first maxQuoted bytes at most,
-// Go-quoted (so in one line), followed by "…" when cut.
+// quote returns s for an error message, Go-quoted (so in one line). A value
+// over maxQuoted bytes is named by its length only, never cut: the part of a
+// secret a cut would leave is something no redactor can recognise.
 func quote[T ~string | ~[]byte](s T) string {
 	if len(s) <= maxQuoted {
 		return strconv.Quote(string(s))
 	}
-	n := maxQuoted
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return strconv.Quote(string(s[:n])) + "…"
+	return "a value of " + strconv.Itoa(len(s)) + " bytes"
 }
 
 // jsonText names the JSON value b (not a string) for an error message,
