@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/internal/flex"
 )
 
@@ -35,7 +36,7 @@ func (s *Server) configEntries(in *instance) []configEntry {
 		}
 		v := in.config[k]
 		if isSecretKey(k) && v != "" {
-			v = masked
+			v = elements.MaskedValue
 		}
 		list = append(list, configEntry{ID: id, Key: k, Name: k, PropertyValue: v})
 	}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/elementsgo/elements"
 )
 
 // Configuration keys the fake gives meaning to.
@@ -136,9 +138,6 @@ type instanceJSON struct {
 // fakeUserID is the platform user every instance belongs to.
 const fakeUserID = 12345
 
-// masked is what the platform shows instead of a secret configuration value.
-const masked = "********"
-
 // isSecretKey reports whether a configuration key holds a secret, which the
 // fake masks in answers. The platform documents that oauth.api.key and
 // oauth.api.secret are masked; the rest of its list is not documented: any
@@ -160,7 +159,7 @@ func (in *instance) json() instanceJSON {
 	cfg := make(map[string]string, len(in.config))
 	for k, v := range in.config {
 		if isSecretKey(k) && v != "" {
-			v = masked
+			v = elements.MaskedValue
 		}
 		cfg[k] = v
 	}
