@@ -46,9 +46,11 @@ const (
 // "delivery:<instanceId>:<hex>", a SHA-256 of the unsigned
 // Elements-Webhook-Id header and the body, so a replayed body under a forged
 // header can never stand for another notification. A notification with
-// neither an eventId nor the header is not de-duplicated. An
-// asynchronous-request callback ([AsyncResponse]) gets the same keys with
-// "async-" in front of the namespace.
+// neither an eventId nor the header is not de-duplicated. An id over 200
+// bytes is replaced by its SHA-256 ("event-sha256:...",
+// "event-bytes-sha256:..."), so a key stays short enough for any store's
+// index. An asynchronous-request callback ([AsyncResponse]) gets the same
+// keys with "async-" in front of the namespace.
 //
 // The handler calls Claim before any callback; on DedupClaimed it calls
 // exactly one of Done (all callbacks returned nil) or
@@ -85,27 +87,14 @@ type Deduplicator interface {
 var ErrClaimLost = errors.New("elements: deduplicator: this store does not hold the claim")
 
 // dedupKey returns the key under which the Deduplicator remembers c, or
-// "" when there is no Deduplicator or nothing to know c again by. A key is
-// scoped by instance and comes from one of three sources, each its own
-// namespace, so that nothing unsigned can stand for a signed eventId:
-//
-//   - "event:<instanceId>:<eventId>" from the (signed) body's eventId; the
-//     Elements-Webhook-Id header is then not used;
-//   - "event-bytes:<instanceId>:<hex>" for an eventId that is not valid
-//     UTF-8 (decoding would turn the invalid bytes into U+FFFD and merge
-//     ids that differ only there), or that holds U+FFFD or a control
-//     character: the hex of the id's JSON text exactly as sent, which also
-//     keeps the key printable for any store;
-//   - "delivery:<instanceId>:<hex>" when the body has no eventId: the
-//     SHA-256 of the unsigned header and the body, so a body replayed under
-//     another notification's header gets a key of its own (the header can
-//     tell identical bodies apart, never merge different ones).
-//
-// An id part over maxKeyID bytes is replaced by its SHA-256 ("event-sha256:",
-// "event-bytes-sha256:"), so every key stays short enough for any store.
-//
-// An asynchronous-request callback gets the same keys with "async-" in
-// front ("async-event:...", ...), so it never stands for a notification.
+// "" when there is no Deduplicator or nothing to know c again by. The key
+// formats are documented on [Deduplicator]; each source has its own
+// namespace, so that nothing unsigned can stand for a signed eventId.
+// "event-bytes" exists because decoding turns invalid UTF-8 into U+FFFD and
+// would merge ids that differ only there; "delivery" hashes the header with
+// the body, so a body replayed under another notification's header gets a
+// key of its own (the header can tell identical bodies apart, never merge
+// different ones).
 func (h *WebhookHandler) dedupKey(r *http.Request, c callback, body []byte) string {
 	if h.Deduplicator == nil {
 		return ""
