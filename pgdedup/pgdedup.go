@@ -110,10 +110,11 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, error
 	if pool == nil {
 		return nil, errors.New("pgdedup: New: nil pool")
 	}
-	if err := createTable(ctx, pool, o.table); err != nil {
+	parts := strings.Split(o.table, ".")
+	t := pgx.Identifier(parts).Sanitize()
+	if err := createTable(ctx, pool, o.table, t, parts[len(parts)-1]); err != nil {
 		return nil, fmt.Errorf("pgdedup: create table %s: %w", o.table, err)
 	}
-	t := pgx.Identifier(strings.Split(o.table, ".")).Sanitize()
 	return &Store{
 		pool:      pool,
 		owner:     rand.Text(),
@@ -140,15 +141,13 @@ WHERE key = $1 AND owner = $2 AND NOT done`,
 
 // createTable creates the table and its index unless the table exists,
 // under an advisory lock, as concurrent CREATE TABLE IF NOT EXISTS of one
-// name can fail in PostgreSQL.
-func createTable(ctx context.Context, pool *pgxpool.Pool, table string) error {
+// name can fail in PostgreSQL. t is table quoted, name its last part.
+func createTable(ctx context.Context, pool *pgxpool.Pool, table, t, name string) error {
 	var exists bool
 	if err := pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, table).Scan(&exists); err != nil || exists {
 		return err
 	}
-	parts := strings.Split(table, ".")
-	t := pgx.Identifier(parts).Sanitize()
-	index := pgx.Identifier{parts[len(parts)-1] + "_expires"}.Sanitize()
+	index := pgx.Identifier{name + "_expires"}.Sanitize()
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "elements/pgdedup "+table); err != nil {
 			return err
