@@ -10,6 +10,7 @@ package testserver
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -99,11 +101,28 @@ func lookPath(name, install string, globs ...string) (string, error) {
 	}
 	for _, g := range globs {
 		if m, _ := filepath.Glob(g); len(m) > 0 {
-			slices.Sort(m)
-			return m[len(m)-1], nil
+			return slices.MaxFunc(m, comparePaths), nil // the newest version
 		}
 	}
 	return "", fmt.Errorf("%s: %w on PATH; install it: %s", name, ErrNoBinary, install)
+}
+
+// comparePaths orders paths folder by folder, numbers by value: a/16
+// after a/9.6.
+func comparePaths(a, b string) int {
+	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
+	for i := range min(len(as), len(bs)) {
+		c := cmp.Compare(as[i], bs[i])
+		if x, err := strconv.ParseFloat(as[i], 64); err == nil {
+			if y, err := strconv.ParseFloat(bs[i], 64); err == nil {
+				c = cmp.Compare(x, y)
+			}
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(len(as), len(bs))
 }
 
 // freePort returns a loopback port that was free a moment ago.
