@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
-	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -132,13 +131,7 @@ func pages[W, T any](ctx context.Context, c *Client, name, path string, q url.Va
 		return paging.Err[T](fmt.Errorf("elements: %s: page size must be >= 0, got %d", name, pageSize))
 	}
 	return paging.SeqFrom(ctx, start, func(ctx context.Context, next string) ([]*T, string, error) {
-		pq := maps.Clone(q)
-		paging.SetQuery(pq, pageSize, next)
-		p := path
-		if len(pq) > 0 {
-			p += "?" + pq.Encode()
-		}
-		out, resp, err := getList(ctx, c, p, conv)
+		out, resp, err := getList(ctx, c, paging.URL(path, q, pageSize, next), conv)
 		var ae *APIError
 		if errors.As(err, &ae) && paging.EmptyList(ae.StatusCode, ae.Message) {
 			return nil, "", nil

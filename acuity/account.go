@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
-	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -154,17 +153,8 @@ func (a *Account) do(ctx context.Context, method, path string, body, v any) (*el
 // (paging.EmptyList); any other 404 is an error.
 func list[T, W any](ctx context.Context, a *Account, name, path string, q url.Values, pageSize int, conv func(*W) (*T, error)) iter.Seq2[*T, error] {
 	return paging.Seq(ctx, func(ctx context.Context, next string) ([]*T, string, error) {
-		pq := maps.Clone(q)
-		if pq == nil {
-			pq = url.Values{}
-		}
-		paging.SetQuery(pq, pageSize, next)
-		p := path
-		if len(pq) > 0 {
-			p += "?" + pq.Encode()
-		}
 		var wire []*W
-		resp, err := a.do(ctx, http.MethodGet, p, nil, &wire)
+		resp, err := a.do(ctx, http.MethodGet, paging.URL(path, q, pageSize, next), nil, &wire)
 		var ae *elements.APIError
 		if errors.As(err, &ae) && paging.EmptyList(ae.StatusCode, ae.Message) {
 			return nil, "", nil

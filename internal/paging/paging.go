@@ -12,6 +12,7 @@ package paging
 import (
 	"context"
 	"iter"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -51,15 +52,22 @@ func Err[T any](err error) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) { yield(nil, err) }
 }
 
-// SetQuery adds the paging parameters to q: pageSize when positive (the
-// platform's default otherwise) and nextPage when not empty.
-func SetQuery(q url.Values, pageSize int, nextPage string) {
+// URL returns path with the query q (which it does not change) and the
+// paging parameters: pageSize when positive (the platform's default
+// otherwise) and nextPage when not empty.
+func URL(path string, q url.Values, pageSize int, nextPage string) string {
+	pq := url.Values{}
+	maps.Copy(pq, q)
 	if pageSize > 0 {
-		q.Set(PageSizeParam, strconv.Itoa(pageSize))
+		pq.Set(PageSizeParam, strconv.Itoa(pageSize))
 	}
 	if nextPage != "" {
-		q.Set(NextPageParam, nextPage)
+		pq.Set(NextPageParam, nextPage)
 	}
+	if len(pq) == 0 {
+		return path
+	}
+	return path + "?" + pq.Encode()
 }
 
 // Seq returns the items of every page, fetched one page at a time and only

@@ -237,23 +237,28 @@ func TestCollect(t *testing.T) {
 	}
 }
 
-func TestSetQuery(t *testing.T) {
+func TestURL(t *testing.T) {
 	t.Parallel()
+	q := url.Values{"where": {"a=1"}}
 	for _, tt := range []struct {
+		q    url.Values
 		size int
 		next string
 		want string
 	}{
-		{0, "", ""},
-		{-1, "", ""},
-		{100, "", "pageSize=100"},
-		{50, "tok/en+=", "nextPage=tok%2Fen%2B%3D&pageSize=50"},
+		{nil, 0, "", "/list"},
+		{nil, -1, "", "/list"},
+		{nil, 100, "", "/list?pageSize=100"},
+		{nil, 50, "tok/en+=", "/list?nextPage=tok%2Fen%2B%3D&pageSize=50"},
+		{q, 0, "", "/list?where=a%3D1"},
+		{q, 10, "t", "/list?nextPage=t&pageSize=10&where=a%3D1"},
 	} {
-		q := url.Values{}
-		SetQuery(q, tt.size, tt.next)
-		if got := q.Encode(); got != tt.want {
-			t.Errorf("SetQuery(%d, %q) = %q, want %q", tt.size, tt.next, got, tt.want)
+		if got := URL("/list", tt.q, tt.size, tt.next); got != tt.want {
+			t.Errorf("URL(%v, %d, %q) = %q, want %q", tt.q, tt.size, tt.next, got, tt.want)
 		}
+	}
+	if len(q) != 1 {
+		t.Errorf("URL changed the caller's query: %v", q)
 	}
 }
 
