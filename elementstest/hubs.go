@@ -180,16 +180,16 @@ func parseAcuityTime(v string) (time.Time, error) {
 	return t, err
 }
 
-// hubError is a hub answer other than 200.
-type hubError struct {
+// statusError is an answer other than 200: its status and message.
+type statusError struct {
 	status int
 	msg    string
 }
 
-func (e *hubError) Error() string { return e.msg }
+func (e *statusError) Error() string { return e.msg }
 
-func hubErrorf(status int, format string, args ...any) error {
-	return &hubError{status, fmt.Sprintf(format, args...)}
+func statusErrorf(status int, format string, args ...any) error {
+	return &statusError{status, fmt.Sprintf(format, args...)}
 }
 
 // pageOf is a hub list answer, written page by page by writePage.
@@ -202,7 +202,7 @@ type pageOf struct {
 // Authorization header's Element token (401 without one or for an unknown
 // or expired token, 403 for a disabled instance) and runs f under s.mu. f
 // returns the answer: a pageOf (written by writePage), a json.RawMessage or
-// another value (written as JSON), or an error (a *hubError with its
+// another value (written as JSON), or an error (a *statusError with its
 // status, anything else a 400). The API middleware has already checked the
 // User and Organization parts.
 func (s *Server) hub(f func(r *http.Request, a *acuityAccount) (any, error)) http.HandlerFunc {
@@ -225,16 +225,16 @@ func (s *Server) hub(f func(r *http.Request, a *acuityAccount) (any, error)) htt
 		var v any
 		switch {
 		case in == nil:
-			err = hubErrorf(http.StatusUnauthorized, "the Element token is not the token of any instance")
+			err = statusErrorf(http.StatusUnauthorized, "the Element token is not the token of any instance")
 		case in.disabled:
-			err = hubErrorf(http.StatusForbidden, "the instance is disabled; enable it to use its hub resources")
+			err = statusErrorf(http.StatusForbidden, "the instance is disabled; enable it to use its hub resources")
 		case in.acuity != nil && in.acuity.expired:
-			err = hubErrorf(http.StatusUnauthorized, "the instance's authorization with the provider has expired; re-authenticate the instance")
+			err = statusErrorf(http.StatusUnauthorized, "the instance's authorization with the provider has expired; re-authenticate the instance")
 		default:
 			v, err = f(r, in.account())
 		}
 		s.mu.Unlock()
-		var he *hubError
+		var he *statusError
 		if errors.As(err, &he) {
 			writeError(w, he.status, he.msg)
 			return
@@ -282,7 +282,7 @@ func (s *Server) instanceByToken(token string) *instance {
 func pathID(r *http.Request, name, what string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, hubErrorf(http.StatusNotFound, "%s id %q is not a number", what, r.PathValue(name))
+		return 0, statusErrorf(http.StatusNotFound, "%s id %q is not a number", what, r.PathValue(name))
 	}
 	return id, nil
 }
@@ -295,7 +295,7 @@ func (a *acuityAccount) appointment(r *http.Request) (int64, *storedAppointment,
 	}
 	st := a.appointments[id]
 	if st == nil {
-		return 0, nil, hubErrorf(http.StatusNotFound, "no appointment with id %d in this instance's account", id)
+		return 0, nil, statusErrorf(http.StatusNotFound, "no appointment with id %d in this instance's account", id)
 	}
 	return id, st, nil
 }
@@ -335,7 +335,7 @@ func freeSlots(r *http.Request, a *acuityAccount, param, layout string) ([]time.
 		return nil, "", err
 	}
 	if _, ok := a.types[id]; !ok && a.slots[id] == nil {
-		return nil, "", hubErrorf(http.StatusNotFound, "no appointment type with id %d in this instance's account", id)
+		return nil, "", statusErrorf(http.StatusNotFound, "no appointment type with id %d in this instance's account", id)
 	}
 	want := r.URL.Query().Get(param)
 	if _, err := time.Parse(layout, want); err != nil {

@@ -230,7 +230,7 @@ func (a *acuityAccount) changeAppointment(r *http.Request, change func(appt map[
 	}
 	var appt map[string]any
 	if err := json.Unmarshal(st.raw, &appt); err != nil {
-		return nil, hubErrorf(http.StatusInternalServerError, "stored appointment %d is not a JSON object", id)
+		return nil, statusErrorf(http.StatusInternalServerError, "stored appointment %d is not a JSON object", id)
 	}
 	if err := change(appt, st); err != nil {
 		return nil, err

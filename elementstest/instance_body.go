@@ -24,13 +24,8 @@ type instanceBody struct {
 	Name          *string                    `json:"name"`
 }
 
-// requestError is a validation failure answered as 400 with its message.
-type requestError struct{ msg string }
-
-func (e *requestError) Error() string { return e.msg }
-
-// badRequest returns a *requestError with msg.
-func badRequest(msg string) error { return &requestError{msg: msg} }
+// badRequest returns the validation failure msg, answered as 400.
+func badRequest(msg string) error { return &statusError{http.StatusBadRequest, msg} }
 
 func decodeBody(r *http.Request, v any) error {
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxAPIBody+1))

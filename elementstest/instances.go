@@ -268,12 +268,12 @@ func (s *Server) withInstance(w http.ResponseWriter, r *http.Request, f func(in 
 	}
 	v, err := f(in)
 	s.mu.Unlock()
-	var br *requestError
+	var se *statusError
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusOK, v)
-	case errors.As(err, &br):
-		writeError(w, http.StatusBadRequest, br.Error())
+	case errors.As(err, &se):
+		writeError(w, se.status, se.msg)
 	default:
 		writeError(w, http.StatusNotFound, err.Error())
 	}
