@@ -329,17 +329,17 @@ func (s *Server) listCalendars(_ *http.Request, a *acuityAccount) (any, error) {
 // freeSlots returns the slots of the appointment type named in the path
 // whose layout-formatted start has the given prefix; 404 for a type the
 // account does not have.
-func freeSlots(r *http.Request, a *acuityAccount, param, layout string) ([]time.Time, string, error) {
+func freeSlots(r *http.Request, a *acuityAccount, param, layout string) ([]time.Time, error) {
 	id, err := pathID(r, "typeID", "appointment type")
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if _, ok := a.types[id]; !ok && a.slots[id] == nil {
-		return nil, "", statusErrorf(http.StatusNotFound, "no appointment type with id %d in this instance's account", id)
+		return nil, statusErrorf(http.StatusNotFound, "no appointment type with id %d in this instance's account", id)
 	}
 	want := r.URL.Query().Get(param)
 	if _, err := time.Parse(layout, want); err != nil {
-		return nil, "", fmt.Errorf("%s must be %s, got %q", param, layout, want)
+		return nil, fmt.Errorf("%s must be %s, got %q", param, layout, want)
 	}
 	var out []time.Time
 	for _, t := range a.slots[id] {
@@ -347,12 +347,12 @@ func freeSlots(r *http.Request, a *acuityAccount, param, layout string) ([]time.
 			out = append(out, t)
 		}
 	}
-	return out, want, nil
+	return out, nil
 }
 
 // availableDates answers .../available-dates?month=2006-01: [{"date"}].
 func (s *Server) availableDates(r *http.Request, a *acuityAccount) (any, error) {
-	slots, _, err := freeSlots(r, a, "month", "2006-01")
+	slots, err := freeSlots(r, a, "month", "2006-01")
 	if err != nil {
 		return nil, err
 	}
@@ -371,7 +371,7 @@ func (s *Server) availableDates(r *http.Request, a *acuityAccount) (any, error) 
 // availableTimes answers .../available-times?date=2006-01-02:
 // [{"time", "slotsAvailable"}].
 func (s *Server) availableTimes(r *http.Request, a *acuityAccount) (any, error) {
-	slots, _, err := freeSlots(r, a, "date", time.DateOnly)
+	slots, err := freeSlots(r, a, "date", time.DateOnly)
 	if err != nil {
 		return nil, err
 	}

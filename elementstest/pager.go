@@ -66,9 +66,5 @@ func writePage[T any](w http.ResponseWriter, r *http.Request, what string, list 
 	w.Header().Set("Elements-Next-Page-Token", pageToken(end))
 	w.Header().Set("Elements-Total-Count", strconv.Itoa(len(list)))
 	w.Header().Set("Elements-Returned-Count", strconv.Itoa(end-start))
-	page := list[start:end]
-	if page == nil {
-		page = []T{}
-	}
-	writeJSON(w, http.StatusOK, page)
+	writeJSON(w, http.StatusOK, list[start:end])
 }
