@@ -140,11 +140,11 @@ func (s *Server) notify(instanceID int64, raw json.RawMessage, events []elements
 	if !ok {
 		return "", ErrNotFound
 	}
-	if raw == nil {
-		raw = acuityRawFor(in, events[0])
-	}
 	if in.disabled || in.config[keyEventsEnabled] != "true" {
 		return "", ErrEventsDisabled
+	}
+	if raw == nil {
+		raw = acuityRawFor(in, events[0])
 	}
 	n := elements.Notification{
 		ElementKey:   in.element.Key,

@@ -141,7 +141,10 @@ func acuityRawFor(in *instance, e elements.Event) json.RawMessage {
 	default:
 		form.Set("action", acuity.ActionChanged)
 	}
-	if st := in.account().appointments[id]; st != nil && e.ObjectType != acuity.ObjectOrders {
+	if in.acuity == nil || e.ObjectType == acuity.ObjectOrders {
+		return acuityRaw(form)
+	}
+	if st := in.acuity.appointments[id]; st != nil { // read only: no account is made for it
 		if st.calendarID > 0 {
 			form.Set("calendarID", strconv.FormatInt(st.calendarID, 10))
 		}
