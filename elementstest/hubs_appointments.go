@@ -288,7 +288,8 @@ func (s *Server) rescheduleAppointment(r *http.Request, a *acuityAccount) (any, 
 		if st.canceled {
 			return fmt.Errorf("a canceled appointment cannot be rescheduled")
 		}
-		minutes, _ := strconv.ParseInt(fmt.Sprint(appt["duration"]), 10, 64)
+		d, _ := flex.Text(appt["duration"]) // Acuity's duration: minutes, as text or a number
+		minutes, _ := strconv.ParseInt(d, 10, 64)
 		setStart(appt, start, time.Duration(minutes)*time.Minute)
 		return nil
 	})
