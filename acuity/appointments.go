@@ -121,14 +121,15 @@ func (a *Account) Appointments(ctx context.Context, q *AppointmentQuery) iter.Se
 // quote or backslash, negative ids, and MaxDate before MinDate.
 func appointmentsWhere(q *AppointmentQuery) (string, error) {
 	var clauses []string
+	minD, maxD := q.MinDate.Format(time.DateOnly), q.MaxDate.Format(time.DateOnly)
 	if !q.MinDate.IsZero() {
-		clauses = append(clauses, "minDate='"+q.MinDate.Format(time.DateOnly)+"'")
+		clauses = append(clauses, "minDate='"+minD+"'")
 	}
 	if !q.MaxDate.IsZero() {
-		if !q.MinDate.IsZero() && q.MaxDate.Format(time.DateOnly) < q.MinDate.Format(time.DateOnly) {
-			return "", fmt.Errorf("MaxDate %s is before MinDate %s", q.MaxDate.Format(time.DateOnly), q.MinDate.Format(time.DateOnly))
+		if !q.MinDate.IsZero() && maxD < minD {
+			return "", fmt.Errorf("MaxDate %s is before MinDate %s", maxD, minD)
 		}
-		clauses = append(clauses, "maxDate='"+q.MaxDate.Format(time.DateOnly)+"'")
+		clauses = append(clauses, "maxDate='"+maxD+"'")
 	}
 	for _, f := range []struct {
 		name string

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -302,14 +303,9 @@ func (a *acuityAccount) appointment(r *http.Request) (int64, *storedAppointment,
 
 // sortedRaw returns m's values ordered by id.
 func sortedRaw(m map[int64]json.RawMessage) []json.RawMessage {
-	ids := make([]int64, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	out := make([]json.RawMessage, len(ids))
-	for i, id := range ids {
-		out[i] = m[id]
+	out := make([]json.RawMessage, 0, len(m))
+	for _, id := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[id])
 	}
 	return out
 }
