@@ -108,48 +108,6 @@ func TestWebhookHandlerDedupSequential(t *testing.T) {
 	}
 }
 
-func TestWebhookHandlerDedupKeys(t *testing.T) {
-	t.Parallel()
-	noID := []byte(`{"message":{"events":[{"eventType":"CREATED"}]}}`)
-	post := func(body []byte, webhookID string) *http.Request {
-		r := signedPost(body, "k")
-		if webhookID != "" {
-			r.Header.Set(WebhookIDHeader, webhookID)
-		}
-		return r
-	}
-	tests := []struct {
-		name      string
-		reqs      []*http.Request
-		wantCalls int32
-	}{
-		{"eventId wins over the header", []*http.Request{post(testBody(1), "w1"), post(testBody(1), "w2")}, 1},
-		{"header when no eventId", []*http.Request{post(noID, "w1"), post(noID, "w1"), post(noID, "w2")}, 2},
-		{"no key at all: not de-duplicated", []*http.Request{post(noID, ""), post(noID, "")}, 2},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			var calls atomic.Int32
-			h := &WebhookHandler{
-				SigningKeys:    []string{"k"},
-				Deduplicator:   NewMemoryDeduplicator(10),
-				OnNotification: func(context.Context, *Notification) error { calls.Add(1); return nil },
-			}
-			for _, r := range tt.reqs {
-				w := httptest.NewRecorder()
-				h.ServeHTTP(w, r)
-				if w.Code != 200 {
-					t.Errorf("status %d", w.Code)
-				}
-			}
-			if got := calls.Load(); got != tt.wantCalls {
-				t.Errorf("%d calls, want %d", got, tt.wantCalls)
-			}
-		})
-	}
-}
-
 // A duplicate that arrives while the first delivery is still being handled
 // must not be acknowledged: if the first then fails, nothing would redeliver.
 func TestWebhookHandlerDedupInFlight(t *testing.T) {

@@ -120,6 +120,10 @@ func TestWebhookDedupKeySpaces(t *testing.T) {
 			{hostileNotification(`"e3"`, "8", `{}`), "", true},
 			{hostileNotification(`"e3"`, "8", `{}`), "", false},
 		}},
+		{"neither eventId nor header: not de-duplicated", []delivery{
+			{hostileNotification("", "7", `{"a":1}`), "", true},
+			{hostileNotification("", "7", `{"a":1}`), "", true},
+		}},
 		{"a header alone: the same body again is a duplicate, another body is not", []delivery{
 			{hostileNotification("", "7", `{"a":1}`), "w", true},
 			{hostileNotification("", "7", `{"a":1}`), "w", false},
