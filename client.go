@@ -210,7 +210,7 @@ func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, 
 		}
 	}
 	c.base = c.baseURL.String()
-	c.httpClient = withoutRedirects(c.httpClient, c) // a copy: the caller's stays as it is
+	c.httpClient = withoutRedirects(c.httpClient, func(r *http.Request) redactor { return c.redactorFor(r, callOptions{}) }) // a copy: the caller's stays as it is
 	c.retry = c.newRetrier(true)
 	c.retryOnce = c.newRetrier(false)
 	c.Instances = &InstancesService{client: c}

@@ -16,6 +16,7 @@ import (
 	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/elementstest"
 	"github.com/elementsgo/elements/internal/paging"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // countingClient is a client on srv whose requests are counted.
@@ -198,7 +199,7 @@ func TestE2EReauthenticateKeepsKeyAndTags(t *testing.T) {
 	if diff := cmp.Diff([]string{"plan:gold", "region:eu"}, after.Tags); diff != "" {
 		t.Errorf("tags after re-authentication (-want +got):\n%s", diff)
 	}
-	if _, err := srv.Deliver(in.ID, elements.Event{EventType: elements.EventCreated, ObjectType: "appointments", ObjectID: "1"}); err != nil {
+	if _, err := srv.Deliver(in.ID, webhook.Event{EventType: webhook.EventCreated, ObjectType: "appointments", ObjectID: "1"}); err != nil {
 		t.Fatal(err)
 	}
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -207,7 +208,7 @@ func TestE2EReauthenticateKeepsKeyAndTags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := done[0]; d.Signature != elements.Sign("tenant-signing-key", d.Body) || !d.Delivered {
+	if d := done[0]; d.Signature != webhook.Sign("tenant-signing-key", d.Body) || !d.Delivered {
 		t.Errorf("after re-authentication the notification is signed %q, delivered %v; want the stored key's signature", d.Signature, d.Delivered)
 	}
 }

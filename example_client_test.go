@@ -17,6 +17,7 @@ import (
 	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/elementstest"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // The examples talk to elementstest, the SDK's in-memory fake of the
@@ -173,9 +174,9 @@ func ExampleInstancesService_Events() {
 	defer platform.Close()
 	// The host's receiver: the SDK's handler with the instance's signing key.
 	const signingKey = "front-desk-signing-key"
-	receiver := httptest.NewServer(&elements.WebhookHandler{
+	receiver := httptest.NewServer(&webhook.Handler{
 		SigningKeys:    []string{signingKey},
-		OnNotification: func(context.Context, *elements.Notification) error { return nil },
+		OnNotification: func(context.Context, *webhook.Notification) error { return nil },
 	})
 	defer receiver.Close()
 	client, err := platform.NewClient()
@@ -192,7 +193,7 @@ func ExampleInstancesService_Events() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := platform.Deliver(inst.ID, elements.Event{EventType: elements.EventCreated, ObjectType: "appointments", ObjectID: "8801"}); err != nil {
+	if _, err := platform.Deliver(inst.ID, webhook.Event{EventType: webhook.EventCreated, ObjectType: "appointments", ObjectID: "8801"}); err != nil {
 		log.Fatal(err)
 	}
 	if _, err := platform.WaitForDeliveries(ctx, 1); err != nil {

@@ -32,6 +32,7 @@ import (
 	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/elementstest"
 	"github.com/elementsgo/elements/internal/paging"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // Secrets with characters that URL-escape, so escaped forms are checked too.
@@ -126,7 +127,7 @@ func TestLeakSweep(t *testing.T) {
 			s.mu.Lock()
 			logText, nTexts := s.log.String(), len(s.texts)
 			s.mu.Unlock()
-			for _, want := range []string{"retrying request", "webhook callback not accepted", "notification handled", "stack"} {
+			for _, want := range []string{"retrying request", "webhook: callback not accepted", "notification handled", "stack"} {
 				if !strings.Contains(logText, want) {
 					t.Errorf("the %s log has no %q record: the sweep missed a path", format, want)
 				}
@@ -148,11 +149,11 @@ func leakQuickstartFlow(t *testing.T, s *sweep, logger *slog.Logger) {
 	platform := elementstest.NewServer(elementstest.WithIssuedCodesOnly(), elementstest.WithCredentials(leakUser, leakOrg))
 	defer platform.Close()
 
-	got := make(chan elements.Event, 1)
-	handler := &elements.WebhookHandler{SigningKeys: []string{leakSigning}, Logger: logger,
+	got := make(chan webhook.Event, 1)
+	handler := &webhook.Handler{SigningKeys: []string{leakSigning}, Logger: logger,
 		OnError: func(_ *http.Request, err error) { s.err("OnError", err) }}
-	handler.Handle(acuity.ElementKey, acuity.ObjectAppointments, elements.EventCreated,
-		func(_ context.Context, n *elements.Notification, e elements.Event) error {
+	handler.Handle(acuity.ElementKey, acuity.ObjectAppointments, webhook.EventCreated,
+		func(_ context.Context, n *webhook.Notification, e webhook.Event) error {
 			s.value(n)
 			select {
 			case got <- e:
@@ -410,18 +411,18 @@ func leakHostilePlatform(t *testing.T, s *sweep, logger *slog.Logger) {
 // and an error hook.
 func leakHandler(t *testing.T, s *sweep, logger *slog.Logger) {
 	body := []byte(`{"message":{"elementKey":"acuityscheduling","eventId":"ev-1","instanceId":1,"events":[{"elementKey":"acuityscheduling","eventType":"CREATED","objectId":"1","objectType":"appointments","date":"2026-11-24T07:00:00Z"}]}}`)
-	sig := elements.Sign(leakSigning, body)
+	sig := webhook.Sign(leakSigning, body)
 	s.secret(sig)
 	s.secret(strings.TrimPrefix(sig, "sha256="))
 	onError := func(_ *http.Request, err error) { s.err("OnError", err) }
 	fail := errors.New("host: database unavailable")
 
-	serve := func(h *elements.WebhookHandler, method string, body []byte, header string) int {
+	serve := func(h *webhook.Handler, method string, body []byte, header string) int {
 		r := httptest.NewRequest(method, "/events", bytes.NewReader(body))
 		if header != "" {
-			r.Header.Set(elements.SignatureHeader, header)
+			r.Header.Set(webhook.SignatureHeader, header)
 		}
-		r.Header.Set(elements.WebhookIDHeader, "wh-1")
+		r.Header.Set(webhook.IDHeader, "wh-1")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
 		s.mu.Lock()
@@ -429,9 +430,9 @@ func leakHandler(t *testing.T, s *sweep, logger *slog.Logger) {
 		s.mu.Unlock()
 		return w.Code
 	}
-	ok := func(context.Context, *elements.Notification) error { return nil }
-	base := func() *elements.WebhookHandler {
-		return &elements.WebhookHandler{SigningKeys: []string{"leak-old-key-09", leakSigning}, Logger: logger, OnError: onError,
+	ok := func(context.Context, *webhook.Notification) error { return nil }
+	base := func() *webhook.Handler {
+		return &webhook.Handler{SigningKeys: []string{"leak-old-key-09", leakSigning}, Logger: logger, OnError: onError,
 			OnNotification: ok, MaxBodyBytes: 4096}
 	}
 	s.secret("leak-old-key-09")
@@ -442,27 +443,27 @@ func leakHandler(t *testing.T, s *sweep, logger *slog.Logger) {
 	logger.Info("handler", "h", h)
 	statuses[serve(h, http.MethodGet, nil, "")] = true
 	statuses[serve(h, http.MethodPost, body, "")] = true
-	statuses[serve(h, http.MethodPost, body, elements.Sign("wrong-key", body))] = true
+	statuses[serve(h, http.MethodPost, body, webhook.Sign("wrong-key", body))] = true
 	statuses[serve(h, http.MethodPost, body, strings.Replace(sig, "sha256=", "sha1=", 1))] = true
 	statuses[serve(h, http.MethodPost, bytes.Repeat([]byte("x"), 5000), "")] = true
-	statuses[serve(h, http.MethodPost, []byte(`{"message":1}`), elements.Sign(leakSigning, []byte(`{"message":1}`)))] = true
+	statuses[serve(h, http.MethodPost, []byte(`{"message":1}`), webhook.Sign(leakSigning, []byte(`{"message":1}`)))] = true
 	statuses[serve(h, http.MethodPost, body, sig)] = true
-	statuses[serve(&elements.WebhookHandler{Logger: logger, OnError: onError, OnNotification: ok}, http.MethodPost, body, sig)] = true
-	statuses[serve(&elements.WebhookHandler{SigningKeys: []string{leakSigning, ""}, Logger: logger, OnError: onError, OnNotification: ok}, http.MethodPost, body, sig)] = true
+	statuses[serve(&webhook.Handler{Logger: logger, OnError: onError, OnNotification: ok}, http.MethodPost, body, sig)] = true
+	statuses[serve(&webhook.Handler{SigningKeys: []string{leakSigning, ""}, Logger: logger, OnError: onError, OnNotification: ok}, http.MethodPost, body, sig)] = true
 
 	h = base()
-	h.OnNotification = func(context.Context, *elements.Notification) error { return fail }
+	h.OnNotification = func(context.Context, *webhook.Notification) error { return fail }
 	statuses[serve(h, http.MethodPost, body, sig)] = true
-	h.OnNotification = func(context.Context, *elements.Notification) error { panic("host bug") }
+	h.OnNotification = func(context.Context, *webhook.Notification) error { panic("host bug") }
 	statuses[serve(h, http.MethodPost, body, sig)] = true
 
 	h = base()
 	h.Deduplicator = leakDedup{}
 	statuses[serve(h, http.MethodPost, body, sig)] = true // claim fails: 500
 	inflight := []byte(strings.Replace(string(body), "ev-1", "inflight", 1))
-	statuses[serve(h, http.MethodPost, inflight, elements.Sign(leakSigning, inflight))] = true
+	statuses[serve(h, http.MethodPost, inflight, webhook.Sign(leakSigning, inflight))] = true
 	done := []byte(strings.Replace(string(body), "ev-1", "done", 1))
-	statuses[serve(h, http.MethodPost, done, elements.Sign(leakSigning, done))] = true
+	statuses[serve(h, http.MethodPost, done, webhook.Sign(leakSigning, done))] = true
 
 	for _, want := range []int{200, 400, 401, 405, 409, 413, 500} {
 		if !statuses[want] {
@@ -475,12 +476,12 @@ func leakHandler(t *testing.T, s *sweep, logger *slog.Logger) {
 // anything else.
 type leakDedup struct{}
 
-func (leakDedup) Claim(_ context.Context, key string) (elements.DedupState, error) {
+func (leakDedup) Claim(_ context.Context, key string) (webhook.DedupState, error) {
 	switch key {
 	case "event:1:inflight":
-		return elements.DedupInFlight, nil
+		return webhook.DedupInFlight, nil
 	case "event:1:done":
-		return elements.DedupDone, nil
+		return webhook.DedupDone, nil
 	}
 	return 0, errors.New("store unavailable")
 }

@@ -36,23 +36,21 @@ func (e *RedirectError) Error() string {
 func (e *RedirectError) Unwrap() error { return ErrRedirect }
 
 // withoutRedirects returns a shallow copy of hc (never hc itself, which may
-// belong to the caller) that refuses every redirect with a *RedirectError.
-// c redacts the secrets of the request from the error.
-func withoutRedirects(hc *http.Client, c *Client) *http.Client {
+// belong to the caller) that refuses every redirect with a *RedirectError,
+// whose target redactorFor's redactor (for the request sent) cleans of
+// secrets.
+func withoutRedirects(hc *http.Client, redactorFor func(*http.Request) redactor) *http.Client {
 	cp := *hc
-	cp.CheckRedirect = c.refuseRedirect
+	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		// req is the redirect not taken, via[0] the request the client sent.
+		e := &RedirectError{Target: req.URL.Scheme + "://" + req.URL.Host}
+		if req.Response != nil {
+			e.StatusCode = req.Response.StatusCode
+		}
+		if len(via) > 0 {
+			e.Target = redactorFor(via[0]).redact(e.Target)
+		}
+		return e
+	}
 	return &cp
-}
-
-// refuseRedirect is the CheckRedirect of the client's http.Client: req is
-// the redirect not taken, via[0] the request the client sent.
-func (c *Client) refuseRedirect(req *http.Request, via []*http.Request) error {
-	e := &RedirectError{Target: req.URL.Scheme + "://" + req.URL.Host}
-	if req.Response != nil {
-		e.StatusCode = req.Response.StatusCode
-	}
-	if len(via) > 0 {
-		e.Target = c.redactorFor(via[0], callOptions{}).redact(e.Target)
-	}
-	return e
 }

@@ -49,8 +49,6 @@ func secretHolders(t *testing.T) map[string]any {
 		"OAuthURLParams":     params,
 		"*OAuthURLParams":    &params,
 		"ConfigurationEntry": entry,
-		"*WebhookHandler":    &elements.WebhookHandler{SigningKeys: elements.Secrets{testSigningKey, testOrgSecret}},
-		"Secrets":            elements.Secrets{testSigningKey, testOrgSecret},
 		"nested struct": struct {
 			C    *elements.Client
 			I    elements.Instance

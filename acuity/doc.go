@@ -12,7 +12,7 @@
 //     Client.Instances.Create.
 //  3. Webhook URL: [WebhookURL] is the URL to paste into Acuity's webhook
 //     settings for the instance.
-//  4. Events: inside an elements.WebhookHandler, [WebhookFromNotification]
+//  4. Events: inside an webhook.Handler, [WebhookFromNotification]
 //     reads Acuity's webhook out of the platform's notification, and
 //     [GetAppointment] fetches the full [Appointment] behind it (Acuity's
 //     webhooks carry ids only).

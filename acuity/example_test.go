@@ -13,6 +13,7 @@ import (
 
 	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/acuity"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // The OAuth flow, step 1 of creating an instance: send the user to Acuity's
@@ -155,7 +156,7 @@ func ExampleWebhookFromNotification() {
 	body := []byte(`{"message": {"elementKey": "acuityscheduling", "instanceId": 4242,
 		"raw": {"action": "rescheduled", "id": "8801", "calendarID": "12", "appointmentTypeID": "3"},
 		"events": [{"eventType": "UPDATED", "objectId": "8801", "objectType": "appointments"}]}}`)
-	n, err := elements.ParseNotification(body)
+	n, err := webhook.ParseNotification(body)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -177,9 +178,9 @@ func ExampleGetAppointment() {
 	}
 	tokens := map[int64]string{} // instance id -> token, saved at Create
 
-	h := &elements.WebhookHandler{
+	h := &webhook.Handler{
 		SigningKeys: []string{os.Getenv("CE_SIGNING_KEY")},
-		OnNotification: func(ctx context.Context, n *elements.Notification) error {
+		OnNotification: func(ctx context.Context, n *webhook.Notification) error {
 			w, err := acuity.WebhookFromNotification(n)
 			if err != nil {
 				return err

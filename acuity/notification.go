@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"net/url"
 
-	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/internal/flex"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // ErrWrongElement means a notification came from an element other than
@@ -19,8 +19,8 @@ var ErrWrongElement = errors.New("acuity: notification is not from the Acuity Sc
 // notification (its Raw field); see ParseRaw. A notification whose
 // ElementKey is set to another element returns an error wrapping
 // ErrWrongElement. The platform's signature on the notification is checked
-// by elements.WebhookHandler; Acuity's own signature is not available here.
-func WebhookFromNotification(n *elements.Notification) (*Webhook, error) {
+// by webhook.Handler; Acuity's own signature is not available here.
+func WebhookFromNotification(n *webhook.Notification) (*Webhook, error) {
 	if n == nil {
 		return nil, errors.New("acuity: WebhookFromNotification: nil notification")
 	}

@@ -6,13 +6,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/webhook"
 	"github.com/google/go-cmp/cmp"
 )
 
 func TestWebhookFromNotificationFixture(t *testing.T) {
 	t.Parallel()
-	n, err := elements.ParseNotification(readFixture(t, "notification_acuity.json"))
+	n, err := webhook.ParseNotification(readFixture(t, "notification_acuity.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,15 +106,15 @@ func TestWebhookFromNotificationErrors(t *testing.T) {
 	if _, err := WebhookFromNotification(nil); err == nil {
 		t.Error("nil notification: no error")
 	}
-	other := &elements.Notification{ElementKey: "hubspot", Raw: json.RawMessage(`{"action": "scheduled", "id": 1}`)}
+	other := &webhook.Notification{ElementKey: "hubspot", Raw: json.RawMessage(`{"action": "scheduled", "id": 1}`)}
 	if _, err := WebhookFromNotification(other); !errors.Is(err, ErrWrongElement) {
 		t.Errorf("other element: err = %v, want ErrWrongElement", err)
 	}
-	noKey := &elements.Notification{Raw: json.RawMessage(`{"action": "scheduled", "id": 1}`)}
+	noKey := &webhook.Notification{Raw: json.RawMessage(`{"action": "scheduled", "id": 1}`)}
 	if w, err := WebhookFromNotification(noKey); err != nil || w.ID != 1 {
 		t.Errorf("no element key: %+v, %v; want the webhook", w, err)
 	}
-	noRaw := &elements.Notification{ElementKey: ElementKey}
+	noRaw := &webhook.Notification{ElementKey: ElementKey}
 	if _, err := WebhookFromNotification(noRaw); !errors.Is(err, ErrMalformedWebhook) {
 		t.Errorf("no raw: err = %v, want ErrMalformedWebhook", err)
 	}
@@ -165,7 +165,7 @@ func TestWebhookMarshalJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := elements.ParseNotification(readFixture(t, "notification_acuity.json"))
+	n, err := webhook.ParseNotification(readFixture(t, "notification_acuity.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // Actions Acuity sends in the action field of its webhooks.
@@ -195,7 +195,7 @@ func (w Webhook) ClassicAction() string {
 
 // PlatformEvent returns the object type and event type the platform reports
 // for this webhook; see the package-level PlatformEvent.
-func (w Webhook) PlatformEvent() (objectType string, eventType elements.EventType) {
+func (w Webhook) PlatformEvent() (objectType string, eventType webhook.EventType) {
 	objectType, eventType, _ = PlatformEvent(w.Action)
 	return objectType, eventType
 }
@@ -208,20 +208,20 @@ func (w Webhook) PlatformEvent() (objectType string, eventType elements.EventTyp
 //	order.completed                 orders        CREATED
 //
 // A canceled appointment still exists in Acuity, hence UPDATED rather than
-// DELETED. For an unknown action it returns "", elements.EventUnknown, false.
+// DELETED. For an unknown action it returns "", webhook.EventUnknown, false.
 //
 // The mapping is inferred from the platform's documentation and observed
 // notifications, not stated by it; this function is the one place it lives.
-func PlatformEvent(action string) (objectType string, eventType elements.EventType, ok bool) {
+func PlatformEvent(action string) (objectType string, eventType webhook.EventType, ok bool) {
 	switch classicAction(action) {
 	case ActionScheduled:
-		return ObjectAppointments, elements.EventCreated, true
+		return ObjectAppointments, webhook.EventCreated, true
 	case ActionRescheduled, ActionChanged, ActionCanceled:
-		return ObjectAppointments, elements.EventUpdated, true
+		return ObjectAppointments, webhook.EventUpdated, true
 	case ActionOrderCompleted:
-		return ObjectOrders, elements.EventCreated, true
+		return ObjectOrders, webhook.EventCreated, true
 	}
-	return "", elements.EventUnknown, false
+	return "", webhook.EventUnknown, false
 }
 
 // classicAction strips the dynamic-webhook prefix from appointment actions.

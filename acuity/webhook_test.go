@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/webhook"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -131,21 +131,21 @@ func TestPlatformEvent(t *testing.T) {
 	tests := []struct {
 		action     string
 		wantObject string
-		wantType   elements.EventType
+		wantType   webhook.EventType
 		wantOK     bool
 	}{
-		{ActionScheduled, ObjectAppointments, elements.EventCreated, true},
-		{ActionRescheduled, ObjectAppointments, elements.EventUpdated, true},
-		{ActionChanged, ObjectAppointments, elements.EventUpdated, true},
-		{ActionCanceled, ObjectAppointments, elements.EventUpdated, true},
-		{ActionAppointmentScheduled, ObjectAppointments, elements.EventCreated, true},
-		{ActionAppointmentRescheduled, ObjectAppointments, elements.EventUpdated, true},
-		{ActionAppointmentChanged, ObjectAppointments, elements.EventUpdated, true},
-		{ActionAppointmentCanceled, ObjectAppointments, elements.EventUpdated, true},
-		{ActionOrderCompleted, ObjectOrders, elements.EventCreated, true},
-		{"appointment.order.completed", "", elements.EventUnknown, false},
-		{"deleted", "", elements.EventUnknown, false},
-		{"", "", elements.EventUnknown, false},
+		{ActionScheduled, ObjectAppointments, webhook.EventCreated, true},
+		{ActionRescheduled, ObjectAppointments, webhook.EventUpdated, true},
+		{ActionChanged, ObjectAppointments, webhook.EventUpdated, true},
+		{ActionCanceled, ObjectAppointments, webhook.EventUpdated, true},
+		{ActionAppointmentScheduled, ObjectAppointments, webhook.EventCreated, true},
+		{ActionAppointmentRescheduled, ObjectAppointments, webhook.EventUpdated, true},
+		{ActionAppointmentChanged, ObjectAppointments, webhook.EventUpdated, true},
+		{ActionAppointmentCanceled, ObjectAppointments, webhook.EventUpdated, true},
+		{ActionOrderCompleted, ObjectOrders, webhook.EventCreated, true},
+		{"appointment.order.completed", "", webhook.EventUnknown, false},
+		{"deleted", "", webhook.EventUnknown, false},
+		{"", "", webhook.EventUnknown, false},
 	}
 	for _, tt := range tests {
 		obj, et, ok := PlatformEvent(tt.action)

@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/acuity"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // Deliver's raw is Acuity's webhook, so acuity.WebhookFromNotification reads
@@ -26,16 +26,16 @@ func TestDeliverSendsAcuityRaw(t *testing.T) {
 	appt := bookOne(t, a)
 
 	tests := []struct {
-		event elements.Event
+		event webhook.Event
 		want  acuity.Webhook
 	}{
-		{elements.Event{ObjectType: "appointments", EventType: elements.EventCreated, ObjectID: fmt.Sprint(appt.ID)},
+		{webhook.Event{ObjectType: "appointments", EventType: webhook.EventCreated, ObjectID: fmt.Sprint(appt.ID)},
 			acuity.Webhook{Action: "scheduled", ID: appt.ID, CalendarID: 12, AppointmentTypeID: 3}},
-		{elements.Event{ObjectType: "appointments", EventType: elements.EventUpdated, ObjectID: fmt.Sprint(appt.ID)},
+		{webhook.Event{ObjectType: "appointments", EventType: webhook.EventUpdated, ObjectID: fmt.Sprint(appt.ID)},
 			acuity.Webhook{Action: "changed", ID: appt.ID, CalendarID: 12, AppointmentTypeID: 3}},
-		{elements.Event{ObjectType: "appointments", EventType: elements.EventDeleted, ObjectID: "777"},
+		{webhook.Event{ObjectType: "appointments", EventType: webhook.EventDeleted, ObjectID: "777"},
 			acuity.Webhook{Action: "canceled", ID: 777}},
-		{elements.Event{ObjectType: "orders", EventType: elements.EventCreated, ObjectID: fmt.Sprint(appt.ID)},
+		{webhook.Event{ObjectType: "orders", EventType: webhook.EventCreated, ObjectID: fmt.Sprint(appt.ID)},
 			acuity.Webhook{Action: "order.completed", ID: appt.ID}},
 	}
 	for _, tt := range tests {
@@ -53,7 +53,7 @@ func TestDeliverSendsAcuityRaw(t *testing.T) {
 		}
 	}
 	// An id Acuity cannot have leaves raw empty.
-	if _, err := srv.Deliver(in.ID, elements.Event{EventType: elements.EventCreated, ObjectID: "abc"}); err != nil {
+	if _, err := srv.Deliver(in.ID, webhook.Event{EventType: webhook.EventCreated, ObjectID: "abc"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := <-rcv.got; string(got.n.Raw) != "{}" {

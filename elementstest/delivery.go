@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // ErrEventsDisabled is returned by [Server.Deliver] for an instance that is
@@ -114,9 +115,9 @@ const (
 // orders), id the event's ObjectID, and calendarID and appointmentTypeID of
 // the stored appointment with that id, if any. An ObjectID that is not a
 // positive integer cannot be an Acuity id; raw is then {}. The body is the notification's wire form
-// ([elements.Notification.MarshalJSON]). Deliver returns the notification's
+// ([webhook.Notification.MarshalJSON]). Deliver returns the notification's
 // eventId; wait for the delivery with WaitForDeliveries.
-func (s *Server) Deliver(instanceID int64, events ...elements.Event) (eventID string, err error) {
+func (s *Server) Deliver(instanceID int64, events ...webhook.Event) (eventID string, err error) {
 	if len(events) == 0 || len(events) > 20 {
 		return "", fmt.Errorf("elementstest: a notification carries 1 to 20 events, got %d", len(events))
 	}
@@ -130,7 +131,7 @@ func (s *Server) Deliver(instanceID int64, events ...elements.Event) (eventID st
 
 // notify builds the notification, records it on the instance and starts its
 // delivery. A nil raw is made from the first event (see Deliver).
-func (s *Server) notify(instanceID int64, raw json.RawMessage, events []elements.Event) (string, error) {
+func (s *Server) notify(instanceID int64, raw json.RawMessage, events []webhook.Event) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -146,7 +147,7 @@ func (s *Server) notify(instanceID int64, raw json.RawMessage, events []elements
 	if raw == nil {
 		raw = acuityRawFor(in, events[0])
 	}
-	n := elements.Notification{
+	n := webhook.Notification{
 		ElementKey:   in.element.Key,
 		EventID:      randomHex(6),
 		AccountID:    fakeAccountID,
@@ -155,7 +156,7 @@ func (s *Server) notify(instanceID int64, raw json.RawMessage, events []elements
 		InstanceName: in.name,
 		UserID:       fakeUserID,
 		Raw:          raw,
-		Events:       make([]elements.Event, len(events)),
+		Events:       make([]webhook.Event, len(events)),
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	for i, e := range events {
@@ -181,7 +182,7 @@ func (s *Server) notify(instanceID int64, raw json.RawMessage, events []elements
 		Body:       body,
 	}
 	if key := in.config[keyEventSigningKey]; key != "" {
-		d.Signature = elements.Sign(key, body)
+		d.Signature = webhook.Sign(key, body)
 	}
 	copies := []*Delivery{d}
 	if s.faults.duplicateN > 0 {
@@ -267,9 +268,9 @@ func (s *Server) attempt(d *Delivery) Attempt {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "elementstest")
-	req.Header.Set(elements.WebhookIDHeader, d.WebhookID)
+	req.Header.Set(webhook.IDHeader, d.WebhookID)
 	if d.Signature != "" {
-		req.Header.Set(elements.SignatureHeader, d.Signature)
+		req.Header.Set(webhook.SignatureHeader, d.Signature)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/elementstest"
 	"github.com/elementsgo/elements/internal/paging"
+	"github.com/elementsgo/elements/webhook"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -30,21 +31,21 @@ const (
 
 // received is what a route saw.
 type received struct {
-	n *elements.Notification
-	e elements.Event
+	n *webhook.Notification
+	e webhook.Event
 }
 
 // receiver is a callback server running a WebhookHandler.
 type receiver struct {
-	handler *elements.WebhookHandler
+	handler *webhook.Handler
 	srv     *httptest.Server
 	got     chan received
 }
 
-func newReceiver(t *testing.T, configure func(h *elements.WebhookHandler)) *receiver {
+func newReceiver(t *testing.T, configure func(h *webhook.Handler)) *receiver {
 	t.Helper()
-	r := &receiver{handler: &elements.WebhookHandler{SigningKeys: []string{signingKey}}, got: make(chan received, 16)}
-	r.handler.HandleDefault(func(_ context.Context, n *elements.Notification, e elements.Event) error {
+	r := &receiver{handler: &webhook.Handler{SigningKeys: []string{signingKey}}, got: make(chan received, 16)}
+	r.handler.HandleDefault(func(_ context.Context, n *webhook.Notification, e webhook.Event) error {
 		r.got <- received{n, e}
 		return nil
 	})
@@ -120,16 +121,16 @@ func TestAcuityWebhookReachesRoute(t *testing.T) {
 	tests := []struct {
 		form       string
 		objectType string
-		eventType  elements.EventType
+		eventType  webhook.EventType
 		raw        string
 	}{
-		{"action=scheduled&id=8801&calendarID=12&appointmentTypeID=3", "appointments", elements.EventCreated,
+		{"action=scheduled&id=8801&calendarID=12&appointmentTypeID=3", "appointments", webhook.EventCreated,
 			`{"action":"scheduled","appointmentTypeID":"3","calendarID":"12","id":"8801"}`},
-		{"action=canceled&id=8801&calendarID=12&appointmentTypeID=3", "appointments", elements.EventUpdated,
+		{"action=canceled&id=8801&calendarID=12&appointmentTypeID=3", "appointments", webhook.EventUpdated,
 			`{"action":"canceled","appointmentTypeID":"3","calendarID":"12","id":"8801"}`},
-		{"action=appointment.rescheduled&id=8801&calendarID=12&appointmentTypeID=3", "appointments", elements.EventUpdated,
+		{"action=appointment.rescheduled&id=8801&calendarID=12&appointmentTypeID=3", "appointments", webhook.EventUpdated,
 			`{"action":"appointment.rescheduled","appointmentTypeID":"3","calendarID":"12","id":"8801"}`},
-		{"action=order.completed&id=8801", "orders", elements.EventCreated, `{"action":"order.completed","id":"8801"}`},
+		{"action=order.completed&id=8801", "orders", webhook.EventCreated, `{"action":"order.completed","id":"8801"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.form, func(t *testing.T) {
@@ -140,8 +141,8 @@ func TestAcuityWebhookReachesRoute(t *testing.T) {
 				t.Fatalf("ingress answered %d", got)
 			}
 			r := <-rcv.got
-			wantEvent := elements.Event{ElementKey: acuity.ElementKey, ObjectID: "8801", ObjectType: tt.objectType, EventType: tt.eventType}
-			if diff := cmp.Diff(wantEvent, r.e, cmpopts.IgnoreFields(elements.Event{}, "Date")); diff != "" {
+			wantEvent := webhook.Event{ElementKey: acuity.ElementKey, ObjectID: "8801", ObjectType: tt.objectType, EventType: tt.eventType}
+			if diff := cmp.Diff(wantEvent, r.e, cmpopts.IgnoreFields(webhook.Event{}, "Date")); diff != "" {
 				t.Errorf("event (-want +got):\n%s", diff)
 			}
 			if r.e.Date.IsZero() {
@@ -165,7 +166,7 @@ func TestAcuityWebhookReachesRoute(t *testing.T) {
 			if len(d) != 1 || !d[0].Delivered || !cmp.Equal(d[0].Attempts, []elementstest.Attempt{{StatusCode: 200}}) {
 				t.Fatalf("deliveries: %+v", d)
 			}
-			if err := elements.VerifySignature(d[0].Body, d[0].Signature, signingKey); err != nil {
+			if err := webhook.VerifySignature(d[0].Body, d[0].Signature, signingKey); err != nil {
 				t.Errorf("recorded signature: %v", err)
 			}
 			if d[0].EventID != r.n.EventID || d[0].InstanceID != in.ID || d[0].URL != rcv.srv.URL || d[0].WebhookID == "" {
@@ -197,7 +198,7 @@ func TestNotificationBodyIsTheDocumentedShape(t *testing.T) {
 	if diff := cmp.Diff(want, got, volatile); diff != "" {
 		t.Errorf("notification (-want +got):\n%s", diff)
 	}
-	if _, err := elements.ParseNotification(d[0].Body); err != nil {
+	if _, err := webhook.ParseNotification(d[0].Body); err != nil {
 		t.Errorf("ParseNotification: %v", err)
 	}
 	var dates struct {
@@ -263,8 +264,8 @@ func TestIngressRejectsBadWebhooks(t *testing.T) {
 func TestDeliveryRetriesFailingCallback(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int32
-	rcv := newReceiver(t, func(h *elements.WebhookHandler) {
-		h.OnNotification = func(context.Context, *elements.Notification) error {
+	rcv := newReceiver(t, func(h *webhook.Handler) {
+		h.OnNotification = func(context.Context, *webhook.Notification) error {
 			if calls.Add(1) <= 2 {
 				return errors.New("database down")
 			}
@@ -345,9 +346,9 @@ func TestDuplicateDelivery(t *testing.T) {
 	for _, dedup := range []bool{true, false} {
 		t.Run(fmt.Sprintf("dedup=%v", dedup), func(t *testing.T) {
 			t.Parallel()
-			rcv := newReceiver(t, func(h *elements.WebhookHandler) {
+			rcv := newReceiver(t, func(h *webhook.Handler) {
 				if dedup {
-					h.Deduplicator = elements.NewMemoryDeduplicator(100)
+					h.Deduplicator = webhook.NewMemoryDeduplicator(100)
 				}
 			})
 			srv, in := setup(t, rcv, elementstest.WithDeliveryRetry(5, time.Millisecond, time.Millisecond))
@@ -382,8 +383,8 @@ func TestDeliver(t *testing.T) {
 	srv, in := setup(t, rcv)
 	date := time.Date(2020, 2, 14, 9, 30, 0, 0, time.UTC)
 	id, err := srv.Deliver(in.ID,
-		elements.Event{ObjectType: "appointments", EventType: elements.EventDeleted, ObjectID: "1", Date: date},
-		elements.Event{ObjectType: "calendars", EventType: elements.EventUnknown, ObjectID: "2", ElementKey: "other", HubKey: "scheduling", PollDate: date},
+		webhook.Event{ObjectType: "appointments", EventType: webhook.EventDeleted, ObjectID: "1", Date: date},
+		webhook.Event{ObjectType: "calendars", EventType: webhook.EventUnknown, ObjectID: "2", ElementKey: "other", HubKey: "scheduling", PollDate: date},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -392,23 +393,23 @@ func TestDeliver(t *testing.T) {
 	if a.n.EventID != id || a.n.InstanceID != in.ID || string(a.n.Raw) != `{"action":"canceled","id":"1"}` {
 		t.Errorf("notification %+v, want event id %s", a.n, id)
 	}
-	if diff := cmp.Diff(elements.Event{Date: date, ElementKey: acuity.ElementKey, ObjectID: "1", ObjectType: "appointments", EventType: elements.EventDeleted}, a.e); diff != "" {
+	if diff := cmp.Diff(webhook.Event{Date: date, ElementKey: acuity.ElementKey, ObjectID: "1", ObjectType: "appointments", EventType: webhook.EventDeleted}, a.e); diff != "" {
 		t.Errorf("first event (-want +got):\n%s", diff)
 	}
-	if b.e.ElementKey != "other" || b.e.HubKey != "scheduling" || !b.e.PollDate.Equal(date) || b.e.EventType != elements.EventUnknown {
+	if b.e.ElementKey != "other" || b.e.HubKey != "scheduling" || !b.e.PollDate.Equal(date) || b.e.EventType != webhook.EventUnknown {
 		t.Errorf("second event %+v", b.e)
 	}
 
 	for _, tc := range []struct {
 		name   string
 		id     int64
-		events []elements.Event
+		events []webhook.Event
 		want   string
 	}{
 		{"no events", in.ID, nil, "1 to 20 events"},
-		{"21 events", in.ID, make([]elements.Event, 21), "1 to 20 events"},
-		{"bad type", in.ID, []elements.Event{{EventType: "MOVED"}}, `"MOVED"`},
-		{"unknown instance", 424242, []elements.Event{{EventType: elements.EventCreated}}, "no such instance"},
+		{"21 events", in.ID, make([]webhook.Event, 21), "1 to 20 events"},
+		{"bad type", in.ID, []webhook.Event{{EventType: "MOVED"}}, `"MOVED"`},
+		{"unknown instance", 424242, []webhook.Event{{EventType: webhook.EventCreated}}, "no such instance"},
 	} {
 		if _, err := srv.Deliver(tc.id, tc.events...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want it to mention %q", tc.name, err, tc.want)
@@ -424,7 +425,7 @@ func TestDisabledInstanceDropsEvents(t *testing.T) {
 	if err := client.Instances.Disable(context.Background(), in.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.Deliver(in.ID, elements.Event{EventType: elements.EventCreated}); !errors.Is(err, elementstest.ErrEventsDisabled) {
+	if _, err := srv.Deliver(in.ID, webhook.Event{EventType: webhook.EventCreated}); !errors.Is(err, elementstest.ErrEventsDisabled) {
 		t.Errorf("Deliver to a disabled instance: %v", err)
 	}
 	if got := fire(t, srv, in.ID, "action=scheduled&id=1", acuityKey); got != http.StatusOK {
@@ -502,7 +503,7 @@ func TestCloseStopsDeliveries(t *testing.T) {
 	rcv := &receiver{srv: cb}
 	srv, in := setup(t, rcv, elementstest.WithDeliveryRetry(9, time.Hour, time.Hour))
 	for i := range 3 {
-		if _, err := srv.Deliver(in.ID, elements.Event{EventType: elements.EventCreated, ObjectID: fmt.Sprint(i)}); err != nil {
+		if _, err := srv.Deliver(in.ID, webhook.Event{EventType: webhook.EventCreated, ObjectID: fmt.Sprint(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -520,7 +521,7 @@ func TestCloseStopsDeliveries(t *testing.T) {
 			t.Errorf("after Close: %+v", d)
 		}
 	}
-	if _, err := srv.Deliver(in.ID, elements.Event{EventType: elements.EventCreated}); !errors.Is(err, elementstest.ErrClosed) {
+	if _, err := srv.Deliver(in.ID, webhook.Event{EventType: webhook.EventCreated}); !errors.Is(err, elementstest.ErrClosed) {
 		t.Errorf("Deliver after Close: %v", err)
 	}
 	cb.Close()
@@ -541,7 +542,7 @@ func TestCloseStopsDeliveries(t *testing.T) {
 
 func TestConcurrentWebhooks(t *testing.T) {
 	t.Parallel()
-	rcv := newReceiver(t, func(h *elements.WebhookHandler) { h.Deduplicator = elements.NewMemoryDeduplicator(1000) })
+	rcv := newReceiver(t, func(h *webhook.Handler) { h.Deduplicator = webhook.NewMemoryDeduplicator(1000) })
 	rcv.got = make(chan received, 100)
 	srv, in := setup(t, rcv)
 	var wg sync.WaitGroup
@@ -568,7 +569,7 @@ func TestDeliveryTreatsRedirectAsFailure(t *testing.T) {
 	cb := httptest.NewServer(http.RedirectHandler("/elsewhere", http.StatusFound))
 	t.Cleanup(cb.Close)
 	srv, in := setup(t, &receiver{srv: cb}, elementstest.WithDeliveryRetry(1, 0, 0))
-	if _, err := srv.Deliver(in.ID, elements.Event{EventType: elements.EventCreated}); err != nil {
+	if _, err := srv.Deliver(in.ID, webhook.Event{EventType: webhook.EventCreated}); err != nil {
 		t.Fatal(err)
 	}
 	d := wait(t, srv, 1)
@@ -582,7 +583,7 @@ func TestWaitForDeliveries(t *testing.T) {
 	release := make(chan struct{})
 	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		if n, err := elements.ParseNotification(b); err == nil && n.Events[0].ObjectID == "slow" {
+		if n, err := webhook.ParseNotification(b); err == nil && n.Events[0].ObjectID == "slow" {
 			select {
 			case <-release:
 			case <-r.Context().Done():
@@ -594,11 +595,11 @@ func TestWaitForDeliveries(t *testing.T) {
 	releaseOnce := sync.OnceFunc(func() { close(release) })
 	t.Cleanup(releaseOnce) // before srv.Close and cb.Close, which wait for the handler
 
-	slow, err := srv.Deliver(in.ID, elements.Event{EventType: elements.EventCreated, ObjectID: "slow"})
+	slow, err := srv.Deliver(in.ID, webhook.Event{EventType: webhook.EventCreated, ObjectID: "slow"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fast, err := srv.Deliver(in.ID, elements.Event{EventType: elements.EventCreated, ObjectID: "fast"})
+	fast, err := srv.Deliver(in.ID, webhook.Event{EventType: webhook.EventCreated, ObjectID: "fast"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/elementstest"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // A test stands the fake up in one line and points the client at it.
@@ -40,9 +41,9 @@ func ExampleServer_Deliver() {
 	srv := elementstest.NewServer()
 	defer srv.Close()
 
-	handler := &elements.WebhookHandler{SigningKeys: []string{"signing-key"}}
-	handler.Handle(acuity.ElementKey, acuity.ObjectAppointments, elements.EventCreated,
-		func(_ context.Context, n *elements.Notification, e elements.Event) error {
+	handler := &webhook.Handler{SigningKeys: []string{"signing-key"}}
+	handler.Handle(acuity.ElementKey, acuity.ObjectAppointments, webhook.EventCreated,
+		func(_ context.Context, n *webhook.Notification, e webhook.Event) error {
 			fmt.Println("scheduled:", e.ObjectID, "on instance", n.InstanceID)
 			return nil
 		})
@@ -56,7 +57,7 @@ func ExampleServer_Deliver() {
 	})
 	in, _ := client.Instances.Create(context.Background(), req)
 
-	if _, err := srv.Deliver(in.ID, elements.Event{ObjectType: "appointments", EventType: elements.EventCreated, ObjectID: "8801"}); err != nil {
+	if _, err := srv.Deliver(in.ID, webhook.Event{ObjectType: "appointments", EventType: webhook.EventCreated, ObjectID: "8801"}); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -92,9 +93,9 @@ func ExampleServer_SetAppointment() {
 	client, _ := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(srv.URL))
 
 	var token string // your app's stored instance token, set once the instance exists
-	handler := &elements.WebhookHandler{SigningKeys: []string{"signing-key"}}
-	handler.Handle(acuity.ElementKey, acuity.ObjectAppointments, elements.EventCreated,
-		func(ctx context.Context, n *elements.Notification, _ elements.Event) error {
+	handler := &webhook.Handler{SigningKeys: []string{"signing-key"}}
+	handler.Handle(acuity.ElementKey, acuity.ObjectAppointments, webhook.EventCreated,
+		func(ctx context.Context, n *webhook.Notification, _ webhook.Event) error {
 			wh, err := acuity.WebhookFromNotification(n)
 			if err != nil {
 				return err

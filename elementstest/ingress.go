@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/acuity"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // maxWebhookBody caps the body of a vendor webhook the ingress reads.
@@ -76,7 +76,7 @@ func (s *Server) acuityIngress(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	_, err = s.notify(id, raw, []elements.Event{event})
+	_, err = s.notify(id, raw, []webhook.Event{event})
 	switch {
 	case errors.Is(err, ErrClosed):
 		writeError(w, http.StatusServiceUnavailable, "server is shutting down")
@@ -90,14 +90,14 @@ func (s *Server) acuityIngress(w http.ResponseWriter, r *http.Request) {
 // standardize turns the raw body of an Acuity webhook into what the platform
 // sends on: message.raw (the form's fields as a JSON object of strings) and
 // one event, typed by acuity.PlatformEvent.
-func standardize(body []byte, now time.Time) (json.RawMessage, elements.Event, error) {
+func standardize(body []byte, now time.Time) (json.RawMessage, webhook.Event, error) {
 	wh, err := acuity.ParseWebhook(body)
 	if err != nil {
-		return nil, elements.Event{}, err
+		return nil, webhook.Event{}, err
 	}
 	objectType, eventType, _ := acuity.PlatformEvent(wh.Action) // ParseWebhook accepted the action
 	form, _ := url.ParseQuery(string(body))                     // ParseWebhook parsed it already
-	return acuityRaw(form), elements.Event{
+	return acuityRaw(form), webhook.Event{
 		Date:       now.UTC().Truncate(time.Second),
 		ElementKey: acuity.ElementKey,
 		ObjectID:   strconv.FormatInt(wh.ID, 10),
@@ -125,7 +125,7 @@ func acuityRaw(form url.Values) json.RawMessage {
 // appointment, when there is one. An ObjectID that is not a positive
 // integer cannot be an Acuity id: raw is then an empty object. s.mu must be
 // held.
-func acuityRawFor(in *instance, e elements.Event) json.RawMessage {
+func acuityRawFor(in *instance, e webhook.Event) json.RawMessage {
 	id, err := strconv.ParseInt(e.ObjectID, 10, 64)
 	if err != nil || id <= 0 {
 		return json.RawMessage(`{}`)
@@ -134,9 +134,9 @@ func acuityRawFor(in *instance, e elements.Event) json.RawMessage {
 	switch {
 	case e.ObjectType == acuity.ObjectOrders:
 		form.Set("action", acuity.ActionOrderCompleted)
-	case e.EventType == elements.EventCreated:
+	case e.EventType == webhook.EventCreated:
 		form.Set("action", acuity.ActionScheduled)
-	case e.EventType == elements.EventDeleted:
+	case e.EventType == webhook.EventDeleted:
 		form.Set("action", acuity.ActionCanceled)
 	default:
 		form.Set("action", acuity.ActionChanged)

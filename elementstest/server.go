@@ -48,7 +48,7 @@
 // acuity.PlatformEvent) and delivered in the background to the instance's
 // event.notification.callback.url: a JSON POST with Elements-Webhook-Id and,
 // when the instance has event.notification.signature.key, the signature from
-// elements.Sign. Non-2xx answers (redirects included), connection errors and
+// webhook.Sign. Non-2xx answers (redirects included), connection errors and
 // timeouts are retried with growing waits (see [WithDeliveryRetry]). Webhooks
 // for a disabled instance or one with events off are answered 200 and dropped.
 // [Server.Deliver] sends a notification without Acuity (message.raw is the

@@ -6,8 +6,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/pgdedup"
+	"github.com/elementsgo/elements/webhook"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -30,7 +30,7 @@ func Example() {
 			}
 		}
 	}()
-	_ = &elements.WebhookHandler{
+	_ = &webhook.Handler{
 		SigningKeys:  []string{os.Getenv("ELEMENTS_SIGNATURE_KEY")},
 		Deduplicator: store,
 		// OnNotification or routes ...

@@ -1,4 +1,4 @@
-// Package pgdedup is an [elements.Deduplicator] on PostgreSQL, through pgx
+// Package pgdedup is an [webhook.Deduplicator] on PostgreSQL, through pgx
 // v5: replicas of a webhook receiver that share one database hand each
 // notification to the host once, across restarts.
 //
@@ -6,7 +6,7 @@
 //	...
 //	store, err := pgdedup.New(ctx, pool) // creates the table elements_dedup if missing
 //	...
-//	h := &elements.WebhookHandler{..., Deduplicator: store}
+//	h := &webhook.Handler{..., Deduplicator: store}
 //
 // One row per notification key, in one table. A Claim inserts the row, or
 // takes over one whose time is up; Done marks it done; Release deletes it.
@@ -19,7 +19,7 @@
 //   - Claims belong to the Store value that made them (each [New] makes a
 //     new owner id): a replica whose claim expired and was taken over
 //     cannot complete or release the new holder's claim; Done and Release
-//     then return an error wrapping [elements.ErrClaimLost].
+//     then return an error wrapping [webhook.ErrClaimLost].
 //   - A done key is kept for the retention ([WithRetention], default
 //     [DefaultRetention], longer than the platform's retry window of about
 //     73 hours), then may be claimed again.
@@ -40,7 +40,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/webhook"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -52,7 +52,7 @@ const (
 	DefaultRetention = 7 * 24 * time.Hour // the platform retries for about 73 hours
 )
 
-// Store is an [elements.Deduplicator] over one PostgreSQL table. Its
+// Store is an [webhook.Deduplicator] over one PostgreSQL table. Its
 // methods are safe for concurrent use. Make it with [New].
 type Store struct {
 	pool                 *pgxpool.Pool
@@ -166,31 +166,31 @@ func createTable(ctx context.Context, pool *pgxpool.Pool, table, t, name string)
 	})
 }
 
-// Claim implements [elements.Deduplicator] in one statement.
-func (s *Store) Claim(ctx context.Context, key string) (elements.DedupState, error) {
+// Claim implements [webhook.Deduplicator] in one statement.
+func (s *Store) Claim(ctx context.Context, key string) (webhook.DedupState, error) {
 	var won, done bool
 	if err := s.pool.QueryRow(ctx, s.claimSQL, []byte(key), s.owner, mrand.Int64(), s.ttl).Scan(&won, &done); err != nil {
 		return 0, fmt.Errorf("pgdedup: claim: %w", err)
 	}
 	switch {
 	case won:
-		return elements.DedupClaimed, nil
+		return webhook.DedupClaimed, nil
 	case done:
-		return elements.DedupDone, nil
+		return webhook.DedupDone, nil
 	}
-	return elements.DedupInFlight, nil
+	return webhook.DedupInFlight, nil
 }
 
-// Done implements [elements.Deduplicator]: the key is kept as done for the
+// Done implements [webhook.Deduplicator]: the key is kept as done for the
 // retention. Without this Store's claim on key it changes nothing and
-// returns an error wrapping [elements.ErrClaimLost].
+// returns an error wrapping [webhook.ErrClaimLost].
 func (s *Store) Done(ctx context.Context, key string) error {
 	return s.finish(ctx, "done", key, s.doneSQL, []byte(key), s.owner, s.retention)
 }
 
-// Release implements [elements.Deduplicator]: the key may be claimed again
+// Release implements [webhook.Deduplicator]: the key may be claimed again
 // at once. Without this Store's claim on key it changes nothing and returns
-// an error wrapping [elements.ErrClaimLost].
+// an error wrapping [webhook.ErrClaimLost].
 func (s *Store) Release(ctx context.Context, key string) error {
 	return s.finish(ctx, "release", key, s.releaseSQL, []byte(key), s.owner)
 }
@@ -203,7 +203,7 @@ func (s *Store) finish(ctx context.Context, op, key, sql string, args ...any) er
 	case err != nil:
 		return fmt.Errorf("pgdedup: %s: %w", op, err)
 	case tag.RowsAffected() == 0:
-		return fmt.Errorf("pgdedup: %s of %q: %w", op, key, elements.ErrClaimLost)
+		return fmt.Errorf("pgdedup: %s of %q: %w", op, key, webhook.ErrClaimLost)
 	}
 	return nil
 }

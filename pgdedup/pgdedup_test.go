@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elementsgo/elements"
-	"github.com/elementsgo/elements/elementstest"
 	"github.com/elementsgo/elements/internal/testserver"
 	"github.com/elementsgo/elements/pgdedup"
+	"github.com/elementsgo/elements/webhook"
+	"github.com/elementsgo/elements/webhook/webhooktest"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -71,9 +71,9 @@ func TestConformance(t *testing.T) {
 	t.Parallel()
 	pool := newPool(t, nil)
 	name := table()
-	elementstest.TestDeduplicator(t, func(t *testing.T) elements.Deduplicator {
+	webhooktest.TestDeduplicator(t, func(t *testing.T) webhook.Deduplicator {
 		s, err := pgdedup.New(context.Background(), pool, pgdedup.WithTable(name),
-			pgdedup.WithClaimTTL(elementstest.DeduplicatorClaimTTL), pgdedup.WithRetention(elementstest.DeduplicatorRetention))
+			pgdedup.WithClaimTTL(webhooktest.DeduplicatorClaimTTL), pgdedup.WithRetention(webhooktest.DeduplicatorRetention))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +101,7 @@ func TestTableNames(t *testing.T) {
 		if err != nil {
 			t.Fatalf("WithTable(%q): %v", name, err)
 		}
-		if st, err := s.Claim(ctx, "k"); err != nil || st != elements.DedupClaimed {
+		if st, err := s.Claim(ctx, "k"); err != nil || st != webhook.DedupClaimed {
 			t.Errorf("WithTable(%q): Claim = %v, %v", name, st, err)
 		}
 		var n int
@@ -185,7 +185,7 @@ func TestPurge(t *testing.T) {
 		t.Errorf("rows left %v, want the live claim and the live done key", left)
 	}
 	// The expired holder lost its rows: Done reports it.
-	if err := short.Done(ctx, "expired-claim"); !errors.Is(err, elements.ErrClaimLost) {
+	if err := short.Done(ctx, "expired-claim"); !errors.Is(err, webhook.ErrClaimLost) {
 		t.Errorf("Done after purge: %v, want ErrClaimLost", err)
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/pgdedup"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // Two replicas, each a WebhookHandler with its own Store over one table,
@@ -24,16 +24,16 @@ func TestReplicasHandleOnce(t *testing.T) {
 	name := table()
 	var mu sync.Mutex
 	handled := map[string]int{}
-	replicas := make([]*elements.WebhookHandler, 2)
+	replicas := make([]*webhook.Handler, 2)
 	for i := range replicas {
 		store, err := pgdedup.New(context.Background(), pool, pgdedup.WithTable(name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		replicas[i] = &elements.WebhookHandler{
+		replicas[i] = &webhook.Handler{
 			SigningKeys:  []string{"key"},
 			Deduplicator: store,
-			OnNotification: func(_ context.Context, n *elements.Notification) error {
+			OnNotification: func(_ context.Context, n *webhook.Notification) error {
 				mu.Lock()
 				handled[n.EventID]++
 				mu.Unlock()
@@ -43,7 +43,7 @@ func TestReplicasHandleOnce(t *testing.T) {
 	}
 	deliver := func(h http.Handler, body []byte) int {
 		r := httptest.NewRequest(http.MethodPost, "/events", bytes.NewReader(body))
-		r.Header.Set(elements.SignatureHeader, elements.Sign("key", body))
+		r.Header.Set(webhook.SignatureHeader, webhook.Sign("key", body))
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
 		return w.Code

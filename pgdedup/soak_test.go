@@ -43,10 +43,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/elementstest"
 	"github.com/elementsgo/elements/pgdedup"
+	"github.com/elementsgo/elements/webhook"
 )
 
 var (
@@ -97,8 +97,8 @@ func (h *soakHost) violation(format string, args ...any) {
 }
 
 // callback is the host's OnNotification on replica r.
-func (h *soakHost) callback(r int, kill func()) func(ctx context.Context, n *elements.Notification) error {
-	return func(ctx context.Context, n *elements.Notification) error {
+func (h *soakHost) callback(r int, kill func()) func(ctx context.Context, n *webhook.Notification) error {
+	return func(ctx context.Context, n *webhook.Notification) error {
 		i := soakIndex(n)
 		if i < 0 || i >= len(h.plan) {
 			h.violation("replica %d got an unknown notification %+v", r, n.Events)
@@ -136,7 +136,7 @@ func (h *soakHost) callback(r int, kill func()) func(ctx context.Context, n *ele
 	}
 }
 
-func soakIndex(n *elements.Notification) int {
+func soakIndex(n *webhook.Notification) int {
 	if len(n.Events) == 0 {
 		return -1
 	}
@@ -197,7 +197,7 @@ func (p *soakProxy) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "read failed", http.StatusBadRequest)
 		return
 	}
-	r := p.pick(req.Header.Get(elements.WebhookIDHeader))
+	r := p.pick(req.Header.Get(webhook.IDHeader))
 	ctx, cancel := context.WithCancel(req.Context())
 	defer cancel()
 	stop := context.AfterFunc(p.ctxs[r], cancel)
@@ -241,7 +241,7 @@ func (a *ackWriter) WriteHeader(code int) {
 		// A duplicate acknowledged by the store: the notification must have
 		// been committed, by a callback that returned nil, before.
 		body, _ := a.r.Context().Value(bodyKey{}).([]byte)
-		if n, err := elements.ParseNotification(body); err != nil || !a.h.succeeded(soakIndex(n)) {
+		if n, err := webhook.ParseNotification(body); err != nil || !a.h.succeeded(soakIndex(n)) {
 			a.h.violation("a 2xx before any callback returned nil: %.120s", body)
 		}
 	}
@@ -310,7 +310,7 @@ func TestReplicasSoak(t *testing.T) {
 		if k, ok := keys[id]; ok {
 			return k, nil
 		}
-		return nil, fmt.Errorf("instance %d: %w", id, elements.ErrUnknownInstance)
+		return nil, fmt.Errorf("instance %d: %w", id, webhook.ErrUnknownInstance)
 	}
 
 	proxy := &soakProxy{client: &http.Client{}, last: map[string]int{}, served: map[string]map[int]bool{},
@@ -323,12 +323,12 @@ func TestReplicasSoak(t *testing.T) {
 			t.Fatal(err)
 		}
 		reported[r] = map[int]int{}
-		h := &elements.WebhookHandler{
+		h := &webhook.Handler{
 			KeysFor:        keysFor,
 			Deduplicator:   store,
 			OnNotification: host.callback(r, func() { proxy.kill(r) }),
 			OnError: func(_ *http.Request, err error) {
-				var we *elements.WebhookError
+				var we *webhook.Error
 				if !errors.As(err, &we) {
 					host.violation("OnError got %T", err)
 					return
@@ -337,7 +337,7 @@ func TestReplicasSoak(t *testing.T) {
 				reported[r][we.StatusCode]++
 				reportMu.Unlock()
 				switch {
-				case errors.Is(err, elements.ErrClaimLost) && r != soakReplicas-1:
+				case errors.Is(err, webhook.ErrClaimLost) && r != soakReplicas-1:
 					host.mu.Lock()
 					host.lostClaims = append(host.lostClaims, fmt.Sprintf("replica %d: %v", r, err))
 					host.mu.Unlock()
@@ -398,7 +398,7 @@ func TestReplicasSoak(t *testing.T) {
 			platform.DuplicateNext(1)
 			dups++
 		}
-		ev := elements.Event{ObjectType: acuity.ObjectAppointments, ObjectID: strconv.Itoa(i), EventType: elements.EventCreated}
+		ev := webhook.Event{ObjectType: acuity.ObjectAppointments, ObjectID: strconv.Itoa(i), EventType: webhook.EventCreated}
 		if _, err := platform.Deliver(instances[i%soakTenants], ev); err != nil {
 			t.Fatalf("Deliver %d: %v", i, err)
 		}

@@ -3,9 +3,9 @@ package redisdedup_test
 import (
 	"testing"
 
-	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/internal/testserver"
 	"github.com/elementsgo/elements/redisdedup"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // BenchmarkClaimDone measures the de-duplication cost of one notification
@@ -13,7 +13,7 @@ import (
 // persistence), through a plain and a cluster client, beside the in-memory
 // store as the baseline; roundtrips/op counts the commands sent.
 func BenchmarkClaimDone(b *testing.B) {
-	b.Run("store=memory", func(b *testing.B) { testserver.BenchClaimDone(b, elements.NewMemoryDeduplicator(0), nil) })
+	b.Run("store=memory", func(b *testing.B) { testserver.BenchClaimDone(b, webhook.NewMemoryDeduplicator(0), nil) })
 	for _, name := range []string{"plain", "cluster"} {
 		b.Run("store=redis-"+name, func(b *testing.B) {
 			var c commands

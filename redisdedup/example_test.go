@@ -4,8 +4,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/redisdedup"
+	"github.com/elementsgo/elements/webhook"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -13,7 +13,7 @@ import (
 // the same way).
 func Example() {
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
-	_ = &elements.WebhookHandler{
+	_ = &webhook.Handler{
 		SigningKeys:  []string{os.Getenv("ELEMENTS_SIGNATURE_KEY")},
 		Deduplicator: redisdedup.New(rdb, redisdedup.WithClaimTTL(2*time.Minute)),
 		// OnNotification or routes ...

@@ -1,9 +1,9 @@
-// Package redisdedup is an [elements.Deduplicator] on Redis (7.0 or later),
+// Package redisdedup is an [webhook.Deduplicator] on Redis (7.0 or later),
 // through go-redis v9: replicas of a webhook receiver that share one Redis
 // hand each notification to the host once.
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379"}) // or a ClusterClient
-//	h := &elements.WebhookHandler{..., Deduplicator: redisdedup.New(rdb)}
+//	h := &webhook.Handler{..., Deduplicator: redisdedup.New(rdb)}
 //
 // One Redis key per notification key (the prefix, [WithPrefix], then the
 // notification's key), always with an expiry, so Redis forgets old keys by
@@ -19,7 +19,7 @@
 //     CROSSSLOT error on a cluster), which act only if the key still holds
 //     this Store's owner id (each [New] makes a new one): a replica whose
 //     claim expired and was taken over cannot complete or delete the new
-//     holder's claim, and gets an error wrapping [elements.ErrClaimLost].
+//     holder's claim, and gets an error wrapping [webhook.ErrClaimLost].
 //   - Done replaces the claim with a done marker kept for the retention
 //     ([WithRetention], default [DefaultRetention], longer than the
 //     platform's retry window of about 73 hours).
@@ -36,7 +36,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/webhook"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -51,7 +51,7 @@ const (
 // it.
 const doneValue = "done"
 
-// Store is an [elements.Deduplicator] over Redis. Its methods are safe for
+// Store is an [webhook.Deduplicator] over Redis. Its methods are safe for
 // concurrent use. Make it with [New].
 type Store struct {
 	rdb            redis.UniversalClient
@@ -93,18 +93,18 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 	return s
 }
 
-// Claim implements [elements.Deduplicator] with one SET NX PX GET.
-func (s *Store) Claim(ctx context.Context, key string) (elements.DedupState, error) {
+// Claim implements [webhook.Deduplicator] with one SET NX PX GET.
+func (s *Store) Claim(ctx context.Context, key string) (webhook.DedupState, error) {
 	old, err := s.rdb.SetArgs(ctx, s.prefix+key, s.owner, redis.SetArgs{Mode: "NX", TTL: s.ttl, Get: true}).Result()
 	switch {
 	case errors.Is(err, redis.Nil): // it was absent: set
-		return elements.DedupClaimed, nil
+		return webhook.DedupClaimed, nil
 	case err != nil:
 		return 0, fmt.Errorf("redisdedup: claim (SET NX GET needs Redis 7.0 or later): %w", err)
 	case old == doneValue:
-		return elements.DedupDone, nil
+		return webhook.DedupDone, nil
 	}
-	return elements.DedupInFlight, nil
+	return webhook.DedupInFlight, nil
 }
 
 // The scripts act on KEYS[1] only if it holds this Store's claim (ARGV[1]).
@@ -118,16 +118,16 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 return redis.call('DEL', KEYS[1])`)
 )
 
-// Done implements [elements.Deduplicator]: the key is kept as done for the
+// Done implements [webhook.Deduplicator]: the key is kept as done for the
 // retention. Without this Store's claim on key it changes nothing and
-// returns an error wrapping [elements.ErrClaimLost].
+// returns an error wrapping [webhook.ErrClaimLost].
 func (s *Store) Done(ctx context.Context, key string) error {
 	return s.finish(ctx, "done", doneScript, key, s.owner, doneValue, s.retention.Milliseconds())
 }
 
-// Release implements [elements.Deduplicator]: the key may be claimed again
+// Release implements [webhook.Deduplicator]: the key may be claimed again
 // at once. Without this Store's claim on key it changes nothing and returns
-// an error wrapping [elements.ErrClaimLost].
+// an error wrapping [webhook.ErrClaimLost].
 func (s *Store) Release(ctx context.Context, key string) error {
 	return s.finish(ctx, "release", releaseScript, key, s.owner)
 }
@@ -139,7 +139,7 @@ func (s *Store) finish(ctx context.Context, op string, script *redis.Script, key
 	case err != nil:
 		return fmt.Errorf("redisdedup: %s: %w", op, err)
 	case n == 0:
-		return fmt.Errorf("redisdedup: %s of %q: %w", op, key, elements.ErrClaimLost)
+		return fmt.Errorf("redisdedup: %s of %q: %w", op, key, webhook.ErrClaimLost)
 	}
 	return nil
 }

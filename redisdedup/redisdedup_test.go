@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elementsgo/elements"
-	"github.com/elementsgo/elements/elementstest"
 	"github.com/elementsgo/elements/internal/testserver"
 	"github.com/elementsgo/elements/redisdedup"
+	"github.com/elementsgo/elements/webhook"
+	"github.com/elementsgo/elements/webhook/webhooktest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -77,9 +77,9 @@ func TestConformance(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			p := prefix()
-			elementstest.TestDeduplicator(t, func(*testing.T) elements.Deduplicator {
+			webhooktest.TestDeduplicator(t, func(*testing.T) webhook.Deduplicator {
 				return redisdedup.New(rdb, redisdedup.WithPrefix(p),
-					redisdedup.WithClaimTTL(elementstest.DeduplicatorClaimTTL), redisdedup.WithRetention(elementstest.DeduplicatorRetention))
+					redisdedup.WithClaimTTL(webhooktest.DeduplicatorClaimTTL), redisdedup.WithRetention(webhooktest.DeduplicatorRetention))
 			})
 		})
 	}
@@ -100,7 +100,7 @@ func TestExpiries(t *testing.T) {
 			t.Errorf("PTTL = %v, %v; want about %v", got, err, want)
 		}
 	}
-	if st, err := s.Claim(ctx, "k"); err != nil || st != elements.DedupClaimed {
+	if st, err := s.Claim(ctx, "k"); err != nil || st != webhook.DedupClaimed {
 		t.Fatalf("Claim = %v, %v", st, err)
 	}
 	ttl(time.Minute)

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/internal/testserver"
 	"github.com/elementsgo/elements/pgdedup"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // One PostgreSQL server for the tests that need it, started on first use
@@ -69,8 +69,8 @@ func TestOpenDedup(t *testing.T) {
 		t.Fatal(err)
 	}
 	closeDedup()
-	if _, ok := d.(*elements.MemoryDeduplicator); !ok {
-		t.Errorf("openDedup(\"\") = %T, want *elements.MemoryDeduplicator", d)
+	if _, ok := d.(*webhook.MemoryDeduplicator); !ok {
+		t.Errorf("openDedup(\"\") = %T, want *webhook.MemoryDeduplicator", d)
 	}
 	if _, _, err := openDedup(context.Background(), "postgres://u:secret-pw@127.0.0.1:1/db?connect_timeout=2"); err == nil {
 		t.Error("openDedup with an unreachable database: no error")

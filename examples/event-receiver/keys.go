@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // keyStore holds the signing keys of the application's tenants, one entry
@@ -39,13 +39,13 @@ func (s *keyStore) Remove(id int64) {
 	delete(s.keys, id)
 }
 
-// KeysFor is the elements.WebhookHandler.KeysFor of the store.
+// KeysFor is the webhook.Handler.KeysFor of the store.
 func (s *keyStore) KeysFor(_ context.Context, id int64) ([]string, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	keys, ok := s.keys[id]
 	if !ok {
-		return nil, fmt.Errorf("instance %d: %w", id, elements.ErrUnknownInstance)
+		return nil, fmt.Errorf("instance %d: %w", id, webhook.ErrUnknownInstance)
 	}
 	return keys, nil
 }

@@ -2,7 +2,7 @@
 // also receives the platform's Acuity events: each of its customers
 // connected an Acuity account, so it owns one instance per customer, each
 // with its own signing key, and all of them call back to one URL. Its
-// http.ServeMux keeps its own routes and gets the elements.WebhookHandler at
+// http.ServeMux keeps its own routes and gets the webhook.Handler at
 // /events, which looks each callback's keys up by instance (KeysFor) and
 // routes one function per kind of event. It shuts down gracefully on SIGINT
 // or SIGTERM, letting requests in flight (an event being handled) finish.
@@ -39,9 +39,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/pgdedup"
+	"github.com/elementsgo/elements/webhook"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -83,9 +83,9 @@ func main() {
 
 // openDedup opens the de-duplication store: pgdedup over dbURL, shared by
 // every replica, or an in-memory one when dbURL is empty. close releases it.
-func openDedup(ctx context.Context, dbURL string) (d elements.Deduplicator, close func(), err error) {
+func openDedup(ctx context.Context, dbURL string) (d webhook.Deduplicator, close func(), err error) {
 	if dbURL == "" {
-		return elements.NewMemoryDeduplicator(0), func() {}, nil
+		return webhook.NewMemoryDeduplicator(0), func() {}, nil
 	}
 	pool, err := pgxpool.New(ctx, dbURL)
 	if err != nil {
@@ -101,7 +101,7 @@ func openDedup(ctx context.Context, dbURL string) (d elements.Deduplicator, clos
 
 // newMux is the application's router: its own pages plus the events of
 // every tenant's instance.
-func newMux(keys *keyStore, dedup elements.Deduplicator, logger *slog.Logger) *http.ServeMux {
+func newMux(keys *keyStore, dedup webhook.Deduplicator, logger *slog.Logger) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "Front desk app")
@@ -110,26 +110,26 @@ func newMux(keys *keyStore, dedup elements.Deduplicator, logger *slog.Logger) *h
 		fmt.Fprintln(w, "ok")
 	})
 
-	events := &elements.WebhookHandler{
+	events := &webhook.Handler{
 		KeysFor:      keys.KeysFor, // each tenant's instance signs with its own key
 		Deduplicator: dedup,        // the platform redelivers; handle each notification once
 		Logger:       logger,
 		// Results of asynchronous API calls arrive at the same URL.
-		OnAsyncResponse: func(ctx context.Context, a *elements.AsyncResponse) error {
+		OnAsyncResponse: func(ctx context.Context, a *webhook.AsyncResponse) error {
 			logger.InfoContext(ctx, "asynchronous request done", "instance", a.InstanceID, "events", len(a.Events))
 			return nil
 		},
 	}
-	events.Handle(acuity.ElementKey, acuity.ObjectAppointments, elements.EventCreated,
-		func(ctx context.Context, n *elements.Notification, e elements.Event) error {
+	events.Handle(acuity.ElementKey, acuity.ObjectAppointments, webhook.EventCreated,
+		func(ctx context.Context, n *webhook.Notification, e webhook.Event) error {
 			logger.InfoContext(ctx, "appointment scheduled", "instance", n.InstanceID, "appointment", e.ObjectID)
 			// The event is thin: fetch the appointment with
 			// acuity.GetAppointment(ctx, client, instanceToken, id) when you
 			// need its details, or queue the id and return quickly.
 			return nil
 		})
-	events.Handle(acuity.ElementKey, acuity.ObjectAppointments, elements.EventUpdated,
-		func(ctx context.Context, n *elements.Notification, e elements.Event) error {
+	events.Handle(acuity.ElementKey, acuity.ObjectAppointments, webhook.EventUpdated,
+		func(ctx context.Context, n *webhook.Notification, e webhook.Event) error {
 			// Canceled, rescheduled and changed all arrive as UPDATED; Acuity's
 			// own action tells them apart.
 			action := "changed"
@@ -139,7 +139,7 @@ func newMux(keys *keyStore, dedup elements.Deduplicator, logger *slog.Logger) *h
 			logger.InfoContext(ctx, "appointment updated", "instance", n.InstanceID, "appointment", e.ObjectID, "action", action)
 			return nil
 		})
-	events.HandleDefault(func(ctx context.Context, n *elements.Notification, e elements.Event) error {
+	events.HandleDefault(func(ctx context.Context, n *webhook.Notification, e webhook.Event) error {
 		logger.InfoContext(ctx, "other event", "element", e.ElementKey, "object", e.ObjectType, "type", e.EventType, "id", e.ObjectID)
 		return nil
 	})

@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/elementstest"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // syncBuffer is a bytes.Buffer safe for the handler's concurrent logging.
@@ -46,7 +46,7 @@ func TestEventsReachTheirRoutes(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
 	keys := &keyStore{}
-	app := httptest.NewServer(newMux(keys, elements.NewMemoryDeduplicator(0), slog.New(slog.NewTextHandler(&logs, nil))))
+	app := httptest.NewServer(newMux(keys, webhook.NewMemoryDeduplicator(0), slog.New(slog.NewTextHandler(&logs, nil))))
 	t.Cleanup(app.Close)
 
 	platform := elementstest.NewServer()
@@ -141,7 +141,7 @@ func post(t *testing.T, url string, body []byte, key string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set(elements.SignatureHeader, elements.Sign(key, body))
+	req.Header.Set(webhook.SignatureHeader, webhook.Sign(key, body))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +156,7 @@ func TestAppRoutesAndUnsignedEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := httptest.NewServer(newMux(keys, elements.NewMemoryDeduplicator(0), slog.New(slog.NewTextHandler(io.Discard, nil))))
+	app := httptest.NewServer(newMux(keys, webhook.NewMemoryDeduplicator(0), slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(app.Close)
 	for _, tc := range []struct {
 		method, path string
@@ -233,7 +233,7 @@ func TestParseKeys(t *testing.T) {
 			t.Errorf("KeysFor(%d) = %q, %v; want %q", id, got, err, want)
 		}
 	}
-	if _, err := s.KeysFor(context.Background(), 1003); !errors.Is(err, elements.ErrUnknownInstance) {
+	if _, err := s.KeysFor(context.Background(), 1003); !errors.Is(err, webhook.ErrUnknownInstance) {
 		t.Errorf("KeysFor(1003): %v, want ErrUnknownInstance", err)
 	}
 	for _, bad := range []string{"1001", "x=k", "-1=k", "1001=,"} {

@@ -2,7 +2,7 @@
 // a second or so:
 //
 //  1. it starts a fake platform (elementstest) and, as your application, an
-//     HTTP server with an elements.WebhookHandler mounted at /events;
+//     HTTP server with an webhook.Handler mounted at /events;
 //  2. it runs the OAuth step against the fake (the platform's OAuth URL, the
 //     provider's consent page, the redirect back with a code);
 //  3. it creates an Acuity Scheduling instance through elements.Client, with
@@ -37,6 +37,7 @@ import (
 	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/elementstest"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // Demo credentials: the fake accepts any; a real app keeps them out of code.
@@ -68,8 +69,8 @@ func main() {
 
 // received is what the webhook handler's route was given and fetched.
 type received struct {
-	n    *elements.Notification
-	e    elements.Event
+	n    *webhook.Notification
+	e    webhook.Event
 	appt *acuity.Appointment
 	err  error
 }
@@ -86,9 +87,9 @@ func run(ctx context.Context, w io.Writer) error {
 	// and the OAuth redirect target at /oauth/callback.
 	var instanceToken string // stored once the instance is created, before any event
 	events := make(chan received, 1)
-	handler := &elements.WebhookHandler{SigningKeys: []string{signingKey}}
-	handler.Handle(acuity.ElementKey, acuity.ObjectAppointments, elements.EventCreated,
-		func(ctx context.Context, n *elements.Notification, e elements.Event) error {
+	handler := &webhook.Handler{SigningKeys: []string{signingKey}}
+	handler.Handle(acuity.ElementKey, acuity.ObjectAppointments, webhook.EventCreated,
+		func(ctx context.Context, n *webhook.Notification, e webhook.Event) error {
 			// Acuity's webhook only names the appointment: fetch it.
 			wh, err := acuity.WebhookFromNotification(n)
 			var appt *acuity.Appointment
@@ -195,7 +196,7 @@ func run(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(w, "  object id:    %s\n", got.e.ObjectID)
 	fmt.Fprintf(w, "  appointment:  %s %s, %s, %s\n", got.appt.FirstName, got.appt.LastName, got.appt.Type,
 		got.appt.Datetime.Format("2006-01-02 15:04 -0700"))
-	fmt.Fprintf(w, "  signature:    verified (%s)\n", elements.SignatureHeader)
+	fmt.Fprintf(w, "  signature:    verified (%s)\n", webhook.SignatureHeader)
 	fmt.Fprintln(w, "All offline: Acuity -> platform -> your handler.")
 	return nil
 }

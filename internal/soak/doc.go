@@ -1,6 +1,6 @@
 // Package soak holds only tests: a fault-injection soak of the webhook path,
 // the fake platform (elementstest) delivering notifications on loopback to a
-// real elements.WebhookHandler. See soak_test.go and BENCHMARKS.md:
+// real webhook.Handler. See soak_test.go and BENCHMARKS.md:
 //
 //	go test -race ./internal/soak                  # the default size (500)
 //	go test -race ./internal/soak -soak.n=10000    # the full soak

@@ -2,7 +2,7 @@ package soak_test
 
 // The soak: the fake platform (elementstest) delivers -soak.n notifications,
 // signed, asynchronously and with its retries, over loopback to a real
-// elements.WebhookHandler, while faults are injected on both sides:
+// webhook.Handler, while faults are injected on both sides:
 //
 //   - the host's callback fails (10%) or panics (1%) on its first call for a
 //     notification, is slow (5%, 1-10ms), or (1%) hangs until the platform
@@ -52,6 +52,7 @@ import (
 	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/elementstest"
+	"github.com/elementsgo/elements/webhook"
 )
 
 var (
@@ -193,13 +194,13 @@ func runSoak(t *testing.T, n int, seed uint64, dedup bool) {
 	for i := range s.plan {
 		s.plan[i] = planFor(seed, i)
 	}
-	h := &elements.WebhookHandler{
+	h := &webhook.Handler{
 		SigningKeys:    []string{signingKey, oldKey},
 		OnNotification: s.onNotification,
 		OnError:        s.onError,
 	}
 	if dedup {
-		h.Deduplicator = elements.NewMemoryDeduplicator(n)
+		h.Deduplicator = webhook.NewMemoryDeduplicator(n)
 	}
 	s.handler = h
 	app := httptest.NewServer(s) // loopback
@@ -228,15 +229,15 @@ func runSoak(t *testing.T, n int, seed uint64, dedup bool) {
 		t.Fatal(err)
 	}
 
-	types := []elements.EventType{elements.EventCreated, elements.EventUpdated, elements.EventDeleted}
+	types := []webhook.EventType{webhook.EventCreated, webhook.EventUpdated, webhook.EventDeleted}
 	eventIDs := make([]string, n)
 	for i := range n {
 		if err := s.waitCommitted(ctx, i-window); err != nil {
 			s.fail(seed, fmt.Errorf("before notification %d: %w", i, err))
 		}
-		events := make([]elements.Event, 1+i%3)
+		events := make([]webhook.Event, 1+i%3)
 		for j := range events {
-			events[j] = elements.Event{ObjectType: acuity.ObjectAppointments, ObjectID: objectID(i, j), EventType: types[(i+j)%3]}
+			events[j] = webhook.Event{ObjectType: acuity.ObjectAppointments, ObjectID: objectID(i, j), EventType: types[(i+j)%3]}
 		}
 		if s.plan[i].dup {
 			platform.DuplicateNext(1)
@@ -364,7 +365,7 @@ func (s *soak) fail(seed uint64, err error) {
 
 // onNotification is the host: it fails as planned, else commits every event
 // of the notification at once and returns nil.
-func (s *soak) onNotification(ctx context.Context, n *elements.Notification) error {
+func (s *soak) onNotification(ctx context.Context, n *webhook.Notification) error {
 	i := index(n)
 	if i < 0 || i >= len(s.plan) {
 		s.violation("the host got a notification it was not sent: %+v", n.Events)
@@ -416,12 +417,12 @@ func (s *soak) onNotification(ctx context.Context, n *elements.Notification) err
 }
 
 func (s *soak) onError(_ *http.Request, err error) {
-	var we *elements.WebhookError
+	var we *webhook.Error
 	if !errors.As(err, &we) {
-		s.violation("OnError got %T, want *elements.WebhookError", err)
+		s.violation("OnError got %T, want *webhook.Error", err)
 		return
 	}
-	var pe *elements.PanicError
+	var pe *webhook.PanicError
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reported[we.StatusCode]++
@@ -454,7 +455,7 @@ func (s *soak) addViolation(v string) {
 
 // index returns the soak index of a notification, from its first event's
 // object id "<index>-<event>".
-func index(n *elements.Notification) int {
+func index(n *webhook.Notification) int {
 	if len(n.Events) == 0 {
 		return -1
 	}

@@ -5,13 +5,13 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // RoundTrips checks that Claim, Done and Release of d each take one round
 // trip once warmed up; roundTrips counts them so far (the store's writes
 // or commands).
-func RoundTrips(t *testing.T, d elements.Deduplicator, roundTrips func() int64) {
+func RoundTrips(t *testing.T, d webhook.Deduplicator, roundTrips func() int64) {
 	t.Helper()
 	ctx := context.Background()
 	calls := []struct {
@@ -40,7 +40,7 @@ func RoundTrips(t *testing.T, d elements.Deduplicator, roundTrips func() int64) 
 // BenchClaimDone measures what d adds to a notification: Claim, then Done.
 // roundTrips, if not nil, counts the round trips so far; their mean is
 // reported as roundtrips/op.
-func BenchClaimDone(b *testing.B, d elements.Deduplicator, roundTrips func() int64) {
+func BenchClaimDone(b *testing.B, d webhook.Deduplicator, roundTrips func() int64) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	i := 0
@@ -51,7 +51,7 @@ func BenchClaimDone(b *testing.B, d elements.Deduplicator, roundTrips func() int
 	for b.Loop() {
 		key := strconv.Itoa(i)
 		i++
-		if st, err := d.Claim(ctx, key); err != nil || st != elements.DedupClaimed {
+		if st, err := d.Claim(ctx, key); err != nil || st != webhook.DedupClaimed {
 			b.Fatalf("Claim = %v, %v", st, err)
 		}
 		if err := d.Done(ctx, key); err != nil {

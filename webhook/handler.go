@@ -1,0 +1,380 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+)
+
+// Handler is an [http.Handler] that receives the platform's event
+// callbacks: mount it at the path of an instance's
+// event.notification.callback.url. A literal with SigningKeys (or KeysFor,
+// for many instances) and OnNotification (or routes registered with Handle)
+// is ready to serve; every other field has a working zero value.
+//
+// For each request it works in this order, answering the first failure with
+// a short generic body (details go only to OnError and Logger):
+//
+//  1. method: anything but POST is 405 with "Allow: POST";
+//  2. configuration: with neither SigningKeys nor KeysFor and
+//     InsecureSkipVerify false, or with neither OnNotification nor a route,
+//     every callback is refused with 500 and [ErrMisconfigured] goes
+//     to OnError. 500, not 401, because the fault is the receiver's: the
+//     platform keeps retrying (for about three days) and the events arrive
+//     once the host is fixed;
+//  3. body: read up to MaxBodyBytes; larger is 413, a failed read 400;
+//  4. signature: [VerifySignature] over the raw bytes with SigningKeys, or
+//     with the keys KeysFor returns for the instance the body names (see
+//     KeysFor); missing or invalid is 401;
+//  5. parsing: [ParseNotification], or [ParseAsyncResponse] for an
+//     asynchronous-request callback (a body with a top-level "response"
+//     and no "message"); malformed is 400;
+//  6. de-duplication, if a Deduplicator is set, keyed by the instance and
+//     the notification's eventId, or without one by the instance, the
+//     Elements-Webhook-Id header and a digest of the body (a notification
+//     with neither is not de-duplicated; see [Deduplicator] for the keys,
+//     which keep what is unsigned apart from what is signed): a
+//     notification processed before is answered 200 without calling the
+//     host; one whose first delivery is still being processed is answered
+//     409 (the platform retries any non-2xx), so nothing is acknowledged
+//     before the host accepted it;
+//  7. callbacks: OnNotification first, then each event in order to its
+//     route (see [Handler.Handle]); the first error or panic stops
+//     and answers 500, so the platform redelivers the notification (a
+//     callback that ends its goroutine with runtime.Goexit answers 500 too,
+//     and its claim is released). An asynchronous-request callback goes to
+//     OnAsyncResponse instead, de-duplicated the same way; without that
+//     hook it is answered 200 and logged at debug level;
+//  8. 200, only after every callback returned nil.
+//
+// A panic in host code the handler calls (a callback, KeysFor, the
+// Deduplicator, OnError) is recovered and reported as a [*PanicError]: the
+// host server never crashes. A panicking KeysFor or Claim answers 500; a
+// panicking Done or Release leaves the answer as it was; a panicking
+// OnError is only logged. Callbacks get the request's context, which ends
+// if the platform hangs up. The platform waits for the answer, so callbacks
+// should be quick; hand slow work to a queue and return once it is safely
+// stored.
+//
+// Set the fields before serving and do not change them afterwards; routes
+// may be added at any time. A Handler must not be copied after first
+// use. Printing it with fmt or slog shows how many signing keys it has,
+// never the keys.
+type Handler struct {
+	// SigningKeys are the instance's event.notification.signature.key
+	// values; a callback is accepted if any one of them produced its
+	// signature, so during rotation list the new and the old key. An empty
+	// string among them is a misconfiguration (see step 2 above). Its type
+	// is a []string that prints redacted, so the keys stay hidden even when
+	// the handler is printed by value or inside another struct. Ignored when
+	// KeysFor is set.
+	SigningKeys Secrets
+
+	// KeysFor, if set, is used instead of SigningKeys: it returns the
+	// signing keys of the instance a callback names, for a handler that
+	// receives the callbacks of many instances (one per tenant, each with
+	// its own event.notification.signature.key). The handler reads the
+	// instance id from the still unverified body with a cheap, bounded scan
+	// (message.instanceId, or message.instance_id; the top-level instanceId
+	// of an asynchronous-request callback), calls KeysFor with it, verifies
+	// the signature over the raw bytes with the keys returned (any one may
+	// match), and only then parses the body and calls anyone. A body whose
+	// full parse names another instance than the scan found (duplicate or
+	// ambiguous instanceId keys) is refused with 401, so a tenant's own key
+	// can never vouch for another tenant's instance.
+	//
+	// KeysFor returns an error wrapping [ErrUnknownInstance], or no keys,
+	// for an instance the host does not know: 401. Any other error (the
+	// host's store is down) answers 500, so the platform retries; so does an
+	// empty key among those returned (a misconfiguration) and a panic, which
+	// is recovered. It gets the request's context and must be safe for
+	// concurrent use; a request without a signature header never reaches it.
+	//
+	// Rotating one tenant's key: make KeysFor return the new and the old
+	// key, switch the platform to the new one with
+	// [InstancesService.UpdateConfiguration] on the instance's
+	// event.notification.signature.key entry, and drop the old key once the platform's retry window (about 73 hours)
+	// has passed since the switch: until then it may redeliver callbacks
+	// signed with the old key.
+	KeysFor func(ctx context.Context, instanceID int64) ([]string, error)
+
+	// InsecureSkipVerify accepts callbacks without checking any signature,
+	// even when SigningKeys or KeysFor is set (KeysFor is then not called).
+	// It is the only way to accept unsigned callbacks; use it only for
+	// instances without a signature key, behind another form of
+	// authentication.
+	InsecureSkipVerify bool
+
+	// MaxBodyBytes caps the request body; zero or less means
+	// DefaultMaxBodyBytes (1 MiB).
+	MaxBodyBytes int64
+
+	// OnNotification, if set, receives every verified, parsed notification
+	// before the events are routed. An error stops the notification (no
+	// route is called) and answers 500.
+	OnNotification func(ctx context.Context, n *Notification) error
+
+	// OnAsyncResponse, if set, receives every verified, parsed
+	// asynchronous-request callback; an error or panic answers 500 (the
+	// platform retries). Nil acknowledges them with 200 and a debug record,
+	// never an error status: a non-2xx makes the platform retry for days
+	// and then deactivate the subscription.
+	OnAsyncResponse func(ctx context.Context, a *AsyncResponse) error
+
+	// OnError, if set, is told of every request not answered 2xx, and of a
+	// failed Deduplicator.Done after a 200. err is a [*Error]. It
+	// runs before the answer is written and must be quick and safe for
+	// concurrent use. If it panics, the panic goes to the Logger only.
+	OnError func(r *http.Request, err error)
+
+	// Logger, if set, receives one record per request: debug for a handled
+	// or duplicate notification, warn for a rejected request, error for a
+	// 500 (with the stack after a panic); plus a debug record per event that
+	// matched no route. Nil is silent. Records never hold a key, a signature
+	// or the body, and take at most 64 bytes of the Elements-Webhook-Id
+	// header or the eventId and 1 KiB of an error's text.
+	Logger *slog.Logger
+
+	// Deduplicator, if set, makes the handler hand each notification to the
+	// host once; see [Deduplicator] and step 6 above. Nil turns
+	// de-duplication off: the platform's retries and the vendor's duplicate
+	// webhooks then reach the host again.
+	Deduplicator Deduplicator
+
+	router routeTable
+}
+
+// callback is one parsed, verified callback: a notification (n) or an
+// asynchronous-request callback (a).
+type callback struct {
+	n *Notification
+	a *AsyncResponse
+}
+
+func (c callback) instanceID() int64 {
+	if c.a != nil {
+		return c.a.InstanceID
+	}
+	return c.n.InstanceID
+}
+
+func (c callback) what() string {
+	if c.a != nil {
+		return "asynchronous-request callback"
+	}
+	return "notification"
+}
+
+// parseCallback parses a verified body: a notification, or else, when the
+// body is shaped like one (see scanHead), an asynchronous-request callback.
+// The scan runs only on that second path, so a notification costs one parse.
+func parseCallback(body []byte) (callback, error) {
+	n, err := ParseNotification(body)
+	if err != nil && scanHead(body).async {
+		a, err := ParseAsyncResponse(body)
+		return callback{a: a}, err
+	}
+	return callback{n: n}, err
+}
+
+// ServeHTTP implements [http.Handler]; see [Handler] for what it does.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		h.failRequest(w, r, http.StatusMethodNotAllowed, fmt.Errorf("method %.16q not allowed; the platform POSTs callbacks", r.Method))
+		return
+	}
+	if err := h.configError(); err != nil {
+		h.failRequest(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	body, status, err := h.readBody(w, r)
+	if err != nil {
+		h.failRequest(w, r, status, err)
+		return
+	}
+	// Only KeysFor needs the instance the body names before it is verified;
+	// without it, nothing is scanned.
+	var head callbackHead
+	if h.KeysFor != nil && !h.InsecureSkipVerify {
+		head = scanHead(body)
+	}
+	if status, err := h.verify(r, body, head); err != nil {
+		h.failRequest(w, r, status, err)
+		return
+	}
+	c, err := parseCallback(body)
+	if err != nil {
+		h.failRequest(w, r, http.StatusBadRequest, err)
+		return
+	}
+	if h.KeysFor != nil && !h.InsecureSkipVerify && c.instanceID() != head.instanceID {
+		h.failRequest(w, r, http.StatusUnauthorized, fmt.Errorf(
+			"%w: verified with the keys of instance %d, but the parsed body names instance %d (duplicate or ambiguous instanceId)",
+			ErrInvalidSignature, head.instanceID, c.instanceID()))
+		return
+	}
+	ctx := r.Context()
+	if c.a != nil && h.OnAsyncResponse == nil {
+		h.logRequest(ctx, slog.LevelDebug, "webhook: asynchronous-request callback acknowledged (no OnAsyncResponse)", r, c)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	key := h.dedupKey(r, c, body)
+	if key != "" {
+		var state DedupState
+		err := callSafely(func() (err error) {
+			state, err = h.Deduplicator.Claim(ctx, key)
+			return err
+		})
+		switch {
+		case err != nil:
+			h.failRequest(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: %w", err))
+			return
+		case state == DedupDone:
+			h.logRequest(ctx, slog.LevelDebug, "webhook: duplicate "+c.what()+" acknowledged", r, c)
+			w.WriteHeader(http.StatusOK)
+			return
+		case state == DedupInFlight:
+			h.failRequest(w, r, http.StatusConflict, fmt.Errorf("%s %.64q is still being processed by another delivery", c.what(), key))
+			return
+		case state != DedupClaimed:
+			h.failRequest(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: unknown state %v", state))
+			return
+		}
+	}
+	// The claim, if any, now ends in exactly one Done or Release, even if
+	// the platform has hung up meanwhile (the bookkeeping must match what
+	// the host did), and even if a callback ends its goroutine with
+	// runtime.Goexit (as t.FailNow does): then only deferred calls run, and
+	// a claim left held would answer every redelivery 409 for days.
+	returned := false
+	if key != "" {
+		defer func() {
+			if !returned {
+				err := errors.New("a callback ended its goroutine (runtime.Goexit) without returning")
+				h.failRequest(w, r, http.StatusInternalServerError, h.releaseClaim(ctx, key, err))
+			}
+		}()
+	}
+	err = h.dispatch(ctx, c)
+	returned = true
+	if err != nil {
+		if key != "" {
+			err = h.releaseClaim(ctx, key, err)
+		}
+		h.failRequest(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	if key != "" {
+		if err := callSafely(func() error { return h.Deduplicator.Done(context.WithoutCancel(ctx), key) }); err != nil {
+			h.reportError(r, http.StatusOK, fmt.Errorf("deduplicator: done (the %s was handled; a redelivery may reach the host again): %w", c.what(), err))
+		}
+	}
+	msg := "webhook: notification handled" // constant texts: no allocation per request
+	if c.a != nil {
+		msg = "webhook: asynchronous-request callback handled"
+	}
+	h.logRequest(ctx, slog.LevelDebug, msg, r, c)
+	w.WriteHeader(http.StatusOK)
+}
+
+// releaseClaim releases key after the callbacks failed with err, and returns
+// err joined with the release's own error, if any.
+func (h *Handler) releaseClaim(ctx context.Context, key string, err error) error {
+	if rerr := callSafely(func() error { return h.Deduplicator.Release(context.WithoutCancel(ctx), key) }); rerr != nil {
+		return errors.Join(err, fmt.Errorf("deduplicator: release: %w", rerr))
+	}
+	return err
+}
+
+// configError returns why h must refuse every callback, or nil.
+func (h *Handler) configError() error {
+	if !h.InsecureSkipVerify && h.KeysFor == nil {
+		if len(h.SigningKeys) == 0 {
+			return fmt.Errorf("%w: %w; set SigningKeys to the instance's signature key (or KeysFor)", ErrMisconfigured, ErrNoSigningKey)
+		}
+		for _, k := range h.SigningKeys {
+			if k == "" {
+				return fmt.Errorf("%w: %w; an empty string is in SigningKeys", ErrMisconfigured, ErrNoSigningKey)
+			}
+		}
+	}
+	if h.OnNotification == nil && len(h.router.load()) == 0 {
+		return fmt.Errorf("%w: neither OnNotification nor any route is set, so events would be lost", ErrMisconfigured)
+	}
+	return nil
+}
+
+// callSafely calls fn, turning a panic in it into a *PanicError: every call
+// into host code goes through it.
+func callSafely(fn func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return fn()
+}
+
+// dispatch runs OnAsyncResponse, or OnNotification and the routes, turning
+// a panic into a *PanicError.
+func (h *Handler) dispatch(ctx context.Context, c callback) error {
+	if c.a != nil {
+		if err := callSafely(func() error { return h.OnAsyncResponse(ctx, c.a) }); err != nil {
+			return fmt.Errorf("OnAsyncResponse: %w", err)
+		}
+		return nil
+	}
+	n := c.n
+	cur := -1 // the event being handled; -1: OnNotification
+	err := callSafely(func() error { return h.runCallbacks(ctx, n, &cur) })
+	if pe, ok := err.(*PanicError); ok {
+		return fmt.Errorf("%s: %w", eventWhere(n, cur), pe)
+	}
+	return err
+}
+
+// runCallbacks runs OnNotification and the routes, keeping in *cur the event
+// being handled.
+func (h *Handler) runCallbacks(ctx context.Context, n *Notification, cur *int) error {
+	if h.OnNotification != nil {
+		if err := h.OnNotification(ctx, n); err != nil {
+			return fmt.Errorf("%s: %w", eventWhere(n, -1), err)
+		}
+	}
+	routes := h.router.load()
+	if len(routes) == 0 {
+		return nil // OnNotification alone
+	}
+	for i := range n.Events {
+		*cur = i
+		e := n.Events[i]
+		rt := matchRoute(routes, &e)
+		if rt == nil {
+			if h.Logger != nil {
+				h.logRequest(ctx, slog.LevelDebug, "webhook: event matched no route", nil, callback{n: n},
+					slog.String("event", eventWhere(n, i)))
+			}
+			continue
+		}
+		if err := rt.fn(ctx, n, e); err != nil {
+			return fmt.Errorf("%s: %w", eventWhere(n, i), err)
+		}
+	}
+	return nil
+}
+
+// eventWhere names the callback that handled event i of n (-1: OnNotification)
+// for error texts.
+func eventWhere(n *Notification, i int) string {
+	if i < 0 || i >= len(n.Events) {
+		return "OnNotification"
+	}
+	e := &n.Events[i]
+	return fmt.Sprintf("event %d of %d (element %.64q, object type %.64q, event type %.32q, object id %.64q)",
+		i+1, len(n.Events), e.ElementKey, e.ObjectType, e.EventType, e.ObjectID)
+}
