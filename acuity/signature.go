@@ -15,9 +15,9 @@ const SignatureHeader = "X-Acuity-Signature"
 
 // Errors returned by VerifySignature; test for them with errors.Is.
 var (
-	// ErrMissingKey means no API key was given to verify with. Without a key
+	// ErrNoSigningKey means no API key was given to verify with. Without a key
 	// nothing can be verified, so nothing is accepted.
-	ErrMissingKey = errors.New("acuity: no API key to verify the webhook signature with")
+	ErrNoSigningKey = errors.New("acuity: no API key to verify the webhook signature with")
 	// ErrMissingSignature means the request carried no signature.
 	ErrMissingSignature = errors.New("acuity: webhook signature missing")
 	// ErrInvalidSignature means the signature is malformed or does not match
@@ -37,13 +37,13 @@ func Sign(body []byte, apiKey string) string {
 // Verify the bytes exactly as received: parsing and re-encoding the form
 // changes them.
 //
-// It fails closed: an empty apiKey returns ErrMissingKey, an empty signature
+// It fails closed: an empty apiKey returns ErrNoSigningKey, an empty signature
 // ErrMissingSignature, and a signature that is not base64 or does not match
 // ErrInvalidSignature. The comparison takes constant time, and error messages
 // never include the key or the expected signature.
 func VerifySignature(body []byte, signature, apiKey string) error {
 	if apiKey == "" {
-		return ErrMissingKey
+		return ErrNoSigningKey
 	}
 	signature = strings.TrimSpace(signature)
 	if signature == "" {
