@@ -1,13 +1,16 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -116,9 +119,14 @@ func TestHandlerDedupInFlight(t *testing.T) {
 	entered := make(chan struct{})
 	release := make(chan error)
 	var calls atomic.Int32
+	var logBuf bytes.Buffer
+	logs := &syncWriter{w: &logBuf, mu: new(sync.Mutex)}
 	h := &Handler{
 		SigningKeys:  []string{"k"},
 		Deduplicator: NewMemoryDeduplicator(10),
+		// A duplicate in flight is normal (a burst of retries): it is
+		// logged at info, never warn (once 142 warn lines in one burst).
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		OnNotification: func(context.Context, *Notification) error {
 			if calls.Add(1) == 1 {
 				close(entered)
@@ -138,6 +146,12 @@ func TestHandlerDedupInFlight(t *testing.T) {
 	h.ServeHTTP(w, signedPost(body, "k"))
 	if w.Code != http.StatusConflict {
 		t.Errorf("duplicate during the first delivery: status %d, want 409", w.Code)
+	}
+	logs.mu.Lock()
+	got := logBuf.String()
+	logs.mu.Unlock()
+	if !strings.Contains(got, `"level":"INFO"`) || !strings.Contains(got, "still being processed") || strings.Contains(got, `"level":"WARN"`) {
+		t.Errorf("the 409 was not logged once at info: %s", got)
 	}
 	release <- errors.New("the first delivery fails after all")
 	if got := <-first; got != 500 {

@@ -131,8 +131,9 @@ type Handler struct {
 	OnError func(r *http.Request, err error)
 
 	// Logger, if set, receives one record per request: debug for a handled
-	// or duplicate notification, warn for a rejected request, error for a
-	// 500 (with the stack after a panic); plus a debug record per event that
+	// or duplicate notification, info for a duplicate still in flight (409,
+	// normal during a burst), warn for a rejected request, error for a 500
+	// (with the stack after a panic); plus a debug record per event that
 	// matched no route. Nil is silent. Records never hold a key, a signature
 	// or the body, and take at most 64 bytes of the Elements-Webhook-Id
 	// header or the eventId and 1 KiB of an error's text.
@@ -294,13 +295,8 @@ func (h *Handler) releaseClaim(ctx context.Context, key string, err error) error
 // configError returns why h must refuse every callback, or nil.
 func (h *Handler) configError() error {
 	if !h.InsecureSkipVerify && h.KeysFor == nil {
-		if len(h.SigningKeys) == 0 {
-			return fmt.Errorf("%w: %w; set SigningKeys to the instance's signature key (or KeysFor)", ErrMisconfigured, ErrNoSigningKey)
-		}
-		for _, k := range h.SigningKeys {
-			if k == "" {
-				return fmt.Errorf("%w: %w; an empty string is in SigningKeys", ErrMisconfigured, ErrNoSigningKey)
-			}
+		if err := checkKeys(h.SigningKeys); err != nil {
+			return fmt.Errorf("%w: %w; set SigningKeys to the instance's signature key (or KeysFor)", ErrMisconfigured, err)
 		}
 	}
 	if h.OnNotification == nil && len(h.router.load()) == 0 {

@@ -27,8 +27,11 @@ func (h *Handler) reportError(r *http.Request, status int, err error) {
 		return
 	}
 	level := slog.LevelWarn
-	if status >= 500 {
+	switch {
+	case status >= 500:
 		level = slog.LevelError
+	case status == http.StatusConflict:
+		level = slog.LevelInfo // a duplicate still in flight: normal during a burst of retries
 	}
 	h.logRequest(r.Context(), level, "webhook: callback not accepted", r, callback{}, errorAttrs(status, werr)...)
 	if hookErr != nil {
