@@ -48,7 +48,7 @@ var (
 // MaskedValue is what the platform answers instead of a secret
 // configuration value (oauth.api.key, oauth.api.secret,
 // event.notification.signature.key, passwords, tokens).
-const MaskedValue = "********"
+const MaskedValue = redact.PlatformMask
 
 // maxMessage bounds APIError.Message when it comes from a non-JSON page,
 // and maxSummarized how much of such a page is looked at.

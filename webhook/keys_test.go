@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -213,5 +214,47 @@ func TestHandlerStringShowsKeysFor(t *testing.T) {
 	h := &Handler{KeysFor: (&tenants{}).keysFor}
 	if got, want := h.String(), "KeysFor:on"; !strings.Contains(got, want) {
 		t.Errorf("String() = %q, want it to contain %q", got, want)
+	}
+}
+
+// TestMaskedKeyIsAMisconfiguration: a host that copied its signing key from
+// a Get answer holds the platform's mask "********", which anyone can sign
+// with. Such a key is refused exactly like an empty one (500,
+// ErrMisconfigured), in SigningKeys and from KeysFor; a body forged with the
+// mask is never answered 2xx.
+func TestMaskedKeyIsAMisconfiguration(t *testing.T) {
+	t.Parallel()
+	const mask = "********"
+	called := false
+	onN := func(context.Context, *Notification) error { called = true; return nil }
+	masked := &tenants{keys: map[int64][]string{1: {mask}, 2: {"k2", mask}}}
+	for _, tc := range []struct {
+		name string
+		h    *Handler
+		body []byte
+	}{
+		{"SigningKeys holds only the mask", &Handler{SigningKeys: Secrets{mask}, OnNotification: onN}, tenantBody("1")},
+		{"SigningKeys holds the mask beside a key", &Handler{SigningKeys: Secrets{"k1", mask}, OnNotification: onN}, tenantBody("1")},
+		{"KeysFor returns only the mask", &Handler{KeysFor: masked.keysFor, OnNotification: onN}, tenantBody("1")},
+		{"KeysFor returns the mask beside a key", &Handler{KeysFor: masked.keysFor, OnNotification: onN}, tenantBody("2")},
+	} {
+		var got []*Error
+		tc.h.OnError = func(_ *http.Request, err error) {
+			var we *Error
+			if errors.As(err, &we) {
+				got = append(got, we)
+			}
+		}
+		w := httptest.NewRecorder()
+		tc.h.ServeHTTP(w, signedPost(tc.body, mask)) // forged with the public mask
+		if w.Code != http.StatusInternalServerError {
+			t.Errorf("%s: status %d, want 500", tc.name, w.Code)
+		}
+		if len(got) != 1 || !errors.Is(got[0], ErrMisconfigured) || !errors.Is(got[0], ErrNoSigningKey) {
+			t.Errorf("%s: OnError got %v, want one error wrapping ErrMisconfigured and ErrNoSigningKey", tc.name, got)
+		}
+		if called {
+			t.Errorf("%s: the callback ran for a body signed with the mask", tc.name)
+		}
 	}
 }

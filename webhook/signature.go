@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // SignatureHeader is the request header that carries the signature of an
@@ -31,11 +33,13 @@ var (
 	// wrong length, or no key produced it.
 	ErrInvalidSignature = errors.New("webhook: invalid signature")
 
-	// ErrNoSigningKey means the verifier was given no key, or an empty key.
+	// ErrNoSigningKey means the verifier was given no key, an empty key, or
+	// the platform's mask "********" (what Get answers in place of the real
+	// key; anyone can sign with it).
 	// It is a configuration error on the receiving side, not a bad request:
 	// an empty key is never accepted, because anyone can compute an HMAC
 	// under it.
-	ErrNoSigningKey = errors.New("webhook: no signing key configured (the key list is empty or holds an empty key)")
+	ErrNoSigningKey = errors.New("webhook: no usable signing key configured")
 )
 
 // sigPrefix is the scheme Sign writes and the only one VerifySignature
@@ -65,17 +69,13 @@ func Sign(key string, body []byte) string {
 // will not verify. MACs are compared in constant time.
 //
 // It fails closed: it returns an error wrapping [ErrNoSigningKey] when keys is
-// empty or holds an empty string, [ErrMissingSignature] when header is empty,
+// empty or holds an empty string or the platform's mask "********" (never a
+// key: it is public), [ErrMissingSignature] when header is empty,
 // and [ErrInvalidSignature] for a "sha1=" or any other scheme than "sha256=",
 // bad base64, a MAC of the wrong length, or a MAC that no key produced.
 func VerifySignature(body []byte, header string, keys ...string) error {
-	if len(keys) == 0 {
-		return ErrNoSigningKey
-	}
-	for _, k := range keys {
-		if k == "" {
-			return ErrNoSigningKey
-		}
+	if err := checkKeys(keys); err != nil {
+		return err
 	}
 	header = strings.TrimSpace(header)
 	if header == "" {
@@ -112,6 +112,24 @@ func VerifySignature(body []byte, header string, keys ...string) error {
 		}
 	}
 	return sigError("no signing key matches")
+}
+
+// checkKeys returns an error wrapping ErrNoSigningKey, saying why, if keys
+// cannot verify anything: none, an empty one, or the platform's mask, which
+// a host that copied its key from an instance answer would hold.
+func checkKeys(keys []string) error {
+	if len(keys) == 0 {
+		return fmt.Errorf("%w: the key list is empty", ErrNoSigningKey)
+	}
+	for _, k := range keys {
+		switch k {
+		case "":
+			return fmt.Errorf("%w: a key is empty", ErrNoSigningKey)
+		case redact.PlatformMask:
+			return fmt.Errorf("%w: a key is the platform's mask of eight asterisks, read back from the platform in place of the real key (anyone can sign with it)", ErrNoSigningKey)
+		}
+	}
+	return nil
 }
 
 // sigError wraps ErrInvalidSignature with a reason. Reasons are fixed texts:

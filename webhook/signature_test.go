@@ -103,6 +103,10 @@ func TestVerifySignature(t *testing.T) {
 		{"empty key", body, good, []string{""}, ErrNoSigningKey},
 		{"empty key beside the right one", body, good, []string{fixtureKey, ""}, ErrNoSigningKey},
 		{"empty key, signature under empty key", body, Sign("", body), []string{""}, ErrNoSigningKey},
+		// The platform's mask, copied from a Get answer, is a public string:
+		// anyone can sign with it, so it is never a key.
+		{"the platform's mask as the key, body signed with it", body, Sign("********", body), []string{"********"}, ErrNoSigningKey},
+		{"the mask beside the right key", body, good, []string{fixtureKey, "********"}, ErrNoSigningKey},
 		{"sha1 scheme (pre-2016)", []byte(`{"message":{"events":[]}}`), "sha1=DgKPiRFLNce2fjgihQdeIqWKhJc=", []string{fixtureKey}, ErrInvalidSignature},
 		{"sha1 scheme with a sha256 MAC", body, "sha1=" + mac, []string{fixtureKey}, ErrInvalidSignature},
 		{"unknown scheme", body, "sha512=" + mac, []string{fixtureKey}, ErrInvalidSignature},

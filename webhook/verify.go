@@ -53,10 +53,8 @@ func (h *Handler) lookUpKeys(r *http.Request, id int64) ([]string, int, error) {
 	case len(keys) == 0:
 		return nil, http.StatusUnauthorized, fmt.Errorf("%w: KeysFor(%d) returned no keys", ErrUnknownInstance, id)
 	}
-	for _, k := range keys {
-		if k == "" {
-			return nil, http.StatusInternalServerError, fmt.Errorf("%w: %w; KeysFor(%d) returned an empty key", ErrMisconfigured, ErrNoSigningKey, id)
-		}
+	if err := checkKeys(keys); err != nil {
+		return nil, http.StatusInternalServerError, fmt.Errorf("%w: KeysFor(%d): %w", ErrMisconfigured, id, err)
 	}
 	return keys, 0, nil
 }
