@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -406,6 +407,10 @@ func TestMemoryDeduplicatorZeroValue(t *testing.T) {
 // out the older slot must not forget the newer done state.
 func TestMemoryDeduplicatorRedoneAfterRetention(t *testing.T) {
 	t.Parallel()
+	synctest.Test(t, testRedoneAfterRetention)
+}
+
+func testRedoneAfterRetention(t *testing.T) {
 	ctx := context.Background()
 	d := NewMemoryDeduplicator(2)
 	d.Retention = 20 * time.Millisecond

@@ -12,5 +12,5 @@ func TestMemoryDeduplicatorConformance(t *testing.T) {
 	d := webhook.NewMemoryDeduplicator(0)
 	d.ClaimTTL = webhooktest.DeduplicatorClaimTTL
 	d.Retention = webhooktest.DeduplicatorRetention
-	webhooktest.TestDeduplicator(t, func(*testing.T) webhook.Deduplicator { return d.Replica() })
+	webhooktest.TestDeduplicator(t, func(*testing.T) webhook.Deduplicator { return d.Replica() }, webhooktest.InBubble())
 }

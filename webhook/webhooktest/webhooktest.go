@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/elementsgo/elements/webhook"
@@ -75,8 +76,16 @@ const (
 //
 // Left open: Done or Release by a holder whose claim expired but that no
 // other store has taken over may succeed or report ErrClaimLost.
-func TestDeduplicator(t *testing.T, open func(t *testing.T) webhook.Deduplicator) {
+//
+// The suite waits out the claim TTL and the retention on the real clock
+// (about a second and a half), as a store over a database needs; a store
+// whose time is Go's own clock passes [InBubble] and waits for nothing.
+func TestDeduplicator(t *testing.T, open func(t *testing.T) webhook.Deduplicator, opts ...Option) {
 	t.Helper()
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
 	prefix := "elementstest-" + rand.Text()[:12] + "/"
 	tests := []struct {
 		name string
@@ -93,10 +102,27 @@ func TestDeduplicator(t *testing.T, open func(t *testing.T) webhook.Deduplicator
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tt.run(&dedupChecker{t: t, open: open, prefix: prefix + tt.name + "/"})
+			check := func(t *testing.T) { tt.run(&dedupChecker{t: t, open: open, prefix: prefix + tt.name + "/"}) }
+			if cfg.bubble {
+				synctest.Test(t, check)
+				return
+			}
+			check(t)
 		})
 	}
 }
+
+// Option changes how [TestDeduplicator] runs.
+type Option func(*config)
+
+type config struct{ bubble bool }
+
+// InBubble runs each check in a [testing/synctest] bubble, where the claim
+// TTL and the retention pass at once and exactly: for an in-process store
+// that reads Go's clock (time.Now), such as [webhook.MemoryDeduplicator].
+// A store whose clock is elsewhere (a database server's) must not use it:
+// its claims would not expire while the bubble's clock jumps.
+func InBubble() Option { return func(c *config) { c.bubble = true } }
 
 type dedupChecker struct {
 	t      *testing.T
