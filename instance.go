@@ -137,8 +137,10 @@ func (w *instanceWire) instance(i *Instance) error {
 	return nil
 }
 
-// MarshalJSON implements json.Marshaler with the platform's field names
-// (for fakes); the output includes the token.
+// MarshalJSON implements json.Marshaler with the platform's field names, so
+// an Instance a host keeps as JSON (in its own database, say) reads back
+// with json.Unmarshal exactly. The output includes the token: store it as
+// the secret it is.
 func (i Instance) MarshalJSON() ([]byte, error) {
 	e := &i.Element
 	w := instanceWire{
