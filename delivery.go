@@ -191,10 +191,17 @@ func eventIDOf(message json.RawMessage) string {
 // String prints the delivery without Raw and the notification's message
 // (their sizes only).
 func (d Delivery) String() string {
-	return fmt.Sprintf("{NotificationID:%d SubscriptionID:%d Status:%q EventID:%q CreatedDate:%s UpdatedDate:%s Notification:%v Subscription:%+v Raw:%s}",
+	return fmt.Sprintf("{NotificationID:%d SubscriptionID:%d Status:%q EventID:%q CreatedDate:%s UpdatedDate:%s Notification:%v Subscription:%s Raw:%s}",
 		d.NotificationID, d.SubscriptionID, d.Status, d.EventID,
 		d.CreatedDate.Format(time.RFC3339), d.UpdatedDate.Format(time.RFC3339),
-		d.Notification, d.Subscription, sizeOf(d.Raw))
+		d.Notification, subscriptionText(d.Subscription), sizeOf(d.Raw))
+}
+
+func subscriptionText(s *DeliverySubscription) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("%+v", *s)
 }
 
 // GoString is like String.

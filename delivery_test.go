@@ -145,7 +145,7 @@ func TestDeliveryPrintingHidesThePayload(t *testing.T) {
 	}
 	s := fmt.Sprint(d)
 	for _, want := range []string{"NotificationID:5012", "SubscriptionID:77", `Status:"queued"`, `EventID:"ev-8801"`,
-		"2026-03-04T09:30:00Z", `Topic:"acuityscheduling-events"`, "CallbackURL:" + testCallbackURL,
+		"2026-03-04T09:30:00Z", `Topic:"acuityscheduling-events"`, "Subscription:{ID:77 Channel:webhook", "CallbackURL:" + testCallbackURL,
 		fmt.Sprintf("Raw:<%d bytes>", len(rec))} {
 		if !strings.Contains(s, want) {
 			t.Errorf("printed delivery lacks %q: %s", want, s)
@@ -158,7 +158,7 @@ func TestDeliveryPrintingHidesThePayload(t *testing.T) {
 			t.Errorf("slog JSON lacks %s: %s", want, js.String())
 		}
 	}
-	if got := fmt.Sprint(elements.Delivery{}); !strings.Contains(got, "Notification:<nil>") || !strings.Contains(got, "Raw:<nil>") {
+	if got := fmt.Sprint(elements.Delivery{}); !strings.Contains(got, "Notification:<nil> Subscription:<nil> Raw:<nil>") {
 		t.Errorf("zero delivery prints %s", got)
 	}
 }
