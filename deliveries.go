@@ -171,7 +171,7 @@ func (s *DeliveriesService) Queued(ctx context.Context, callbackURL string) iter
 // retried like the other idempotent calls.
 //
 // callbackURL must be an absolute http or https URL. The platform documents
-// no escape for a quote inside a query string value, so a URL holding a
+// no escape for a quote inside a CEQL string, so a URL holding a
 // single quote, a backslash, a control or other non-printing character, or
 // invalid UTF-8 is refused before any request, as are the other calls that
 // take one: it could otherwise end the string early and change what is
@@ -226,9 +226,9 @@ func ceqlString(s string) (string, error) {
 	for i, r := range s {
 		switch {
 		case r == '\'':
-			return "", fmt.Errorf("a single quote at byte %d cannot be put in a query string value (the platform documents no escape for it)", i)
+			return "", fmt.Errorf("a single quote at byte %d cannot be put in a CEQL string (the platform documents no escape for it)", i)
 		case r == '\\':
-			return "", fmt.Errorf("a backslash at byte %d cannot be put in a query string value (the platform documents no escape for it)", i)
+			return "", fmt.Errorf("a backslash at byte %d cannot be put in a CEQL string (the platform documents no escape for it)", i)
 		case !unicode.IsPrint(r):
 			return "", fmt.Errorf("a control or non-printing character (%U) at byte %d", r, i)
 		}
