@@ -43,6 +43,10 @@ const defaultUserAgent = "elements-go/" + Version
 type Client struct {
 	// Instances manages element instances (the /instances API).
 	Instances *InstancesService
+	// Deliveries shows and releases what the platform holds when event
+	// deliveries fail: the failure policy, the queued deliveries of a
+	// callback URL, redelivery after an outage.
+	Deliveries *DeliveriesService
 
 	baseURL    *url.URL
 	base       string // baseURL.String(), computed once
@@ -214,6 +218,7 @@ func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, 
 	c.retry = c.newRetrier(true)
 	c.retryOnce = c.newRetrier(false)
 	c.Instances = &InstancesService{client: c}
+	c.Deliveries = &DeliveriesService{client: c}
 	return c, nil
 }
 

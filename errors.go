@@ -30,8 +30,9 @@ var (
 	// instance (its Element token, as acuity.Account sends it) a 401 means
 	// the tenant must reconnect (the instance was deleted, or its OAuth grant
 	// expired or was revoked: re-authenticate it with a new code) and a 403
-	// that the instance is disabled (enable it). For other calls it means
-	// the client's user or organization secret is wrong.
+	// that the instance is disabled (enable it); [InstancesService.State]
+	// tells which in one call. For other calls it means the client's user
+	// or organization secret is wrong.
 	ErrUnauthorized = errors.New("elements: unauthorized")
 	// ErrMaskedValue is wrapped by the error of a call that would send
 	// [MaskedValue] ("********", which the platform answers in place of a
