@@ -104,7 +104,7 @@ func (a *Account) Appointments(ctx context.Context, q *AppointmentQuery) iter.Se
 	if where != "" {
 		query = url.Values{"where": {where}}
 	}
-	return list(ctx, a, "Appointments", AppointmentsPath, query, q.PageSize, (*appointmentJSON).appointment)
+	return list[Appointment](ctx, a, "Appointments", AppointmentsPath, query, q.PageSize)
 }
 
 // appointmentsWhere turns a query's filters into the platform's CEQL where

@@ -2,15 +2,16 @@ package acuity
 
 import (
 	"encoding/json"
-	"slices"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // FuzzHubResources checks that decoding appointment types, calendars and a
 // page of appointments (as the lists do) never panics, that durations are
-// whole non-negative minutes, and that a page decodes as its items do one
-// by one.
+// whole non-negative minutes, and that each appointment of a page keeps its
+// own JSON in Raw.
 func FuzzHubResources(f *testing.F) {
 	f.Add([]byte(`{"id": 3, "duration": 45, "paddingAfter": "15", "calendarIDs": [12], "active": true}`))
 	f.Add([]byte(`{"id": "12", "name": "Front Desk", "timezone": "America/Chicago"}`))
@@ -28,25 +29,20 @@ func FuzzHubResources(f *testing.F) {
 		var c Calendar
 		_ = json.Unmarshal(b, &c)
 
-		var wire []*appointmentJSON
-		if json.Unmarshal(b, &wire) != nil {
+		page, err := decodeSDKPage(b)
+		if err != nil {
 			return
 		}
-		hasNull := slices.Contains(wire, nil)
-		page, err := convertPage(wire, (*appointmentJSON).appointment) // clears wire
-		if hasNull {
-			if err == nil {
-				t.Fatal("a page with a null element converted without error")
+		// Each element's Raw is that element's JSON: decoding it again
+		// gives the same appointment.
+		for i, appt := range page {
+			var again Appointment
+			if err := json.Unmarshal(appt.Raw, &again); err != nil {
+				t.Fatalf("element %d: its Raw %s does not decode: %v", i, appt.Raw, err)
 			}
-			return
-		}
-		var one []*Appointment
-		errOne := json.Unmarshal(b, &one)
-		if (err == nil) != (errOne == nil) {
-			t.Fatalf("page decode %v, item by item %v", err, errOne)
-		}
-		if err == nil && len(page) != len(one) {
-			t.Fatalf("page of %d, item by item %d", len(page), len(one))
+			if diff := cmp.Diff(appt, &again); diff != "" {
+				t.Fatalf("element %d decoded from its Raw differs:\n%s", i, diff)
+			}
 		}
 	})
 }
