@@ -28,6 +28,8 @@ type wantCall struct {
 	status       int        // 0: 200
 	answer       string
 	next         string // Elements-Next-Page-Token to answer
+	total        string // Elements-Total-Count to answer, if not ""
+	ctype        string // Content-Type to answer; "": application/json
 }
 
 // hubServer is a plain httptest server that checks every request against
@@ -133,7 +135,14 @@ func (hs *hubServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if want.next != "" {
 		w.Header().Set("Elements-Next-Page-Token", want.next)
 	}
-	w.Header().Set("Content-Type", "application/json")
+	if want.total != "" {
+		w.Header().Set("Elements-Total-Count", want.total)
+	}
+	ctype := want.ctype
+	if ctype == "" {
+		ctype = "application/json"
+	}
+	w.Header().Set("Content-Type", ctype)
 	w.WriteHeader(cmpOr(want.status, 200))
 	_, _ = io.WriteString(w, want.answer)
 }
