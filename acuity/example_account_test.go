@@ -88,3 +88,36 @@ func ExampleAccount_Book() {
 	// 4 Consultation 2026-12-08T14:30:00-0700 60.00
 	// 3:30pm - 4:15pm
 }
+
+// Changing an appointment's details: only the fields set are sent, the
+// others stay as they are.
+func ExampleAccount_UpdateAppointment() {
+	fake, account := connectedAccount()
+	defer fake.Close()
+	ctx := context.Background()
+
+	phone, notes := "+1 555 0142", "Prefers mornings"
+	appt, err := account.UpdateAppointment(ctx, 1, &acuity.AppointmentUpdate{Phone: &phone, Notes: &notes})
+	if err != nil {
+		log.Fatal(err) // errors.Is(err, elements.ErrNotFound): no such appointment
+	}
+	fmt.Println(appt.ID, appt.FirstName, appt.Phone, appt.Notes)
+	// Output:
+	// 1 Ada +1 555 0142 Prefers mornings
+}
+
+// The payments of an appointment, to reconcile them with the payment
+// processor's records. Raw keeps what Acuity sent beyond these fields.
+func ExampleAccount_Payments() {
+	fake, account := connectedAccount()
+	defer fake.Close()
+	ctx := context.Background()
+
+	payments, err := account.Payments(ctx, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range payments {
+		fmt.Println(p.Processor, p.TransactionID, p.Amount, p.Created.Format(time.DateOnly))
+	}
+}
