@@ -151,9 +151,11 @@ func (a *Account) do(ctx context.Context, method, path string, body, v any) (*el
 // page per request, by the platform's rule (internal/paging). Each page is
 // decoded into []*T in one pass, each element by T's UnmarshalJSON (which
 // keeps its Raw). A 404 "No … found" is an empty list (paging.EmptyList);
-// any other 404 is an error.
-func list[T any](ctx context.Context, a *Account, name, path string, q url.Values, pageSize int) iter.Seq2[*T, error] {
-	return paging.Seq(ctx, func(ctx context.Context, next string) ([]*T, string, error) {
+// any other 404 is an error. at, if not nil, names the page to start at
+// and follows the listing (see cursor); nil starts at the first page.
+func list[T any](ctx context.Context, a *Account, name, path string, q url.Values, pageSize int, at *cursor) iter.Seq2[*T, error] {
+	return paging.SeqFrom(ctx, at.position(), func(ctx context.Context, next string) ([]*T, string, error) {
+		at.reading(next)
 		var page []*T
 		resp, err := a.do(ctx, http.MethodGet, paging.URL(path, q, pageSize, next), nil, &page)
 		var ae *elements.APIError
@@ -169,6 +171,7 @@ func list[T any](ctx context.Context, a *Account, name, path string, q url.Value
 		if i := slices.Index(page, nil); i >= 0 {
 			return nil, "", fmt.Errorf("acuity: %s: %w: element %d of the page is null", name, elements.ErrInvalidResponse, i)
 		}
+		at.counted(resp.TotalCount)
 		return page, resp.NextPageToken, nil
 	})
 }
@@ -195,14 +198,14 @@ func (a *Account) Ping(ctx context.Context) error {
 // (GET /hubs/scheduling/appointment-types), page by page as the caller
 // ranges; see Account.Appointments for how errors arrive.
 func (a *Account) AppointmentTypes(ctx context.Context) iter.Seq2[*AppointmentType, error] {
-	return list[AppointmentType](ctx, a, "AppointmentTypes", "/hubs/"+Hub+"/appointment-types", nil, 0)
+	return list[AppointmentType](ctx, a, "AppointmentTypes", "/hubs/"+Hub+"/appointment-types", nil, 0, nil)
 }
 
 // Calendars lists the account's calendars (GET /hubs/scheduling/calendars),
 // page by page as the caller ranges; see Account.Appointments for how errors
 // arrive.
 func (a *Account) Calendars(ctx context.Context) iter.Seq2[*Calendar, error] {
-	return list[Calendar](ctx, a, "Calendars", "/hubs/"+Hub+"/calendars", nil, 0)
+	return list[Calendar](ctx, a, "Calendars", "/hubs/"+Hub+"/calendars", nil, 0, nil)
 }
 
 // AvailableDates returns the dates of month (its year and month, in its

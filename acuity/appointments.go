@@ -53,8 +53,9 @@ func (a *Account) Appointment(ctx context.Context, id int64) (*Appointment, erro
 	return &appt, nil
 }
 
-// AppointmentQuery selects appointments for Account.Appointments. Zero
-// fields do not filter. A nil query lists what Acuity lists by default.
+// AppointmentQuery selects appointments for Account.Appointments and
+// Account.AppointmentPager. Zero fields do not filter. A nil query lists
+// what Acuity lists by default.
 type AppointmentQuery struct {
 	// MinDate and MaxDate bound the appointments' dates, both days
 	// included. Only the date counts, read in the time's own location:
@@ -71,6 +72,12 @@ type AppointmentQuery struct {
 	// PageSize is the number of appointments per request; 0 leaves it to
 	// the platform.
 	PageSize int
+	// NextPage starts the listing at the page this token names, for
+	// example a position saved from AppointmentPager.Position to resume
+	// an interrupted backfill; "" starts at the first page. A token
+	// belongs to the listing it came from: resume with the same filters
+	// and PageSize.
+	NextPage string
 }
 
 // Appointments lists the account's appointments that match q
@@ -89,23 +96,40 @@ type AppointmentQuery struct {
 // a page without a next-page token, an empty page, or a token seen before.
 // An error (a bad query, a platform error, the end of ctx) is yielded once,
 // as (nil, err), and ends the listing; breaking out of the loop stops it
-// without another request. A 404 from the platform is an empty list.
+// without another request. A 404 "No appointments found" is an empty
+// list; any other 404 is an error. Each range starts at q.NextPage.
+//
+// To resume a backfill after a crash instead of starting over, list with
+// an AppointmentPager, which says where it is.
 func (a *Account) Appointments(ctx context.Context, q *AppointmentQuery) iter.Seq2[*Appointment, error] {
+	query, pageSize, err := appointmentsQuery(q)
+	if err != nil {
+		return paging.Err[Appointment](err)
+	}
+	at := &cursor{total: -1}
+	if q != nil {
+		at.token = q.NextPage
+	}
+	return list[Appointment](ctx, a, "Appointments", AppointmentsPath, query, pageSize, at)
+}
+
+// appointmentsQuery checks q (nil: no filter) and returns the list's query
+// and page size.
+func appointmentsQuery(q *AppointmentQuery) (url.Values, int, error) {
 	if q == nil {
-		q = &AppointmentQuery{}
+		return nil, 0, nil
 	}
 	if q.PageSize < 0 {
-		return paging.Err[Appointment](fmt.Errorf("acuity: Appointments: page size %d is negative", q.PageSize))
+		return nil, 0, fmt.Errorf("acuity: Appointments: page size %d is negative", q.PageSize)
 	}
 	where, err := appointmentsWhere(q)
 	if err != nil {
-		return paging.Err[Appointment](fmt.Errorf("acuity: Appointments: %w", err))
+		return nil, 0, fmt.Errorf("acuity: Appointments: %w", err)
 	}
-	var query url.Values
-	if where != "" {
-		query = url.Values{"where": {where}}
+	if where == "" {
+		return nil, q.PageSize, nil
 	}
-	return list[Appointment](ctx, a, "Appointments", AppointmentsPath, query, q.PageSize)
+	return url.Values{"where": {where}}, q.PageSize, nil
 }
 
 // appointmentsWhere turns a query's filters into the platform's CEQL where

@@ -3,6 +3,7 @@ package acuity_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"time"
@@ -53,6 +54,48 @@ func ExampleAccount_Appointments() {
 	// Output:
 	// 1 Ada 2026-12-01 10:00:00 45m0s
 	// 2 Grace 2026-12-03 10:00:00 45m0s
+}
+
+// A backfill that survives a crash: it saves the pager's position as it
+// goes and, when restarted, resumes from the saved position instead of the
+// first page. The position names the page of the appointment in hand, so
+// saving it before handling the appointment is as safe as after; what a
+// resume hands out again (at most that page) is handled idempotently.
+func ExampleAccount_AppointmentPager() {
+	fake, account := connectedAccount()
+	defer fake.Close()
+	ctx := context.Background()
+
+	checkpoint := "" // in production: a row per tenant in the application's database
+	handled := map[int64]bool{}
+	backfill := func(crashAt int64) error {
+		pager := account.AppointmentPager(&acuity.AppointmentQuery{PageSize: 2, NextPage: checkpoint})
+		for appt, err := range pager.All(ctx) {
+			if err != nil {
+				return err
+			}
+			checkpoint = pager.Position()
+			if appt.ID == crashAt {
+				return errors.New("crashed") // before handling it
+			}
+			if handled[appt.ID] {
+				fmt.Println("again", appt.ID)
+				continue
+			}
+			handled[appt.ID] = true // an upsert by appointment id
+			fmt.Printf("handled %d (%d in all)\n", appt.ID, pager.Total())
+		}
+		checkpoint = "" // done
+		return nil
+	}
+	fmt.Println(backfill(3))
+	fmt.Println(backfill(0)) // from the second page
+	// Output:
+	// handled 1 (3 in all)
+	// handled 2 (3 in all)
+	// crashed
+	// handled 3 (3 in all)
+	// <nil>
 }
 
 // Booking an appointment in the tenant's Acuity account.
