@@ -149,8 +149,8 @@ func (a *Account) do(ctx context.Context, method, path string, body, v any) (*el
 
 // list reads a paged hub list: the query q plus the paging parameters, one
 // page per request, by the platform's rule (internal/paging). Each page is
-// decoded into []*T in one pass, each element by T's UnmarshalJSON (which
-// keeps its Raw). A 404 "No … found" is an empty list (paging.EmptyList);
+// decoded into []*T by the client, each element through T's UnmarshalJSON
+// (which keeps its Raw; BENCHMARKS.md says what that costs). A 404 "No … found" is an empty list (paging.EmptyList);
 // any other 404 is an error. at, if not nil, names the page to start at
 // and follows the listing (see cursor); nil starts at the first page.
 func list[T any](ctx context.Context, a *Account, name, path string, q url.Values, pageSize int, at *cursor) iter.Seq2[*T, error] {
