@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -147,14 +148,16 @@ func (a *Account) do(ctx context.Context, method, path string, body, v any) (*el
 }
 
 // list reads a paged hub list: the query q plus the paging parameters, one
-// page per request, by the platform's rule (internal/paging). A page is
-// decoded into the items' wire form W, each converted by conv: one scan of
-// the page, not one more per item. A 404 "No … found" is an empty list
-// (paging.EmptyList); any other 404 is an error.
-func list[T, W any](ctx context.Context, a *Account, name, path string, q url.Values, pageSize int, conv func(*W) (*T, error)) iter.Seq2[*T, error] {
-	return paging.Seq(ctx, func(ctx context.Context, next string) ([]*T, string, error) {
-		var wire []*W
-		resp, err := a.do(ctx, http.MethodGet, paging.URL(path, q, pageSize, next), nil, &wire)
+// page per request, by the platform's rule (internal/paging). Each page is
+// decoded into []*T by the client, each element through T's UnmarshalJSON
+// (which keeps its Raw; BENCHMARKS.md says what that costs). A 404 "No … found" is an empty list (paging.EmptyList);
+// any other 404 is an error. at, if not nil, names the page to start at
+// and follows the listing (see cursor); nil starts at the first page.
+func list[T any](ctx context.Context, a *Account, name, path string, q url.Values, pageSize int, at *cursor) iter.Seq2[*T, error] {
+	return paging.SeqFrom(ctx, at.position(), func(ctx context.Context, next string) ([]*T, string, error) {
+		at.reading(next)
+		var page []*T
+		resp, err := a.do(ctx, http.MethodGet, paging.URL(path, q, pageSize, next), nil, &page)
 		var ae *elements.APIError
 		if errors.As(err, &ae) && paging.EmptyList(ae.StatusCode, ae.Message) {
 			return nil, "", nil
@@ -162,30 +165,15 @@ func list[T, W any](ctx context.Context, a *Account, name, path string, q url.Va
 		if err != nil {
 			return nil, "", fmt.Errorf("acuity: %s: %w", name, err)
 		}
-		page, err := convertPage(wire, conv)
-		if err != nil {
-			return nil, "", fmt.Errorf("acuity: %s: %w: %w", name, elements.ErrInvalidResponse, err)
+		// A JSON null in the page is an invalid answer, as in the root
+		// package's lists: nothing is handed out as nil, and nothing is
+		// skipped silently.
+		if i := slices.Index(page, nil); i >= 0 {
+			return nil, "", fmt.Errorf("acuity: %s: %w: element %d of the page is null", name, elements.ErrInvalidResponse, i)
 		}
+		at.counted(resp.TotalCount)
 		return page, resp.NextPageToken, nil
 	})
-}
-
-// convertPage converts a decoded page from the wire form. A JSON null in
-// the page is an invalid answer, as in the root package's lists: nothing is
-// handed out as nil, and nothing is skipped silently.
-func convertPage[T, W any](wire []*W, conv func(*W) (*T, error)) ([]*T, error) {
-	page := make([]*T, len(wire))
-	for i, w := range wire {
-		if w == nil {
-			return nil, fmt.Errorf("element %d of the page is null", i)
-		}
-		var err error
-		if page[i], err = conv(w); err != nil {
-			return nil, err
-		}
-		wire[i] = nil
-	}
-	return page, nil
 }
 
 // checkID rejects ids that cannot name anything.
@@ -210,14 +198,14 @@ func (a *Account) Ping(ctx context.Context) error {
 // (GET /hubs/scheduling/appointment-types), page by page as the caller
 // ranges; see Account.Appointments for how errors arrive.
 func (a *Account) AppointmentTypes(ctx context.Context) iter.Seq2[*AppointmentType, error] {
-	return list(ctx, a, "AppointmentTypes", "/hubs/"+Hub+"/appointment-types", nil, 0, (*appointmentTypeJSON).appointmentType)
+	return list[AppointmentType](ctx, a, "AppointmentTypes", "/hubs/"+Hub+"/appointment-types", nil, 0, nil)
 }
 
 // Calendars lists the account's calendars (GET /hubs/scheduling/calendars),
 // page by page as the caller ranges; see Account.Appointments for how errors
 // arrive.
 func (a *Account) Calendars(ctx context.Context) iter.Seq2[*Calendar, error] {
-	return list(ctx, a, "Calendars", "/hubs/"+Hub+"/calendars", nil, 0, (*calendarJSON).calendar)
+	return list[Calendar](ctx, a, "Calendars", "/hubs/"+Hub+"/calendars", nil, 0, nil)
 }
 
 // AvailableDates returns the dates of month (its year and month, in its

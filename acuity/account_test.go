@@ -28,6 +28,8 @@ type wantCall struct {
 	status       int        // 0: 200
 	answer       string
 	next         string // Elements-Next-Page-Token to answer
+	total        string // Elements-Total-Count to answer, if not ""
+	ctype        string // Content-Type to answer; "": application/json
 }
 
 // hubServer is a plain httptest server that checks every request against
@@ -133,7 +135,14 @@ func (hs *hubServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if want.next != "" {
 		w.Header().Set("Elements-Next-Page-Token", want.next)
 	}
-	w.Header().Set("Content-Type", "application/json")
+	if want.total != "" {
+		w.Header().Set("Elements-Total-Count", want.total)
+	}
+	ctype := want.ctype
+	if ctype == "" {
+		ctype = "application/json"
+	}
+	w.Header().Set("Content-Type", ctype)
 	w.WriteHeader(cmpOr(want.status, 200))
 	_, _ = io.WriteString(w, want.answer)
 }
@@ -207,6 +216,28 @@ func TestAppointmentsPaging(t *testing.T) {
 	got, err := collectIDs(a.Appointments(context.Background(), &AppointmentQuery{CalendarID: 12, PageSize: 2}), apptID)
 	if err != nil || !cmp.Equal([]int64{1, 2, 3}, got) {
 		t.Errorf("got %v, %v; want [1 2 3]", got, err)
+	}
+}
+
+// Every appointment of a page keeps its own JSON, byte for byte, fields the
+// SDK does not model included.
+func TestAppointmentsKeepRaw(t *testing.T) {
+	t.Parallel()
+	first := `{"id": 1, "isVerified": true, "subCalendarID": 7}`
+	second := `{ "id" : 2,
+		"smsOptIn": false, "nested": {"a": [1, "\u00e9"]} }`
+	a, _ := newHubAccount(t, wantCall{method: "GET", path: "/hubs/scheduling/appointments",
+		answer: "[" + first + ",\n  " + second + "\n]"})
+	var got []json.RawMessage
+	for appt, err := range a.Appointments(context.Background(), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, appt.Raw)
+	}
+	want := []json.RawMessage{json.RawMessage(first), json.RawMessage(second)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Raw (-want +got):\n%s", diff)
 	}
 }
 
@@ -336,7 +367,7 @@ func TestAccountCalls(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(fixtureAppointment(), got); diff != "" {
+		if diff := cmp.Diff(fixtureWithRaw([]byte(fixture)), got); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
 		}
 	})
@@ -390,14 +421,17 @@ func TestAccountCalls(t *testing.T) {
 	})
 	t.Run("AppointmentTypes", func(t *testing.T) {
 		t.Parallel()
-		a, _ := newHubAccount(t,
-			wantCall{method: "GET", path: "/hubs/scheduling/appointment-types", next: "p2", answer: `[{"id": 3, "active": true,
+		const consultation = `{"id": 3, "active": true,
 				"name": "Initial Consultation", "description": "First visit", "duration": 45, "price": "45.00",
 				"category": "Consultations", "color": "#ED7087", "private": false, "type": "service", "classSize": null,
 				"paddingAfter": 15, "paddingBefore": "5", "calendarIDs": [12, 13], "addonIDs": [], "formIDs": [1],
-				"image": "", "schedulingUrl": "https://app.acuityscheduling.com/schedule.php?owner=1&appointmentType=3"}]`},
+				"image": "", "schedulingUrl": "https://app.acuityscheduling.com/schedule.php?owner=1&appointmentType=3",
+				"lateCancellationFee": "10.00"}`
+		const yoga = `{"id": "4", "name": "Yoga", "duration": "60", "type": "class", "classSize": 10, "private": "true"}`
+		a, _ := newHubAccount(t,
+			wantCall{method: "GET", path: "/hubs/scheduling/appointment-types", next: "p2", answer: "[" + consultation + "]"},
 			wantCall{method: "GET", path: "/hubs/scheduling/appointment-types", query: url.Values{"nextPage": {"p2"}},
-				next: "p2", answer: `[{"id": "4", "name": "Yoga", "duration": "60", "type": "class", "classSize": 10, "private": "true"}]`})
+				next: "p2", answer: "[\n\t" + yoga + "\n]"})
 		var got []*AppointmentType
 		for at, err := range a.AppointmentTypes(ctx) {
 			if err != nil {
@@ -409,8 +443,9 @@ func TestAccountCalls(t *testing.T) {
 			{ID: 3, Name: "Initial Consultation", Description: "First visit", Duration: 45 * time.Minute, Price: "45.00",
 				Category: "Consultations", Color: "#ED7087", Active: true, Type: "service", PaddingBefore: 5 * time.Minute,
 				PaddingAfter: 15 * time.Minute, CalendarIDs: []int64{12, 13}, AddonIDs: []int64{}, FormIDs: []int64{1},
-				SchedulingURL: "https://app.acuityscheduling.com/schedule.php?owner=1&appointmentType=3"},
-			{ID: 4, Name: "Yoga", Duration: time.Hour, Type: "class", ClassSize: 10, Private: true},
+				SchedulingURL: "https://app.acuityscheduling.com/schedule.php?owner=1&appointmentType=3",
+				Raw:           json.RawMessage(consultation)}, // with the field the SDK does not model
+			{ID: 4, Name: "Yoga", Duration: time.Hour, Type: "class", ClassSize: 10, Private: true, Raw: json.RawMessage(yoga)},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
@@ -418,9 +453,10 @@ func TestAccountCalls(t *testing.T) {
 	})
 	t.Run("Calendars", func(t *testing.T) {
 		t.Parallel()
-		a, _ := newHubAccount(t, wantCall{method: "GET", path: "/hubs/scheduling/calendars", answer: `[{"id": 12,
+		const desk = `{"id": 12,
 			"name": "Front Desk", "email": "desk@example.com", "replyTo": "no-reply@example.com", "description": "",
-			"location": "Suite 200", "timezone": "America/Chicago", "thumbnail": "t.png", "image": "i.png"}]`})
+			"location": "Suite 200", "timezone": "America/Chicago", "thumbnail": "t.png", "image": "i.png"}`
+		a, _ := newHubAccount(t, wantCall{method: "GET", path: "/hubs/scheduling/calendars", answer: "[" + desk + "]"})
 		var got []*Calendar
 		for c, err := range a.Calendars(ctx) {
 			if err != nil {
@@ -429,7 +465,7 @@ func TestAccountCalls(t *testing.T) {
 			got = append(got, c)
 		}
 		want := []*Calendar{{ID: 12, Name: "Front Desk", Email: "desk@example.com", ReplyTo: "no-reply@example.com",
-			Location: "Suite 200", Timezone: "America/Chicago", Thumbnail: "t.png", Image: "i.png"}}
+			Location: "Suite 200", Timezone: "America/Chicago", Thumbnail: "t.png", Image: "i.png", Raw: json.RawMessage(desk)}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
 		}

@@ -1,6 +1,7 @@
 package acuity
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -22,10 +23,12 @@ const DatetimeLayout = "2006-01-02T15:04:05-0700"
 // time.Duration, and paid ("yes"/"no") becomes a bool. Money amounts stay
 // decimal strings such as "30.00", exactly as sent, so no precision is lost;
 // parse them with the decimal type of your choice. Ids sent as numbers or as
-// strings are both accepted, and unknown fields are ignored.
+// strings are both accepted. Raw keeps the record exactly as it came, so
+// fields the SDK does not model (isVerified, subCalendarID, whatever Acuity
+// adds) are not lost: store Raw to keep everything.
 //
 // Appointment has no MarshalJSON: encoding it with encoding/json produces Go
-// field names and types, not Acuity's format.
+// field names and types, not Acuity's format (Raw is Acuity's format).
 type Appointment struct {
 	ID        int64
 	FirstName string
@@ -81,6 +84,10 @@ type Appointment struct {
 	Forms []Form
 	// Labels is nil when Acuity sends null (no labels).
 	Labels []Label
+
+	// Raw is the appointment's JSON exactly as the platform sent it, the
+	// fields above and every field the SDK does not model.
+	Raw json.RawMessage
 }
 
 // Form is one intake form filled in for an appointment.
@@ -171,41 +178,44 @@ type labelJSON struct {
 // UnmarshalJSON decodes Acuity's JSON for an appointment; see Appointment.
 // It fails on a JSON value that is not an object, an unparseable datetime or
 // datetimeCreated, a duration that is not a whole number of minutes, and a
-// paid value other than "yes", "no" or a JSON boolean.
+// paid value other than "yes", "no" or a JSON boolean. It keeps a copy of b
+// in Raw.
 func (a *Appointment) UnmarshalJSON(b []byte) error {
-	return decodeVia(a, b, "appointment", (*appointmentJSON).appointment)
+	return decodeRecord(a, b, "appointment", (*appointmentJSON).appointment)
 }
 
-// decodeVia decodes b into the wire form W and converts it into *dst: the
-// one decode path of the package's types, shared with the lists.
-func decodeVia[T, W any](dst *T, b []byte, what string, conv func(*W) (*T, error)) error {
+// decodeRecord decodes b, one record's JSON, into the wire form W and
+// converts that into *dst with conv, which keeps raw (a copy of b) as the
+// record's Raw. It is the one decode path of the package's records: a
+// single answer and every element of a list page are decoded by the
+// records' UnmarshalJSON, which calls it. *dst is changed only on success.
+func decodeRecord[T, W any](dst *T, b []byte, what string, conv func(*W, json.RawMessage) (T, error)) error {
 	var in W
 	if err := json.Unmarshal(b, &in); err != nil {
 		return fmt.Errorf("acuity: decoding %s: %w", what, err)
 	}
-	v, err := conv(&in)
+	v, err := conv(&in, bytes.Clone(b))
 	if err != nil {
-		return err
+		return fmt.Errorf("acuity: decoding %s: %w", what, err)
 	}
-	*dst = *v
+	*dst = v
 	return nil
 }
 
-// appointment converts the wire form; see Appointment.UnmarshalJSON. Lists
-// decode pages into the wire form and convert each item, so a page is
-// scanned once.
-func (in *appointmentJSON) appointment() (*Appointment, error) {
+// appointment converts the wire form, keeping raw as Raw; see
+// Appointment.UnmarshalJSON.
+func (in *appointmentJSON) appointment(raw json.RawMessage) (Appointment, error) {
 	start, err := parseDatetime("datetime", string(in.Datetime))
 	if err != nil {
-		return nil, err
+		return Appointment{}, err
 	}
 	created, err := parseDatetime("datetimeCreated", string(in.DatetimeCreated))
 	if err != nil {
-		return nil, err
+		return Appointment{}, err
 	}
 	duration, err := minutes("duration", string(in.Duration))
 	if err != nil {
-		return nil, fmt.Errorf("acuity: decoding appointment: %w", err)
+		return Appointment{}, err
 	}
 	var paid bool
 	switch in.Paid {
@@ -213,10 +223,10 @@ func (in *appointmentJSON) appointment() (*Appointment, error) {
 		paid = true
 	case "no", "false", "":
 	default:
-		return nil, fmt.Errorf("acuity: decoding appointment: paid %s is not \"yes\" or \"no\"", quote(string(in.Paid)))
+		return Appointment{}, fmt.Errorf("paid %s is not \"yes\" or \"no\"", quote(string(in.Paid)))
 	}
 
-	a := &Appointment{
+	a := Appointment{
 		ID:                  int64(in.ID),
 		FirstName:           string(in.FirstName),
 		LastName:            string(in.LastName),
@@ -251,6 +261,7 @@ func (in *appointmentJSON) appointment() (*Appointment, error) {
 		Timezone:            string(in.Timezone),
 		CalendarTimezone:    string(in.CalendarTimezone),
 		ScheduledBy:         string(in.ScheduledBy),
+		Raw:                 raw,
 	}
 	a.AddonIDs = ids(in.AddonIDs)
 	if in.Forms != nil {
@@ -275,7 +286,8 @@ func (in *appointmentJSON) appointment() (*Appointment, error) {
 }
 
 // parseDatetime parses one of Acuity's datetime fields: DatetimeLayout, or
-// RFC 3339 as a fallback; an empty value is the zero time.
+// RFC 3339 as a fallback; an empty value is the zero time. The error names
+// the field and the value; the caller says what was being decoded.
 func parseDatetime(field, v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
@@ -284,7 +296,7 @@ func parseDatetime(field, v string) (time.Time, error) {
 	if err != nil {
 		var err2 error
 		if t, err2 = time.Parse(time.RFC3339, v); err2 != nil {
-			return time.Time{}, fmt.Errorf("acuity: decoding appointment: %s %s is not in the layout %s", field, quote(v), DatetimeLayout)
+			return time.Time{}, fmt.Errorf("%s %s is not in the layout %s", field, quote(v), DatetimeLayout)
 		}
 	}
 	return t, nil

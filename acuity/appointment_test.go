@@ -1,6 +1,7 @@
 package acuity
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -50,13 +51,29 @@ func fixtureAppointment() *Appointment {
 	}
 }
 
+// ignoreRaw leaves every Raw field out of a comparison, for tests that
+// check Raw on their own.
+var ignoreRaw = cmp.FilterPath(func(p cmp.Path) bool {
+	sf, ok := p.Last().(cmp.StructField)
+	return ok && sf.Name() == "Raw"
+}, cmp.Ignore())
+
+// fixtureWithRaw is fixtureAppointment as decoded from raw, its JSON: Raw
+// holds the JSON value, without the whitespace around it.
+func fixtureWithRaw(raw []byte) *Appointment {
+	a := fixtureAppointment()
+	a.Raw = bytes.TrimSpace(raw)
+	return a
+}
+
 func TestAppointmentFixture(t *testing.T) {
 	t.Parallel()
 	var got Appointment
-	if err := json.Unmarshal(readFixture(t, "appointment.json"), &got); err != nil {
+	fixture := readFixture(t, "appointment.json")
+	if err := json.Unmarshal(fixture, &got); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(fixtureAppointment(), &got); diff != "" {
+	if diff := cmp.Diff(fixtureWithRaw(fixture), &got); diff != "" {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}
 	if want := time.Date(2020, 2, 14, 15, 30, 0, 0, time.UTC); !got.Datetime.Equal(want) {
@@ -91,6 +108,7 @@ func TestAppointmentVariants(t *testing.T) {
 			if err := json.Unmarshal([]byte(tt.json), &got); err != nil {
 				t.Fatal(err)
 			}
+			tt.want.Raw = json.RawMessage(tt.json)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("mismatch (-want +got):\n%s", diff)
 			}

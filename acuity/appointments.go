@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,8 +53,9 @@ func (a *Account) Appointment(ctx context.Context, id int64) (*Appointment, erro
 	return &appt, nil
 }
 
-// AppointmentQuery selects appointments for Account.Appointments. Zero
-// fields do not filter. A nil query lists what Acuity lists by default.
+// AppointmentQuery selects appointments for Account.Appointments and
+// Account.AppointmentPager. Zero fields do not filter. A nil query lists
+// what Acuity lists by default.
 type AppointmentQuery struct {
 	// MinDate and MaxDate bound the appointments' dates, both days
 	// included. Only the date counts, read in the time's own location:
@@ -70,6 +72,12 @@ type AppointmentQuery struct {
 	// PageSize is the number of appointments per request; 0 leaves it to
 	// the platform.
 	PageSize int
+	// NextPage starts the listing at the page this token names, for
+	// example a position saved from AppointmentPager.Position to resume
+	// an interrupted backfill; "" starts at the first page. A token
+	// belongs to the listing it came from: resume with the same filters
+	// and PageSize.
+	NextPage string
 }
 
 // Appointments lists the account's appointments that match q
@@ -88,23 +96,40 @@ type AppointmentQuery struct {
 // a page without a next-page token, an empty page, or a token seen before.
 // An error (a bad query, a platform error, the end of ctx) is yielded once,
 // as (nil, err), and ends the listing; breaking out of the loop stops it
-// without another request. A 404 from the platform is an empty list.
+// without another request. A 404 "No appointments found" is an empty
+// list; any other 404 is an error. Each range starts at q.NextPage.
+//
+// To resume a backfill after a crash instead of starting over, list with
+// an AppointmentPager, which says where it is.
 func (a *Account) Appointments(ctx context.Context, q *AppointmentQuery) iter.Seq2[*Appointment, error] {
+	query, pageSize, err := appointmentsQuery(q)
+	if err != nil {
+		return paging.Err[Appointment](err)
+	}
+	at := &cursor{total: -1}
+	if q != nil {
+		at.token = q.NextPage
+	}
+	return list[Appointment](ctx, a, "Appointments", AppointmentsPath, query, pageSize, at)
+}
+
+// appointmentsQuery checks q (nil: no filter) and returns the list's query
+// and page size.
+func appointmentsQuery(q *AppointmentQuery) (url.Values, int, error) {
 	if q == nil {
-		q = &AppointmentQuery{}
+		return nil, 0, nil
 	}
 	if q.PageSize < 0 {
-		return paging.Err[Appointment](fmt.Errorf("acuity: Appointments: page size %d is negative", q.PageSize))
+		return nil, 0, fmt.Errorf("acuity: Appointments: page size %d is negative", q.PageSize)
 	}
 	where, err := appointmentsWhere(q)
 	if err != nil {
-		return paging.Err[Appointment](fmt.Errorf("acuity: Appointments: %w", err))
+		return nil, 0, fmt.Errorf("acuity: Appointments: %w", err)
 	}
-	var query url.Values
-	if where != "" {
-		query = url.Values{"where": {where}}
+	if where == "" {
+		return nil, q.PageSize, nil
 	}
-	return list(ctx, a, "Appointments", AppointmentsPath, query, q.PageSize, (*appointmentJSON).appointment)
+	return url.Values{"where": {where}}, q.PageSize, nil
 }
 
 // appointmentsWhere turns a query's filters into the platform's CEQL where
@@ -258,4 +283,136 @@ func (a *Account) Cancel(ctx context.Context, id int64) error {
 		return fmt.Errorf("acuity: Cancel: %w", err)
 	}
 	return nil
+}
+
+// AppointmentUpdate changes an appointment's details through
+// Account.UpdateAppointment. Only what is set is sent: a nil pointer or a
+// nil slice leaves that detail as it is, a pointer to "" empties it (where
+// Acuity allows that). The date and time change through Reschedule, the
+// status through Cancel.
+//
+// Acuity lets only the account's admins set Notes and Certificate, and
+// refuses to remove FirstName or LastName (and, for bookings made by
+// clients, Email and, by the account's settings, Phone); its refusal comes
+// back as the platform's error. Go 1.26 writes a pointer to a value as
+// new("Lovelace"); before it, take the address of a variable.
+type AppointmentUpdate struct {
+	FirstName *string
+	LastName  *string
+	Email     *string
+	Phone     *string
+	Notes     *string
+	// Certificate is a package or coupon code.
+	Certificate *string
+	// Fields sets the answers to intake form fields, each by its form
+	// field id (FormValue.FieldID); fields not listed keep their answers.
+	Fields []FieldValue
+	// LabelIDs replaces the appointment's labels with the labels of these
+	// ids (Acuity takes one label at most). A non-nil empty slice sends an
+	// empty list, which is taken to remove the label (inferred: Acuity's
+	// documentation does not say).
+	LabelIDs []int64
+	// SMSOptIn records whether the client agreed to text reminders.
+	SMSOptIn *bool
+}
+
+// FieldValue is the answer to one intake form field, for
+// AppointmentUpdate.Fields. A checkbox list takes its choices as one
+// comma-separated string.
+type FieldValue struct {
+	FieldID int64
+	Value   string
+}
+
+// appointmentUpdateJSON is the wire form of an AppointmentUpdate: only the
+// fields that are set, in Acuity's names.
+type appointmentUpdateJSON struct {
+	FirstName   *string       `json:"firstName,omitempty"`
+	LastName    *string       `json:"lastName,omitempty"`
+	Email       *string       `json:"email,omitempty"`
+	Phone       *string       `json:"phone,omitempty"`
+	Notes       *string       `json:"notes,omitempty"`
+	Certificate *string       `json:"certificate,omitempty"`
+	Fields      []fieldJSON   `json:"fields,omitzero"`
+	Labels      []labelIDJSON `json:"labels,omitzero"`
+	SMSOptIn    *bool         `json:"smsOptIn,omitempty"`
+}
+
+type fieldJSON struct {
+	ID    int64  `json:"id"`
+	Value string `json:"value"`
+}
+
+type labelIDJSON struct {
+	ID int64 `json:"id"`
+}
+
+// wire checks u and returns its wire form, or an error naming every field
+// that is wrong.
+func (u *AppointmentUpdate) wire() (*appointmentUpdateJSON, error) {
+	w := &appointmentUpdateJSON{FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, Phone: u.Phone,
+		Notes: u.Notes, Certificate: u.Certificate, SMSOptIn: u.SMSOptIn}
+	var bad []string
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"FirstName", u.FirstName}, {"LastName", u.LastName}} {
+		if f.v != nil && strings.TrimSpace(*f.v) == "" {
+			bad = append(bad, f.name+" is blank (Acuity does not remove it)")
+		}
+	}
+	if u.Fields != nil {
+		w.Fields = make([]fieldJSON, len(u.Fields))
+		for i, f := range u.Fields {
+			if f.FieldID <= 0 {
+				bad = append(bad, fmt.Sprintf("Fields[%d].FieldID %d is not positive", i, f.FieldID))
+			}
+			w.Fields[i] = fieldJSON{ID: f.FieldID, Value: f.Value}
+		}
+	}
+	if u.LabelIDs != nil {
+		w.Labels = make([]labelIDJSON, len(u.LabelIDs))
+		for i, id := range u.LabelIDs {
+			if id <= 0 {
+				bad = append(bad, fmt.Sprintf("LabelIDs[%d] %d is not positive", i, id))
+			}
+			w.Labels[i] = labelIDJSON{ID: id}
+		}
+	}
+	if len(bad) > 0 {
+		return nil, errors.New(strings.Join(bad, "; "))
+	}
+	strs := []*string{w.FirstName, w.LastName, w.Email, w.Phone, w.Notes, w.Certificate}
+	if !slices.ContainsFunc(strs, func(p *string) bool { return p != nil }) && w.SMSOptIn == nil && w.Fields == nil && w.Labels == nil {
+		return nil, errors.New("the update sets nothing")
+	}
+	return w, nil
+}
+
+// UpdateAppointment changes the details of an appointment that u sets
+// (PATCH /hubs/scheduling/appointments/{id}, only those fields in the
+// body) and returns the appointment as changed. Bad input (nothing set, a
+// blank name, ids that are not positive) is refused before anything is
+// sent.
+//
+// Like every PATCH, it is not repeated once it may have reached the
+// platform (only a 429 or a failure to send is retried): after an error
+// that leaves the outcome unknown (a timeout, a 502), read the appointment,
+// or send the same update again, which changes nothing more the second time.
+func (a *Account) UpdateAppointment(ctx context.Context, id int64, u *AppointmentUpdate) (*Appointment, error) {
+	if err := checkID("UpdateAppointment", "appointment", id); err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, errors.New("acuity: UpdateAppointment: nil update")
+	}
+	body, err := u.wire()
+	if err != nil {
+		return nil, fmt.Errorf("acuity: UpdateAppointment: %w", err)
+	}
+	var appt Appointment
+	if _, err := a.do(ctx, http.MethodPatch, appointmentPath(id), body, &appt); err != nil {
+		return nil, fmt.Errorf("acuity: UpdateAppointment: %w", err)
+	}
+	return &appt, nil
 }

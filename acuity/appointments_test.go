@@ -65,7 +65,7 @@ func TestGetAppointment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(fixtureAppointment(), got); diff != "" {
+	if diff := cmp.Diff(fixtureWithRaw(readFixture(t, "appointment.json")), got); diff != "" {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}
 	if n := mt.GetTotalCallCount(); n != 1 {

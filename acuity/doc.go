@@ -20,9 +20,13 @@
 // Beyond events, [Account] reads and changes the connected account through
 // the platform's scheduling hub with the instance's token: appointments
 // (listed page by page as an iter.Seq2, by date range, calendar, type or
-// email), one appointment, Book, Reschedule, Cancel, appointment types,
-// calendars and free dates and times. [Account.SetMinInterval] paces a
-// backfill under Acuity's rate of about 10 requests a second per account.
+// email), one appointment, Book, Reschedule, Cancel, UpdateAppointment, an
+// appointment's Payments, appointment types, calendars and free dates and
+// times. Every record keeps its JSON in Raw, so fields the SDK does not
+// model are not lost. [Account.AppointmentPager] says where a listing is, so
+// that a backfill that crashed resumes from its saved position instead of
+// the first page. [Account.SetMinInterval] paces a backfill under Acuity's
+// rate of about 10 requests a second per account.
 //
 // For webhooks Acuity sends straight to the app, [VerifySignature] checks the
 // X-Acuity-Signature header over the raw body and [ParseWebhook] parses the

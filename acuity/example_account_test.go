@@ -3,6 +3,7 @@ package acuity_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"time"
@@ -55,6 +56,48 @@ func ExampleAccount_Appointments() {
 	// 2 Grace 2026-12-03 10:00:00 45m0s
 }
 
+// A backfill that survives a crash: it saves the pager's position as it
+// goes and, when restarted, resumes from the saved position instead of the
+// first page. The position names the page of the appointment in hand, so
+// saving it before handling the appointment is as safe as after; what a
+// resume hands out again (at most that page) is handled idempotently.
+func ExampleAccount_AppointmentPager() {
+	fake, account := connectedAccount()
+	defer fake.Close()
+	ctx := context.Background()
+
+	checkpoint := "" // in production: a row per tenant in the application's database
+	handled := map[int64]bool{}
+	backfill := func(crashAt int64) error {
+		pager := account.AppointmentPager(&acuity.AppointmentQuery{PageSize: 2, NextPage: checkpoint})
+		for appt, err := range pager.All(ctx) {
+			if err != nil {
+				return err
+			}
+			checkpoint = pager.Position()
+			if appt.ID == crashAt {
+				return errors.New("crashed") // before handling it
+			}
+			if handled[appt.ID] {
+				fmt.Println("again", appt.ID)
+				continue
+			}
+			handled[appt.ID] = true // an upsert by appointment id
+			fmt.Printf("handled %d (%d in all)\n", appt.ID, pager.Total())
+		}
+		checkpoint = "" // done
+		return nil
+	}
+	fmt.Println(backfill(3))
+	fmt.Println(backfill(0)) // from the second page
+	// Output:
+	// handled 1 (3 in all)
+	// handled 2 (3 in all)
+	// crashed
+	// handled 3 (3 in all)
+	// <nil>
+}
+
 // Booking an appointment in the tenant's Acuity account.
 func ExampleAccount_Book() {
 	fake, account := connectedAccount()
@@ -87,4 +130,37 @@ func ExampleAccount_Book() {
 	// Output:
 	// 4 Consultation 2026-12-08T14:30:00-0700 60.00
 	// 3:30pm - 4:15pm
+}
+
+// Changing an appointment's details: only the fields set are sent, the
+// others stay as they are.
+func ExampleAccount_UpdateAppointment() {
+	fake, account := connectedAccount()
+	defer fake.Close()
+	ctx := context.Background()
+
+	phone, notes := "+1 555 0142", "Prefers mornings"
+	appt, err := account.UpdateAppointment(ctx, 1, &acuity.AppointmentUpdate{Phone: &phone, Notes: &notes})
+	if err != nil {
+		log.Fatal(err) // errors.Is(err, elements.ErrNotFound): no such appointment
+	}
+	fmt.Println(appt.ID, appt.FirstName, appt.Phone, appt.Notes)
+	// Output:
+	// 1 Ada +1 555 0142 Prefers mornings
+}
+
+// The payments of an appointment, to reconcile them with the payment
+// processor's records. Raw keeps what Acuity sent beyond these fields.
+func ExampleAccount_Payments() {
+	fake, account := connectedAccount()
+	defer fake.Close()
+	ctx := context.Background()
+
+	payments, err := account.Payments(ctx, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range payments {
+		fmt.Println(p.Processor, p.TransactionID, p.Amount, p.Created.Format(time.DateOnly))
+	}
 }

@@ -1,6 +1,7 @@
 package acuity
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -11,6 +12,7 @@ import (
 // AppointmentType is one of the account's appointment types (services,
 // classes, series), as /hubs/scheduling/appointment-types returns it.
 // Durations come from Acuity's minutes; the price stays a decimal string.
+// Raw keeps the record as it came, fields the SDK does not model included.
 type AppointmentType struct {
 	ID          int64
 	Name        string
@@ -34,6 +36,8 @@ type AppointmentType struct {
 	FormIDs       []int64
 	Image         string
 	SchedulingURL string
+	// Raw is the appointment type's JSON exactly as the platform sent it.
+	Raw json.RawMessage
 }
 
 type appointmentTypeJSON struct {
@@ -59,13 +63,15 @@ type appointmentTypeJSON struct {
 
 // UnmarshalJSON decodes Acuity's JSON for an appointment type. It fails on
 // a value that is not an object and on durations or paddings that are not
-// whole minutes. Ids and numbers sent as strings are accepted.
+// whole minutes. Ids and numbers sent as strings are accepted. It keeps a
+// copy of b in Raw.
 func (t *AppointmentType) UnmarshalJSON(b []byte) error {
-	return decodeVia(t, b, "appointment type", (*appointmentTypeJSON).appointmentType)
+	return decodeRecord(t, b, "appointment type", (*appointmentTypeJSON).appointmentType)
 }
 
-// appointmentType converts the wire form; see AppointmentType.UnmarshalJSON.
-func (in *appointmentTypeJSON) appointmentType() (*AppointmentType, error) {
+// appointmentType converts the wire form, keeping raw as Raw; see
+// AppointmentType.UnmarshalJSON.
+func (in *appointmentTypeJSON) appointmentType(raw json.RawMessage) (AppointmentType, error) {
 	var d [3]time.Duration
 	for i, f := range []struct {
 		name string
@@ -73,21 +79,21 @@ func (in *appointmentTypeJSON) appointmentType() (*AppointmentType, error) {
 	}{{"duration", in.Duration}, {"paddingBefore", in.PaddingBefore}, {"paddingAfter", in.PaddingAfter}} {
 		var err error
 		if d[i], err = minutes(f.name, string(f.v)); err != nil {
-			return nil, fmt.Errorf("acuity: decoding appointment type: %w", err)
+			return AppointmentType{}, err
 		}
 	}
-	return &AppointmentType{
+	return AppointmentType{
 		ID: int64(in.ID), Name: string(in.Name), Description: string(in.Description),
 		Duration: d[0], Price: string(in.Price), Category: string(in.Category), Color: string(in.Color),
 		Active: in.Active == "true", Private: in.Private == "true", Type: string(in.Type),
 		ClassSize: int64(in.ClassSize), PaddingBefore: d[1], PaddingAfter: d[2],
 		CalendarIDs: ids(in.CalendarIDs), AddonIDs: ids(in.AddonIDs), FormIDs: ids(in.FormIDs),
-		Image: string(in.Image), SchedulingURL: string(in.SchedulingURL),
+		Image: string(in.Image), SchedulingURL: string(in.SchedulingURL), Raw: raw,
 	}, nil
 }
 
 // Calendar is one of the account's calendars (staff members, rooms), as
-// /hubs/scheduling/calendars returns it.
+// /hubs/scheduling/calendars returns it. Raw keeps the record as it came.
 type Calendar struct {
 	ID          int64
 	Name        string
@@ -99,6 +105,8 @@ type Calendar struct {
 	Timezone  string
 	Thumbnail string
 	Image     string
+	// Raw is the calendar's JSON exactly as the platform sent it.
+	Raw json.RawMessage
 }
 
 type calendarJSON struct {
@@ -114,17 +122,17 @@ type calendarJSON struct {
 }
 
 // UnmarshalJSON decodes Acuity's JSON for a calendar; ids sent as strings
-// are accepted.
+// are accepted. It keeps a copy of b in Raw.
 func (c *Calendar) UnmarshalJSON(b []byte) error {
-	return decodeVia(c, b, "calendar", (*calendarJSON).calendar)
+	return decodeRecord(c, b, "calendar", (*calendarJSON).calendar)
 }
 
-// calendar converts the wire form; it cannot fail.
-func (in *calendarJSON) calendar() (*Calendar, error) {
-	return &Calendar{
+// calendar converts the wire form, keeping raw as Raw; it cannot fail.
+func (in *calendarJSON) calendar(raw json.RawMessage) (Calendar, error) {
+	return Calendar{
 		ID: int64(in.ID), Name: string(in.Name), Email: string(in.Email), ReplyTo: string(in.ReplyTo),
 		Description: string(in.Description), Location: string(in.Location), Timezone: string(in.Timezone),
-		Thumbnail: string(in.Thumbnail), Image: string(in.Image),
+		Thumbnail: string(in.Thumbnail), Image: string(in.Image), Raw: raw,
 	}, nil
 }
 

@@ -19,6 +19,12 @@
 // Requests are paced at -min-interval (default acuity.RequestInterval, about
 // 10 a second, Acuity's per-account rate); the client also waits out any
 // 429's Retry-After.
+//
+// With -checkpoint FILE the backfill keeps its position in FILE as it goes
+// (once per page) and, run again with the same flags after a crash or an
+// interrupt, resumes from there instead of from the first page: it lists
+// again at most the page it was on. FILE is removed once the backfill is
+// done.
 package main
 
 import (
@@ -28,8 +34,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"time"
 
 	"github.com/elementsgo/elements"
@@ -54,20 +62,23 @@ type options struct {
 	pageSize int
 	interval time.Duration
 	seed     int
+	// checkpoint is the file that keeps the position; "" keeps none.
+	checkpoint string
 }
 
 func parse(args []string, stderr io.Writer) (*options, error) {
-	fs := flag.NewFlagSet("backfill", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	flags := flag.NewFlagSet("backfill", flag.ContinueOnError)
+	flags.SetOutput(stderr)
 	o := &options{}
 	var from string
-	fs.StringVar(&o.baseURL, "base-url", "", "platform base URL, e.g. "+elements.DefaultBaseURL+"; empty: an offline fake\n(secrets from ELEMENTS_USER_SECRET, ELEMENTS_ORG_SECRET and ELEMENTS_INSTANCE_TOKEN)")
-	fs.StringVar(&from, "from", "", "first day, YYYY-MM-DD (default today)")
-	fs.IntVar(&o.days, "days", 30, "number of days to read")
-	fs.IntVar(&o.pageSize, "page-size", 100, "appointments per request")
-	fs.DurationVar(&o.interval, "min-interval", acuity.RequestInterval, "least time between two requests to the account (0: no pacing)")
-	fs.IntVar(&o.seed, "seed", 250, "appointments to book first in the offline fake")
-	if err := fs.Parse(args); err != nil {
+	flags.StringVar(&o.baseURL, "base-url", "", "platform base URL, e.g. "+elements.DefaultBaseURL+"; empty: an offline fake\n(secrets from ELEMENTS_USER_SECRET, ELEMENTS_ORG_SECRET and ELEMENTS_INSTANCE_TOKEN)")
+	flags.StringVar(&from, "from", "", "first day, YYYY-MM-DD (default today)")
+	flags.IntVar(&o.days, "days", 30, "number of days to read")
+	flags.IntVar(&o.pageSize, "page-size", 100, "appointments per request")
+	flags.DurationVar(&o.interval, "min-interval", acuity.RequestInterval, "least time between two requests to the account (0: no pacing)")
+	flags.IntVar(&o.seed, "seed", 250, "appointments to book first in the offline fake")
+	flags.StringVar(&o.checkpoint, "checkpoint", "", "file keeping the backfill's position: resumed from if it exists, removed when done")
+	if err := flags.Parse(args); err != nil {
 		return nil, err
 	}
 	o.from = time.Now()
@@ -113,25 +124,123 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 // backfill reads the appointments of o.days days from o.from, one page at
-// a time, and reports progress after every page's worth.
+// a time, from the position in o.checkpoint if there is one, keeps the
+// position there as it goes, and reports progress after every page's worth.
 func backfill(ctx context.Context, account *acuity.Account, o *options, stdout, stderr io.Writer) error {
 	q := &acuity.AppointmentQuery{MinDate: o.from, MaxDate: o.from.AddDate(0, 0, o.days-1), PageSize: o.pageSize}
+	want := checkpoint{From: q.MinDate.Format(time.DateOnly), Days: o.days, PageSize: o.pageSize}
+	saved, err := loadCheckpoint(o.checkpoint, want)
+	if err != nil {
+		return err
+	}
+	q.NextPage = saved
 	fmt.Fprintf(stderr, "backfill: appointments from %s to %s, %d per page\n",
 		q.MinDate.Format(time.DateOnly), q.MaxDate.Format(time.DateOnly), o.pageSize)
+	if saved != "" {
+		fmt.Fprintf(stderr, "backfill: resuming from the position in %s\n", o.checkpoint)
+	}
 	start := time.Now()
 	n := 0
-	for appt, err := range account.Appointments(ctx, q) {
+	pager := account.AppointmentPager(q)
+	for appt, err := range pager.All(ctx) {
+		if err == nil {
+			err = ctx.Err() // interrupted: stop before the next appointment
+		}
 		if err != nil {
 			return fmt.Errorf("after %d appointments: %w", n, err)
+		}
+		// The position names this appointment's page: saved before the
+		// appointment is handled, a resume lists that page again.
+		if pos := pager.Position(); o.checkpoint != "" && pos != saved {
+			want.Position = pos
+			if err := saveCheckpoint(o.checkpoint, want); err != nil {
+				return err
+			}
+			saved = pos
 		}
 		n++
 		fmt.Fprintf(stdout, "%d\t%s\t%s %s\t%s\n", appt.ID, appt.Datetime.Format(acuity.DatetimeLayout),
 			appt.FirstName, appt.LastName, appt.Type)
 		if n%o.pageSize == 0 {
-			fmt.Fprintf(stderr, "backfill: %d appointments so far\n", n)
+			fmt.Fprintf(stderr, "backfill: %d appointments so far%s\n", n, ofTotal(pager.Total()))
+		}
+	}
+	if o.checkpoint != "" {
+		if err := os.Remove(o.checkpoint); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
 		}
 	}
 	fmt.Fprintf(stderr, "backfill: done: %d appointments in %v\n", n, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// ofTotal describes the platform's count of the listing, if it sent one.
+func ofTotal(total int) string {
+	if total < 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (the platform counts %d in all)", total)
+}
+
+// checkpoint is what the -checkpoint file holds: the position of an
+// unfinished backfill and the flags of its listing, since a position
+// belongs to the listing it came from.
+type checkpoint struct {
+	From     string `json:"from"`
+	Days     int    `json:"days"`
+	PageSize int    `json:"pageSize"`
+	Position string `json:"position"`
+}
+
+// loadCheckpoint returns the position kept in file, or "" when file is ""
+// or does not exist. A checkpoint of another listing is an error.
+func loadCheckpoint(file string, want checkpoint) (string, error) {
+	if file == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	var got checkpoint
+	if err := json.Unmarshal(b, &got); err != nil {
+		return "", fmt.Errorf("-checkpoint %s: %w", file, err)
+	}
+	if got.From != want.From || got.Days != want.Days || got.PageSize != want.PageSize {
+		return "", fmt.Errorf("-checkpoint %s holds the backfill of -from %s -days %d -page-size %d: resume it with those flags, or remove the file",
+			file, got.From, got.Days, got.PageSize)
+	}
+	return got.Position, nil
+}
+
+// saveCheckpoint writes cp to file through a temporary file and a rename,
+// so that a crash while writing leaves the previous checkpoint whole.
+func saveCheckpoint(file string, cp checkpoint) error {
+	b, err := json.Marshal(cp)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), filepath.Base(file)+".*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(b)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), file)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("saving the checkpoint: %w", err)
+	}
 	return nil
 }
 
