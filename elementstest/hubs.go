@@ -148,7 +148,10 @@ func (s *Server) SetAvailability(instanceID, appointmentTypeID int64, slots ...t
 // ExpireInstance makes the instance's token answer 401 on every hub call
 // until the instance is re-authenticated (PUT ?reAuthenticate=true), as the
 // platform does once the tenant's OAuth grant is revoked or has expired: the
-// tenant must reconnect. The /instances API still serves the instance. It returns ErrNotFound for an unknown instance.
+// tenant must reconnect. The /instances API still serves the instance, with
+// "valid": false (the platform's mark of an instance whose provider
+// authentication failed; disabling sets "disabled" instead). It returns
+// ErrNotFound for an unknown instance.
 func (s *Server) ExpireInstance(id int64) error {
 	return s.withAccount(id, func(a *acuityAccount) { a.expired = true })
 }

@@ -70,3 +70,51 @@ func TestInstanceAnswerHasTheMakersUser(t *testing.T) {
 	}
 	checkMakersInstance(t, "list", list[0])
 }
+
+// valid reads false once the provider's authorization failed
+// (ExpireInstance) and true again after re-authentication; disabling an
+// instance sets disabled, not valid.
+func TestInstanceValidFollowsTheGrant(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	m := createSeed(t, srv)
+	id := int64(m["id"].(float64))
+	path := "/instances/" + jsonNumber(m["id"])
+	state := func(step string) (valid, disabled bool) {
+		t.Helper()
+		a := do(t, srv, call{method: "GET", path: path})
+		var v struct{ Valid, Disabled bool }
+		if err := json.Unmarshal(a.body, &v); a.status != http.StatusOK || err != nil {
+			t.Fatalf("%s: status %d, %v", step, a.status, err)
+		}
+		return v.Valid, v.Disabled
+	}
+
+	if valid, disabled := state("new"); !valid || disabled {
+		t.Errorf("new: valid %v, disabled %v; want true, false", valid, disabled)
+	}
+	must(t, srv.ExpireInstance(id))
+	if valid, disabled := state("expired"); valid || disabled {
+		t.Errorf("expired: valid %v, disabled %v; want false, false", valid, disabled)
+	}
+	do(t, srv, call{method: "DELETE", path: path + "/enabled"})
+	if valid, disabled := state("expired and disabled"); valid || !disabled {
+		t.Errorf("expired and disabled: valid %v, disabled %v; want false, true", valid, disabled)
+	}
+	do(t, srv, call{method: "PUT", path: path + "/enabled"})
+	a := do(t, srv, call{method: "PUT", path: path + "?reAuthenticate=true",
+		body: `{"name":"R","providerData":{"code":"new"},"configuration":{}}`})
+	if a.status != http.StatusOK {
+		t.Fatalf("re-authenticate: status %d: %s", a.status, a.body)
+	}
+	if r := checkMakersInstance(t, "re-authenticate", a.body); !*r.Valid {
+		t.Error("re-authenticate's answer: valid false, want true")
+	}
+	if valid, disabled := state("re-authenticated"); !valid || disabled {
+		t.Errorf("re-authenticated: valid %v, disabled %v; want true, false", valid, disabled)
+	}
+	do(t, srv, call{method: "DELETE", path: path + "/enabled"})
+	if valid, disabled := state("disabled"); !valid || !disabled {
+		t.Errorf("disabled: valid %v, disabled %v; want true, true", valid, disabled)
+	}
+}

@@ -183,7 +183,7 @@ func (in *instance) json() instanceJSON {
 		ElementID:                     in.element.ID,
 		Tags:                          slices.Clone(in.tags),
 		ProvisionInteractions:         []string{},
-		Valid:                         !in.disabled,
+		Valid:                         in.acuity == nil || !in.acuity.expired,
 		Disabled:                      in.disabled,
 		ProviderData:                  map[string]string{},
 		Configuration:                 cfg,
