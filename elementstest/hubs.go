@@ -54,6 +54,16 @@ func (in *instance) account() *acuityAccount {
 	return in.acuity
 }
 
+// storedAppointment returns the appointment with this id in the
+// instance's account, or nil; unlike account, it makes no account. s.mu
+// must be held.
+func (in *instance) storedAppointment(id int64) *storedAppointment {
+	if in.acuity == nil {
+		return nil
+	}
+	return in.acuity.appointments[id]
+}
+
 // objectWithID compacts raw, which must be a JSON object with a positive
 // "id" (a number or a numeric string), and returns it with the id.
 func objectWithID(call, what string, raw json.RawMessage) (json.RawMessage, int64, error) {

@@ -107,8 +107,9 @@ func standardize(body []byte, now time.Time) (json.RawMessage, webhook.Event, er
 }
 
 // acuityRaw is Acuity's form webhook as the platform passes it on in
-// message.raw: a JSON object of the form's fields, as strings (the one shape
-// the fake sends, from the ingress and from Deliver).
+// message.raw: a JSON object of every field the form holds, as strings (the
+// shape of acuity.Webhook's MarshalJSON, which Deliver sends, with any other
+// fields Acuity sent kept).
 func acuityRaw(form url.Values) json.RawMessage {
 	fields := make(map[string]string, len(form))
 	for k := range form {
@@ -118,39 +119,44 @@ func acuityRaw(form url.Values) json.RawMessage {
 	return raw
 }
 
+// acuityActions are the classic actions of Acuity's webhooks, in the order
+// acuityActionFor prefers them when several map to the same event
+// (rescheduled, changed and canceled are all UPDATED).
+var acuityActions = []string{acuity.ActionScheduled, acuity.ActionChanged, acuity.ActionRescheduled,
+	acuity.ActionCanceled, acuity.ActionOrderCompleted}
+
+// acuityActionFor inverts acuity.PlatformEvent, the one mapping of Acuity's
+// actions to the platform's events, which the SDK's receivers use too: it
+// returns the first of acuityActions that acuity maps to objectType and
+// eventType. ok is false for an event no Acuity webhook causes (with the
+// mapping as it is: DELETED, UNKNOWN, and object types other than
+// appointments and orders).
+func acuityActionFor(objectType string, eventType webhook.EventType) (action string, ok bool) {
+	for _, a := range acuityActions {
+		if o, et, _ := acuity.PlatformEvent(a); o == objectType && et == eventType {
+			return a, true
+		}
+	}
+	return "", false
+}
+
 // acuityRawFor makes the Acuity webhook behind a platform event, for
-// Deliver: action scheduled (CREATED), canceled (DELETED) or changed
-// (UPDATED, UNKNOWN), or order.completed for objectType orders; id the
-// event's ObjectID; calendarID and appointmentTypeID from the stored
-// appointment, when there is one. An ObjectID that is not a positive
-// integer cannot be an Acuity id: raw is then an empty object. s.mu must be
-// held.
+// Deliver, in the shape the platform passes it on (acuity.Webhook's
+// MarshalJSON): the action acuityActionFor finds for the event, id the
+// event's ObjectID, and for appointments the calendarID and
+// appointmentTypeID of the stored appointment, when there is one. An event
+// no Acuity webhook causes, or an ObjectID that is not a positive integer
+// (which cannot be an Acuity id), gets an empty object. s.mu must be held.
 func acuityRawFor(in *instance, e webhook.Event) json.RawMessage {
+	action, ok := acuityActionFor(e.ObjectType, e.EventType)
 	id, err := strconv.ParseInt(e.ObjectID, 10, 64)
-	if err != nil || id <= 0 {
+	if !ok || err != nil || id <= 0 {
 		return json.RawMessage(`{}`)
 	}
-	form := url.Values{"id": {e.ObjectID}}
-	switch {
-	case e.ObjectType == acuity.ObjectOrders:
-		form.Set("action", acuity.ActionOrderCompleted)
-	case e.EventType == webhook.EventCreated:
-		form.Set("action", acuity.ActionScheduled)
-	case e.EventType == webhook.EventDeleted:
-		form.Set("action", acuity.ActionCanceled)
-	default:
-		form.Set("action", acuity.ActionChanged)
+	w := acuity.Webhook{Action: action, ID: id}
+	if st := in.storedAppointment(id); st != nil && e.ObjectType == acuity.ObjectAppointments {
+		w.CalendarID, w.AppointmentTypeID = st.calendarID, st.typeID
 	}
-	if in.acuity == nil || e.ObjectType == acuity.ObjectOrders {
-		return acuityRaw(form)
-	}
-	if st := in.acuity.appointments[id]; st != nil { // read only: no account is made for it
-		if st.calendarID > 0 {
-			form.Set("calendarID", strconv.FormatInt(st.calendarID, 10))
-		}
-		if st.typeID > 0 {
-			form.Set("appointmentTypeID", strconv.FormatInt(st.typeID, 10))
-		}
-	}
-	return acuityRaw(form)
+	raw, _ := json.Marshal(w) // acuity.Webhook always encodes
+	return raw
 }

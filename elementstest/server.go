@@ -52,7 +52,8 @@
 // timeouts are retried with growing waits (see [WithDeliveryRetry]). Webhooks
 // for a disabled instance or one with events off are answered 200 and dropped.
 // [Server.Deliver] sends a notification without Acuity (message.raw is the
-// Acuity webhook behind its first event); [Server.Deliveries]
+// Acuity webhook behind its first event, by acuity.PlatformEvent's mapping,
+// or {} for an event no Acuity webhook causes); [Server.Deliveries]
 // and [Server.WaitForDeliveries] show what was sent, attempt by attempt.
 //
 // # Faults
