@@ -95,7 +95,7 @@ func fire(t *testing.T, srv *elementstest.Server, id int64, form, key string) in
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if key != "" {
-		req.Header.Set(acuity.SignatureHeader, acuity.Sign([]byte(form), key))
+		req.Header.Set(acuity.SignatureHeader, elementstest.SignAcuity(key, []byte(form)))
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

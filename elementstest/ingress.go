@@ -1,12 +1,14 @@
 package elementstest
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/elementsgo/elements/acuity"
@@ -52,16 +54,15 @@ func (s *Server) acuityIngress(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, "webhook body is larger than 64 KiB")
 		return
 	}
-	// The inverse of acuity.WebhookURL, the one place the pattern lives.
-	id, err := acuity.InstanceIDFromWebhookURL(r.URL.Path)
+	id, ok := s.webhookInstanceID(r.URL.Path)
 	s.mu.Lock()
-	in, ok := s.instances[id]
+	in, known := s.instances[id]
 	var key string
-	if ok {
+	if known {
 		key = in.acuityKey
 	}
 	s.mu.Unlock()
-	if err != nil || !ok {
+	if !ok || !known {
 		writeError(w, http.StatusNotFound, "no instance has this webhook URL")
 		return
 	}
@@ -85,6 +86,26 @@ func (s *Server) acuityIngress(w http.ResponseWriter, r *http.Request) {
 	default: // delivered, or dropped because events are off
 		w.WriteHeader(http.StatusOK)
 	}
+}
+
+// webhookInstanceID reads the instance id off the path of an Acuity
+// webhook request (r.URL.Path, unescaped). The id is the path's last
+// segment, decoded from base64, and the path must be exactly the path of
+// acuity.WebhookURL(s.URL, id): that function is the one place the
+// (inferred) pattern lives, so a path it would not make, with a
+// non-canonical id or another prefix, names no instance.
+func (s *Server) webhookInstanceID(path string) (int64, bool) {
+	seg := path[strings.LastIndexByte(path, '/')+1:]
+	dec, err := base64.StdEncoding.Strict().DecodeString(seg)
+	if err != nil {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(string(dec), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, false
+	}
+	u, err := url.Parse(acuity.WebhookURL(s.URL, id))
+	return id, err == nil && u.Path == path
 }
 
 // standardize turns the raw body of an Acuity webhook into what the platform
