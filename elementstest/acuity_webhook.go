@@ -63,3 +63,57 @@ func encodeAcuityForm(w acuity.Webhook) []byte {
 	}
 	return []byte(b.String())
 }
+
+// SetAcuityWebhooks turns the webhooks of the Acuity account behind the
+// instance on or off, as pasting the instance's Webhook URL into Acuity's
+// webhook settings (or removing it) does: the platform's documentation for
+// Acuity has its users copy that URL into Acuity, so an account sends
+// nothing until then. While they are on, each write through the scheduling
+// hub makes the account send the webhook a real account sends:
+//
+//	POST   /hubs/scheduling/appointments                   scheduled
+//	PATCH  /hubs/scheduling/appointments/{id}/reschedule   rescheduled
+//	PATCH  /hubs/scheduling/appointments/{id}              changed
+//	DELETE /hubs/scheduling/appointments/{id}              canceled (not again once canceled)
+//
+// with the appointment's id, calendarID and appointmentTypeID, in the
+// classic action names, signed with the key of [Server.SetAcuityAPIKey]
+// (unsigned without one). It takes the ingress's path, as a webhook POSTed
+// to acuity.WebhookURL(srv.URL, id) does: checked, standardized (the event
+// typed by acuity.PlatformEvent) and, when the instance has events enabled
+// and is not disabled, delivered to its event.notification.callback.url.
+// The delivery has started when the hub call answers; wait for it with
+// [Server.WaitForDeliveries]. A real account also sends changed alongside
+// each of the others (receivers see duplicates); the fake sends one webhook
+// per write. SetAppointment and the other setters send nothing. It returns
+// ErrNotFound for an unknown instance.
+func (s *Server) SetAcuityWebhooks(instanceID int64, on bool) error {
+	return s.withAccount(instanceID, func(a *acuityAccount) { a.webhooks = on })
+}
+
+// webhook queues the webhook the account sends for a write through the
+// hub, if its webhooks are on; the hub call sends it once it unlocks (see
+// takeAcuityWebhooks). s.mu must be held.
+func (a *acuityAccount) webhook(action string, id int64, st *storedAppointment) {
+	if a.webhooks && action != "" {
+		a.outbox = append(a.outbox, acuity.Webhook{Action: action, ID: id, CalendarID: st.calendarID, AppointmentTypeID: st.typeID})
+	}
+}
+
+// takeAcuityWebhooks empties the outbox of the instance's account and
+// returns what sends it, each webhook signed with the instance's Acuity API
+// key and taken through receiveAcuity; nil when there is nothing to send.
+// s.mu must be held; call the result without it.
+func (s *Server) takeAcuityWebhooks(in *instance) func() {
+	if in.acuity == nil || len(in.acuity.outbox) == 0 {
+		return nil
+	}
+	hooks, id, key := in.acuity.outbox, in.id, in.acuityKey
+	in.acuity.outbox = nil
+	return func() {
+		for _, h := range hooks {
+			body, sig := AcuityWebhook(key, h)
+			_ = s.receiveAcuity(id, body, sig) // Acuity does not act on the platform's answer
+		}
+	}
+}

@@ -26,6 +26,8 @@ type acuityAccount struct {
 	calendars    map[int64]json.RawMessage
 	slots        map[int64][]time.Time // free start times by appointment type
 	expired      bool                  // ExpireInstance: hub calls answer 401
+	webhooks     bool                  // SetAcuityWebhooks: writes send webhooks
+	outbox       []acuity.Webhook      // sent by the hub call under way, once it unlocks
 }
 
 // storedAppointment is an appointment in Acuity's JSON with the fields the
@@ -237,6 +239,7 @@ func (s *Server) hub(f func(r *http.Request, a *acuityAccount) (any, error)) htt
 		s.mu.Lock()
 		in := s.instanceByToken(token)
 		var v any
+		var send func()
 		switch {
 		case in == nil:
 			err = statusErrorf(http.StatusUnauthorized, "the Element token is not the token of any instance")
@@ -246,8 +249,12 @@ func (s *Server) hub(f func(r *http.Request, a *acuityAccount) (any, error)) htt
 			err = statusErrorf(http.StatusUnauthorized, "the instance's authorization with the provider has expired; re-authenticate the instance")
 		default:
 			v, err = f(r, in.account())
+			send = s.takeAcuityWebhooks(in)
 		}
 		s.mu.Unlock()
+		if send != nil {
+			send() // before the answer, so the delivery is under way when the caller sees it
+		}
 		var he *statusError
 		if errors.As(err, &he) {
 			writeError(w, he.status, he.msg)

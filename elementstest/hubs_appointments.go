@@ -206,7 +206,9 @@ func (s *Server) bookAppointment(r *http.Request, a *acuityAccount) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	a.appointments[id] = indexAppointment(raw)
+	st := indexAppointment(raw)
+	a.appointments[id] = st
+	a.webhook(acuity.ActionScheduled, id, st)
 	tid := int64(b.AppointmentTypeID)
 	a.slots[tid] = slices.DeleteFunc(a.slots[tid], start.Equal)
 	return json.RawMessage(raw), nil
@@ -222,8 +224,9 @@ func setStart(appt map[string]any, start time.Time, d time.Duration) {
 }
 
 // changeAppointment applies change to the stored appointment named in the
-// path, as a map of its JSON fields, and stores and answers the result.
-func (a *acuityAccount) changeAppointment(r *http.Request, change func(appt map[string]any, st *storedAppointment) error) (any, error) {
+// path, as a map of its JSON fields, stores and answers the result, and
+// queues the webhook whose action change returns ("" for none).
+func (a *acuityAccount) changeAppointment(r *http.Request, change func(appt map[string]any, st *storedAppointment) (action string, err error)) (any, error) {
 	id, st, err := a.appointment(r)
 	if err != nil {
 		return nil, err
@@ -232,14 +235,17 @@ func (a *acuityAccount) changeAppointment(r *http.Request, change func(appt map[
 	if err := json.Unmarshal(st.raw, &appt); err != nil {
 		return nil, statusErrorf(http.StatusInternalServerError, "stored appointment %d is not a JSON object", id)
 	}
-	if err := change(appt, st); err != nil {
+	action, err := change(appt, st)
+	if err != nil {
 		return nil, err
 	}
 	raw, err := json.Marshal(appt)
 	if err != nil {
 		return nil, err
 	}
-	a.appointments[id] = indexAppointment(raw)
+	st = indexAppointment(raw)
+	a.appointments[id] = st
+	a.webhook(action, id, st)
 	return json.RawMessage(raw), nil
 }
 
@@ -255,18 +261,18 @@ func (s *Server) patchAppointment(r *http.Request, a *acuityAccount) (any, error
 	if err := decodeBody(r, &body); err != nil {
 		return nil, err
 	}
-	return a.changeAppointment(r, func(appt map[string]any, _ *storedAppointment) error {
+	return a.changeAppointment(r, func(appt map[string]any, _ *storedAppointment) (string, error) {
 		for k, v := range body {
 			if !slices.Contains(patchableFields, k) {
-				return fmt.Errorf("field %q cannot be changed; use the reschedule resource for the time", k)
+				return "", fmt.Errorf("field %q cannot be changed; use the reschedule resource for the time", k)
 			}
 			var sv flex.String
 			if err := json.Unmarshal(v, &sv); err != nil {
-				return fmt.Errorf("field %q must be a string", k)
+				return "", fmt.Errorf("field %q must be a string", k)
 			}
 			appt[k] = string(sv)
 		}
-		return nil
+		return acuity.ActionChanged, nil
 	})
 }
 
@@ -284,23 +290,26 @@ func (s *Server) rescheduleAppointment(r *http.Request, a *acuityAccount) (any, 
 	if err != nil {
 		return nil, fmt.Errorf("datetime %q is not in the layout %s", body.Datetime, acuity.DatetimeLayout)
 	}
-	return a.changeAppointment(r, func(appt map[string]any, st *storedAppointment) error {
+	return a.changeAppointment(r, func(appt map[string]any, st *storedAppointment) (string, error) {
 		if st.canceled {
-			return fmt.Errorf("a canceled appointment cannot be rescheduled")
+			return "", fmt.Errorf("a canceled appointment cannot be rescheduled")
 		}
 		d, _ := flex.Text(appt["duration"]) // Acuity's duration: minutes, as text or a number
 		minutes, _ := strconv.ParseInt(d, 10, 64)
 		setStart(appt, start, time.Duration(minutes)*time.Minute)
-		return nil
+		return acuity.ActionRescheduled, nil
 	})
 }
 
 // cancelAppointment answers DELETE /hubs/scheduling/appointments/{id}: the
 // appointment stays, with canceled true, and is answered. Canceling again
-// answers the same (so a retried DELETE succeeds).
+// answers the same (so a retried DELETE succeeds) and changes nothing.
 func (s *Server) cancelAppointment(r *http.Request, a *acuityAccount) (any, error) {
-	return a.changeAppointment(r, func(appt map[string]any, _ *storedAppointment) error {
+	return a.changeAppointment(r, func(appt map[string]any, st *storedAppointment) (string, error) {
+		if st.canceled {
+			return "", nil
+		}
 		appt["canceled"] = true
-		return nil
+		return acuity.ActionCanceled, nil
 	})
 }

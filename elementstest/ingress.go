@@ -55,6 +55,25 @@ func (s *Server) acuityIngress(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, ok := s.webhookInstanceID(r.URL.Path)
+	if !ok {
+		writeError(w, http.StatusNotFound, "no instance has this webhook URL")
+		return
+	}
+	var se *statusError
+	if err := s.receiveAcuity(id, body, r.Header.Get(acuity.SignatureHeader)); errors.As(err, &se) {
+		writeError(w, se.status, se.msg)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// receiveAcuity is the platform's side of an Acuity webhook for the
+// instance, whether POSTed to its Webhook URL or sent by its account (see
+// SetAcuityWebhooks): it checks the signature against the instance's Acuity
+// API key when it has one, standardizes the form and starts the delivery.
+// It returns nil when the webhook is taken (delivered, or dropped because
+// events are off) and a *statusError otherwise.
+func (s *Server) receiveAcuity(id int64, body []byte, signature string) error {
 	s.mu.Lock()
 	in, known := s.instances[id]
 	var key string
@@ -62,30 +81,26 @@ func (s *Server) acuityIngress(w http.ResponseWriter, r *http.Request) {
 		key = in.acuityKey
 	}
 	s.mu.Unlock()
-	if !ok || !known {
-		writeError(w, http.StatusNotFound, "no instance has this webhook URL")
-		return
+	if !known {
+		return statusErrorf(http.StatusNotFound, "no instance has this webhook URL")
 	}
 	if key != "" {
-		if err := acuity.VerifySignature(body, r.Header.Get(acuity.SignatureHeader), key); err != nil {
-			writeError(w, http.StatusUnauthorized, acuity.SignatureHeader+" does not match the body and the instance's Acuity API key")
-			return
+		if err := acuity.VerifySignature(body, signature, key); err != nil {
+			return statusErrorf(http.StatusUnauthorized, "%s does not match the body and the instance's Acuity API key", acuity.SignatureHeader)
 		}
 	}
 	raw, event, err := standardize(body, time.Now())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
+		return statusErrorf(http.StatusBadRequest, "%s", err.Error())
 	}
 	_, err = s.notify(id, raw, []webhook.Event{event})
 	switch {
 	case errors.Is(err, ErrClosed):
-		writeError(w, http.StatusServiceUnavailable, "server is shutting down")
+		return statusErrorf(http.StatusServiceUnavailable, "server is shutting down")
 	case errors.Is(err, ErrNotFound):
-		writeError(w, http.StatusNotFound, "no instance has this webhook URL")
-	default: // delivered, or dropped because events are off
-		w.WriteHeader(http.StatusOK)
+		return statusErrorf(http.StatusNotFound, "no instance has this webhook URL")
 	}
+	return nil // delivered, or dropped because events are off
 }
 
 // webhookInstanceID reads the instance id off the path of an Acuity

@@ -51,6 +51,11 @@
 // webhook.Sign. Non-2xx answers (redirects included), connection errors and
 // timeouts are retried with growing waits (see [WithDeliveryRetry]). Webhooks
 // for a disabled instance or one with events off are answered 200 and dropped.
+// After [Server.SetAcuityWebhooks], writes through the hub (book,
+// reschedule, update, cancel) make the instance's Acuity account send its
+// webhook through the same path, as a real account does once its webhook
+// settings hold the instance's Webhook URL; [AcuityWebhook] makes one for a
+// test to send.
 // [Server.Deliver] sends a notification without Acuity (message.raw is the
 // Acuity webhook behind its first event, by acuity.PlatformEvent's mapping,
 // or {} for an event no Acuity webhook causes); [Server.Deliveries]
