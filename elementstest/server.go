@@ -36,7 +36,9 @@
 //
 // The OAuth URL call answers a URL on the fake itself: a GET there redirects
 // (302) to the callback URL with code and state, as the provider does once the
-// user allows access. See [WithIssuedCodesOnly] to require those codes.
+// user allows access, or with error=access_denied and state once
+// [Server.DenyConsentNext] has it refuse. See [WithIssuedCodesOnly] to
+// require the codes it issues.
 //
 // # Events
 //
@@ -141,6 +143,7 @@ type Server struct {
 	nextConfigID int64
 	instances    map[int64]*instance
 	codes        map[string]issuedCode
+	denials      int // DenyConsentNext: consent page visits still to refuse
 	faults       faults
 	deliveries   []*Delivery
 	finished     int           // how many of deliveries are Done
