@@ -24,10 +24,11 @@ type acuityAccount struct {
 	appointments map[int64]*storedAppointment
 	types        map[int64]json.RawMessage
 	calendars    map[int64]json.RawMessage
-	slots        map[int64][]time.Time // free start times by appointment type
-	expired      bool                  // ExpireInstance: hub calls answer 401
-	webhooks     bool                  // SetAcuityWebhooks: writes send webhooks
-	outbox       []acuity.Webhook      // sent by the hub call under way, once it unlocks
+	slots        map[int64][]time.Time       // free start times by appointment type
+	expired      bool                        // ExpireInstance: hub calls answer 401
+	payments     map[int64][]json.RawMessage // by appointment id; SetPayments
+	webhooks     bool                        // SetAcuityWebhooks: writes send webhooks
+	outbox       []acuity.Webhook            // sent by the hub call under way, once it unlocks
 }
 
 // storedAppointment is an appointment in Acuity's JSON with the fields the
@@ -69,23 +70,33 @@ func (in *instance) storedAppointment(id int64) *storedAppointment {
 // objectWithID compacts raw, which must be a JSON object with a positive
 // "id" (a number or a numeric string), and returns it with the id.
 func objectWithID(call, what string, raw json.RawMessage) (json.RawMessage, int64, error) {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return nil, 0, fmt.Errorf("elementstest: %s: %s is not valid JSON: %w", call, what, err)
-	}
-	if !bytes.HasPrefix(buf.Bytes(), []byte("{")) {
-		return nil, 0, fmt.Errorf("elementstest: %s: %s is not a JSON object", call, what)
+	obj, err := compactObject(raw)
+	if err != nil {
+		return nil, 0, fmt.Errorf("elementstest: %s: %s %w", call, what, err)
 	}
 	var head struct {
 		ID flex.Int64 `json:"id"`
 	}
-	if err := json.Unmarshal(buf.Bytes(), &head); err != nil {
+	if err := json.Unmarshal(obj, &head); err != nil {
 		return nil, 0, fmt.Errorf("elementstest: %s: %s id: %w", call, what, err)
 	}
 	if head.ID <= 0 {
 		return nil, 0, fmt.Errorf("elementstest: %s: %s has no positive id (got %d)", call, what, head.ID)
 	}
-	return buf.Bytes(), int64(head.ID), nil
+	return obj, int64(head.ID), nil
+}
+
+// compactObject compacts raw, which must be a JSON object; its error says
+// what raw is not.
+func compactObject(raw json.RawMessage) (json.RawMessage, error) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, fmt.Errorf("is not valid JSON: %w", err)
+	}
+	if !bytes.HasPrefix(buf.Bytes(), []byte("{")) {
+		return nil, errors.New("is not a JSON object")
+	}
+	return buf.Bytes(), nil
 }
 
 // withAccount runs f on the Acuity account of a known instance under s.mu.

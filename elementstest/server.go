@@ -14,13 +14,14 @@
 // enable and disable, the configuration list and its PATCH, the instance's
 // events, and the OAuth URL call. It also serves the Acuity element's
 // scheduling hub (/hubs/scheduling: appointments listed with CEQL filters,
-// fetched, booked, patched, rescheduled and canceled; appointment types;
-// available dates and times; calendars; ping) per instance, to the
+// fetched, booked, patched, rescheduled and canceled, and their payments;
+// appointment types; available dates and times; calendars; ping) per
+// instance, to the
 // instance's Element token: 401 without a valid token or after
 // [Server.ExpireInstance], 403 while the instance is disabled. Its data comes
 // from the API itself (acuity.Account.Book) and from [Server.SetAppointment],
-// [Server.SetAppointmentType], [Server.SetCalendar] and
-// [Server.SetAvailability]. Every list is paged by the platform's rule:
+// [Server.SetAppointmentType], [Server.SetCalendar],
+// [Server.SetAvailability] and [Server.SetPayments]. Every list is paged by the platform's rule:
 // pageSize (default 200) and nextPage, a next-page token on every page, the
 // last one included, and an empty page past the end. [Server.NewClient]
 // returns a client pointed at the fake. Every answer
@@ -265,6 +266,7 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("PATCH /hubs/scheduling/appointments/{id}", s.hub(s.patchAppointment))
 	api.HandleFunc("DELETE /hubs/scheduling/appointments/{id}", s.hub(s.cancelAppointment))
 	api.HandleFunc("PATCH /hubs/scheduling/appointments/{id}/reschedule", s.hub(s.rescheduleAppointment))
+	api.HandleFunc("GET /hubs/scheduling/appointments/{id}/payments", s.hub(s.listPayments))
 	api.HandleFunc("GET /hubs/scheduling/appointment-types", s.hub(s.listAppointmentTypes))
 	api.HandleFunc("GET /hubs/scheduling/appointment-types/{typeID}/available-dates", s.hub(s.availableDates))
 	api.HandleFunc("GET /hubs/scheduling/appointment-types/{typeID}/available-times", s.hub(s.availableTimes))
