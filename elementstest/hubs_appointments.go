@@ -28,8 +28,9 @@ type appointmentFilter struct {
 
 // parseAppointmentsWhere reads the CEQL the acuity package sends (its
 // appointmentsWhere, an inferred mapping): conditions joined by "and", each
-// key='text' or key=number, for minDate, maxDate, calendarID,
-// appointmentTypeID, email and canceled. Anything else is a 400.
+// key='text' or key=number, for minDate, maxDate (dates read leniently,
+// as the hub reads them), calendarID, appointmentTypeID, email and
+// canceled. Anything else is a 400.
 func parseAppointmentsWhere(where string) (appointmentFilter, error) {
 	var f appointmentFilter
 	if strings.TrimSpace(where) == "" {
@@ -47,9 +48,11 @@ func parseAppointmentsWhere(where string) (appointmentFilter, error) {
 		var err error
 		switch key {
 		case "minDate", "maxDate":
-			if _, err = time.Parse(time.DateOnly, val); err != nil {
-				return f, fmt.Errorf("where: %s must be a date YYYY-MM-DD, got %q", key, val)
+			day, derr := lenientDate(val, dayLayout, looseDayLayout)
+			if derr != nil {
+				return f, fmt.Errorf("where: %s must be a date YYYY-MM-DD (or YYYY-M-D), got %q", key, val)
 			}
+			val = day
 			if key == "minDate" {
 				f.minDate = val
 			} else {

@@ -15,12 +15,12 @@
 // events, and the OAuth URL call. It also serves the Acuity element's
 // scheduling hub (/hubs/scheduling: appointments listed with CEQL filters,
 // fetched, booked, patched, rescheduled and canceled, and their payments;
-// appointment types; available dates and times; calendars; ping) per
-// instance, to the
-// instance's Element token: 401 without a valid token or after
-// [Server.ExpireInstance], 403 while the instance is disabled. Its data comes
-// from the API itself (acuity.Account.Book) and from [Server.SetAppointment],
-// [Server.SetAppointmentType], [Server.SetCalendar],
+// appointment types; available dates and times, with dates read leniently
+// as the hub does (month=2018-4, date=2018-4-13); calendars; ping) per
+// instance, to the instance's Element token: 401 without a valid token or
+// after [Server.ExpireInstance], 403 while the instance is disabled. Its
+// data comes from the API itself (acuity.Account.Book) and from
+// [Server.SetAppointment], [Server.SetAppointmentType], [Server.SetCalendar],
 // [Server.SetAvailability] and [Server.SetPayments]. Every list is paged by the platform's rule:
 // pageSize (default 200) and nextPage, a next-page token on every page, the
 // last one included, and an empty page past the end. [Server.NewClient]
