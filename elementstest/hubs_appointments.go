@@ -160,16 +160,15 @@ func (s *Server) bookAppointment(r *http.Request, a *acuityAccount) (any, error)
 		return nil, fmt.Errorf("appointmentTypeID %d is not an appointment type of this account", b.AppointmentTypeID)
 	}
 	var typ struct {
-		Name        flex.String  `json:"name"`
-		Duration    flex.Int64   `json:"duration"`
-		Price       flex.String  `json:"price"`
-		Category    flex.String  `json:"category"`
-		CalendarIDs []flex.Int64 `json:"calendarIDs"`
+		Name     flex.String `json:"name"`
+		Duration flex.Int64  `json:"duration"`
+		Price    flex.String `json:"price"`
+		Category flex.String `json:"category"`
 	}
 	_ = json.Unmarshal(rawType, &typ) // stored by SetAppointmentType; missing fields stay zero
 	calID := int64(b.CalendarID)
-	if calID == 0 && len(typ.CalendarIDs) > 0 {
-		calID = int64(typ.CalendarIDs[0])
+	if calID == 0 {
+		calID = typeCalendar(rawType)
 	}
 	var cal struct {
 		Name     flex.String `json:"name"`

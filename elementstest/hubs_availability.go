@@ -1,11 +1,14 @@
 package elementstest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/elementsgo/elements/acuity"
+	"github.com/elementsgo/elements/internal/flex"
 )
 
 // Date layouts of the hub's query parameters: what the SDK sends, and the
@@ -89,4 +92,71 @@ func (s *Server) availableTimes(r *http.Request, a *acuityAccount) (any, error) 
 		out = append(out, slot{t.Format(acuity.DatetimeLayout), 1})
 	}
 	return out, nil
+}
+
+// notAvailable is the reason validateTime gives for a time that is not a
+// free slot. Acuity documents "valid": false "along with a reason" but not
+// its wording; this is the fake's.
+const notAvailable = "The time is not an available slot of the appointment type."
+
+// timeCheck is the answer of POST /hubs/scheduling/available-times/validate,
+// in the shape of Acuity's POST /availability/check-times for one time.
+type timeCheck struct {
+	Datetime          string `json:"datetime"`
+	AppointmentTypeID int64  `json:"appointmentTypeID"`
+	CalendarID        int64  `json:"calendarID,omitempty"`
+	Valid             bool   `json:"valid"`
+	Reason            string `json:"reason,omitempty"`
+}
+
+// validateTime answers POST /hubs/scheduling/available-times/validate with
+// {"appointmentTypeID", "datetime"[, "calendarID"]}, as Acuity's check-times
+// answers one time: the datetime as sent, the type, the calendar (as sent,
+// or the type's first, where a booking would go) and "valid": true when the
+// datetime is one of the type's free slots (SetAvailability, less what was
+// booked), else "valid": false with a "reason". A type or a calendar the
+// account does not have, or a datetime missing or not in Acuity's layout
+// (or RFC 3339), is a 400.
+func (s *Server) validateTime(r *http.Request, a *acuityAccount) (any, error) {
+	var b struct {
+		AppointmentTypeID flex.Int64 `json:"appointmentTypeID"`
+		CalendarID        flex.Int64 `json:"calendarID"`
+		Datetime          string     `json:"datetime"`
+	}
+	if err := decodeBody(r, &b); err != nil {
+		return nil, err
+	}
+	typeID, calID := int64(b.AppointmentTypeID), int64(b.CalendarID)
+	rawType, ok := a.types[typeID]
+	if !ok {
+		return nil, fmt.Errorf("appointmentTypeID %d is not an appointment type of this account", typeID)
+	}
+	start, err := parseAcuityTime(b.Datetime)
+	if err != nil {
+		return nil, fmt.Errorf("datetime %q is not in the layout %s", b.Datetime, acuity.DatetimeLayout)
+	}
+	if calID == 0 {
+		calID = typeCalendar(rawType)
+	} else if _, ok := a.calendars[calID]; !ok {
+		return nil, fmt.Errorf("calendarID %d is not a calendar of this account", calID)
+	}
+	check := timeCheck{Datetime: b.Datetime, AppointmentTypeID: typeID, CalendarID: calID,
+		Valid: slices.ContainsFunc(a.slots[typeID], start.Equal)}
+	if !check.Valid {
+		check.Reason = notAvailable
+	}
+	return check, nil
+}
+
+// typeCalendar returns the first of an appointment type's calendarIDs, where
+// Acuity books (and checks) a time when no calendar is named; 0 for none.
+func typeCalendar(rawType json.RawMessage) int64 {
+	var typ struct {
+		CalendarIDs []flex.Int64 `json:"calendarIDs"`
+	}
+	_ = json.Unmarshal(rawType, &typ) // stored by SetAppointmentType; missing fields stay zero
+	if len(typ.CalendarIDs) == 0 {
+		return 0
+	}
+	return int64(typ.CalendarIDs[0])
 }

@@ -16,8 +16,9 @@
 // scheduling hub (/hubs/scheduling: appointments listed with CEQL filters,
 // fetched, booked, patched, rescheduled and canceled, and their payments;
 // appointment types; available dates and times, with dates read leniently
-// as the hub does (month=2018-4, date=2018-4-13); calendars; ping) per
-// instance, to the instance's Element token: 401 without a valid token or
+// as the hub does (month=2018-4, date=2018-4-13), and whether a time is
+// free; calendars; ping) per instance, to the instance's Element token: 401
+// without a valid token or
 // after [Server.ExpireInstance], 403 while the instance is disabled. Its
 // data comes from the API itself (acuity.Account.Book) and from
 // [Server.SetAppointment], [Server.SetAppointmentType], [Server.SetCalendar],
@@ -270,6 +271,7 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("GET /hubs/scheduling/appointment-types", s.hub(s.listAppointmentTypes))
 	api.HandleFunc("GET /hubs/scheduling/appointment-types/{typeID}/available-dates", s.hub(s.availableDates))
 	api.HandleFunc("GET /hubs/scheduling/appointment-types/{typeID}/available-times", s.hub(s.availableTimes))
+	api.HandleFunc("POST /hubs/scheduling/available-times/validate", s.hub(s.validateTime))
 	api.HandleFunc("GET /hubs/scheduling/calendars", s.hub(s.listCalendars))
 	api.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API resource: "+r.Method+" "+r.URL.Path)
