@@ -230,8 +230,9 @@ type pageOf struct {
 // or expired token, 403 for a disabled instance) and runs f under s.mu. f
 // returns the answer: a pageOf (written by writePage), a json.RawMessage or
 // another value (written as JSON), or an error (a *statusError with its
-// status, anything else a 400). The API middleware has already checked the
-// User and Organization parts.
+// status, anything else a 400). The webhooks f's writes queued (see
+// SetAcuityWebhooks) are sent once s.mu is released, before the answer. The
+// API middleware has already checked the User and Organization parts.
 func (s *Server) hub(f func(r *http.Request, a *acuityAccount) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token := elementToken(r.Header.Get("Authorization"))
