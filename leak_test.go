@@ -224,8 +224,7 @@ func leakQuickstartFlow(t *testing.T, s *sweep, logger *slog.Logger) {
 	if err := platform.SetAcuityAPIKey(inst.ID, leakAcuityKey); err != nil {
 		t.Fatal(err)
 	}
-	hook := (&acuity.Webhook{Action: acuity.ActionScheduled, ID: 8801, CalendarID: 12, AppointmentTypeID: 3}).Encode()
-	sig := acuity.Sign(hook, leakAcuityKey)
+	hook, sig := elementstest.AcuityWebhook(leakAcuityKey, acuity.Webhook{Action: acuity.ActionScheduled, ID: 8801, CalendarID: 12, AppointmentTypeID: 3})
 	s.secret(sig)
 	wr, err := http.NewRequestWithContext(ctx, http.MethodPost, acuity.WebhookURL(platform.URL, inst.ID), bytes.NewReader(hook))
 	if err != nil {
@@ -490,10 +489,9 @@ func (leakDedup) Release(context.Context, string) error { return nil }
 
 // leakAcuity drives the acuity helpers' error paths.
 func leakAcuity(t *testing.T, s *sweep, logger *slog.Logger) {
-	body := (&acuity.Webhook{Action: acuity.ActionScheduled, ID: 1, CalendarID: 2, AppointmentTypeID: 3}).Encode()
-	good := acuity.Sign(body, leakAcuityKey)
+	body, good := elementstest.AcuityWebhook(leakAcuityKey, acuity.Webhook{Action: acuity.ActionScheduled, ID: 1, CalendarID: 2, AppointmentTypeID: 3})
 	s.secret(good)
-	for _, sig := range []string{"", "not base64!", acuity.Sign(body, "other-key"), good[:10]} {
+	for _, sig := range []string{"", "not base64!", elementstest.SignAcuity("other-key", body), good[:10]} {
 		s.err("acuity.VerifySignature", acuity.VerifySignature(body, sig, leakAcuityKey))
 	}
 	s.err("acuity.VerifySignature no key", acuity.VerifySignature(body, good, ""))

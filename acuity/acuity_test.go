@@ -2,12 +2,22 @@ package acuity
 
 import (
 	"encoding/base64"
-	"errors"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
 )
+
+// readFixture returns a file of testdata.
+func readFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
 func TestWebhookURL(t *testing.T) {
 	t.Parallel()
@@ -46,44 +56,6 @@ func TestWebhookURLEncodingSafe(t *testing.T) {
 		dec, err := base64.StdEncoding.DecodeString(last)
 		if err != nil || string(dec) != strconv.FormatInt(id, 10) {
 			t.Errorf("id %d: segment %q decodes to %q, %v", id, last, dec, err)
-		}
-	}
-}
-
-func TestInstanceIDFromWebhookURL(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in      string
-		want    int64
-		wantErr bool
-	}{
-		{"https://api.cloud-elements.com/elements/api-v2/events/acuityscheduling/MTIzNDU=", 12345, false},
-		{"/elements/api-v2/events/acuityscheduling/NDI0Mg==", 4242, false},
-		{"/events/acuityscheduling/NDI0Mg%3D%3D", 4242, false},
-		{WebhookURL("http://127.0.0.1:1234", 9223372036854775807), 9223372036854775807, false},
-		{"/events/acuityscheduling/", 0, true},
-		{"/events/other/MTIzNDU=", 0, true},
-		{"/events/acuityscheduling/MTIzNDU", 0, true},        // padding missing
-		{"/events/acuityscheduling/MTIzNDU=/x", 0, true},     // trailing segment
-		{"/events/acuityscheduling/YWJj", 0, true},           // "abc"
-		{"/events/acuityscheduling/MA==", 0, true},           // "0"
-		{"/events/acuityscheduling/LTU=", 0, true},           // "-5"
-		{"/events/acuityscheduling/MDEy", 0, true},           // "012" is not canonical
-		{"/events/acuityscheduling/MTIz\nNDU=", 0, true},     // newline
-		{"://bad url/events/acuityscheduling/MTIz", 0, true}, // unparseable
-	}
-	for _, tt := range tests {
-		got, err := InstanceIDFromWebhookURL(tt.in)
-		if (err != nil) != tt.wantErr || got != tt.want {
-			t.Errorf("InstanceIDFromWebhookURL(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
-		}
-		if err != nil && !errors.Is(err, ErrNotWebhookURL) {
-			t.Errorf("InstanceIDFromWebhookURL(%q): %v does not wrap ErrNotWebhookURL", tt.in, err)
-		}
-	}
-	for _, id := range []int64{1, 42, 12345, 1 << 50} {
-		if got, err := InstanceIDFromWebhookURL(WebhookURL("", id)); err != nil || got != id {
-			t.Errorf("round trip %d: got %d, %v", id, got, err)
 		}
 	}
 }

@@ -30,7 +30,8 @@
 //
 // For webhooks Acuity sends straight to the app, [VerifySignature] checks the
 // X-Acuity-Signature header over the raw body and [ParseWebhook] parses the
-// form; [Sign] and [Webhook.Encode] make real signed webhooks for tests.
+// form; for tests, the fake platform's elementstest.AcuityWebhook makes real
+// signed webhooks.
 //
 // Three facts here are inferred, not stated by the platform's
 // documentation: the Webhook URL pattern ([WebhookURL]), the mapping of

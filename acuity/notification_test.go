@@ -121,7 +121,7 @@ func TestWebhookFromNotificationErrors(t *testing.T) {
 }
 
 // FuzzParseRaw checks that ParseRaw fails with exactly one sentinel or
-// returns a valid webhook that survives Encode -> ParseWebhook, and that a
+// returns a valid webhook that survives MarshalJSON -> ParseRaw, and that a
 // JSON string and the form it holds parse the same.
 // Seeds: testdata/fuzz/FuzzParseRaw.
 func FuzzParseRaw(f *testing.F) {
@@ -139,7 +139,11 @@ func FuzzParseRaw(f *testing.F) {
 				t.Fatalf("ParseRaw = %+v, %v: want nil and exactly one sentinel", w, err)
 			}
 		} else {
-			w2, err := ParseWebhook(w.Encode())
+			raw2, err := json.Marshal(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w2, err := ParseRaw(raw2)
 			if err != nil {
 				t.Fatalf("re-parse: %v", err)
 			}

@@ -25,13 +25,6 @@ var (
 	ErrInvalidSignature = errors.New("acuity: webhook signature invalid")
 )
 
-// Sign returns the signature Acuity sends in SignatureHeader for body:
-// the standard base64 encoding of HMAC-SHA256 keyed with the account's API
-// key. It is meant for tests and fakes that need real signed webhooks.
-func Sign(body []byte, apiKey string) string {
-	return base64.StdEncoding.EncodeToString(mac(body, apiKey))
-}
-
 // VerifySignature checks signature (the value of the X-Acuity-Signature
 // header) against the raw request body and the Acuity account's API key.
 // Verify the bytes exactly as received: parsing and re-encoding the form
@@ -40,7 +33,9 @@ func Sign(body []byte, apiKey string) string {
 // It fails closed: an empty apiKey returns ErrNoSigningKey, an empty signature
 // ErrMissingSignature, and a signature that is not base64 or does not match
 // ErrInvalidSignature. The comparison takes constant time, and error messages
-// never include the key or the expected signature.
+// never include the key or the expected signature. For tests,
+// elementstest.AcuityWebhook and elementstest.SignAcuity make webhooks signed
+// as Acuity signs them.
 func VerifySignature(body []byte, signature, apiKey string) error {
 	if apiKey == "" {
 		return ErrNoSigningKey

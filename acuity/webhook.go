@@ -141,35 +141,13 @@ func quote(s string) string {
 	return strconv.Quote(s)
 }
 
-// Encode returns w as an application/x-www-form-urlencoded body in the field
-// order Acuity uses (action, id, calendarID, appointmentTypeID), leaving out
-// zero calendarID and appointmentTypeID. It is meant for tests and fakes that
-// need to send a webhook as Acuity would; sign the result with Sign.
-func (w Webhook) Encode() []byte {
-	var b strings.Builder
-	b.WriteString("action=")
-	b.WriteString(url.QueryEscape(w.Action))
-	b.WriteString("&id=")
-	b.WriteString(strconv.FormatInt(w.ID, 10))
-	if w.CalendarID != 0 {
-		b.WriteString("&calendarID=")
-		b.WriteString(strconv.FormatInt(w.CalendarID, 10))
-	}
-	if w.AppointmentTypeID != 0 {
-		b.WriteString("&appointmentTypeID=")
-		b.WriteString(strconv.FormatInt(w.AppointmentTypeID, 10))
-	}
-	return []byte(b.String())
-}
-
 // MarshalJSON encodes w the way the platform passes Acuity's webhook on in a
 // notification's message.raw: an object of the form's fields with string
 // values, zero calendarID and appointmentTypeID left out, e.g.
 //
 //	{"action":"rescheduled","id":"8801","calendarID":"12","appointmentTypeID":"3"}
 //
-// ParseRaw reads it back. It is meant for fakes and tests that build
-// notifications.
+// ParseRaw reads it back.
 func (w Webhook) MarshalJSON() ([]byte, error) {
 	raw := struct {
 		Action            string `json:"action"`

@@ -66,10 +66,6 @@ func TestParseWebhookFixture(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}
-	// Acuity's field order: re-encoding gives the same bytes back.
-	if enc := got.Encode(); string(enc) != string(body) {
-		t.Errorf("Encode() = %q, want %q", enc, body)
-	}
 }
 
 func TestParseWebhookErrors(t *testing.T) {
@@ -174,23 +170,6 @@ func TestClassicAction(t *testing.T) {
 	for in, want := range tests {
 		if got := (&Webhook{Action: in}).ClassicAction(); got != want {
 			t.Errorf("ClassicAction(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestEncode(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in   Webhook
-		want string
-	}{
-		{Webhook{Action: "scheduled", ID: 1, CalendarID: 2, AppointmentTypeID: 3}, "action=scheduled&id=1&calendarID=2&appointmentTypeID=3"},
-		{Webhook{Action: "order.completed", ID: 9}, "action=order.completed&id=9"},
-		{Webhook{Action: "a b&c", ID: 9}, "action=a+b%26c&id=9"},
-	}
-	for _, tt := range tests {
-		if got := string(tt.in.Encode()); got != tt.want {
-			t.Errorf("Encode(%+v) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -33,8 +33,8 @@ func TestDeliverSendsAcuityRaw(t *testing.T) {
 			acuity.Webhook{Action: "scheduled", ID: appt.ID, CalendarID: 12, AppointmentTypeID: 3}},
 		{webhook.Event{ObjectType: "appointments", EventType: webhook.EventUpdated, ObjectID: fmt.Sprint(appt.ID)},
 			acuity.Webhook{Action: "changed", ID: appt.ID, CalendarID: 12, AppointmentTypeID: 3}},
-		{webhook.Event{ObjectType: "appointments", EventType: webhook.EventDeleted, ObjectID: "777"},
-			acuity.Webhook{Action: "canceled", ID: 777}},
+		{webhook.Event{ObjectType: "appointments", EventType: webhook.EventUpdated, ObjectID: "777"}, // none stored
+			acuity.Webhook{Action: "changed", ID: 777}},
 		{webhook.Event{ObjectType: "orders", EventType: webhook.EventCreated, ObjectID: fmt.Sprint(appt.ID)},
 			acuity.Webhook{Action: "order.completed", ID: appt.ID}},
 	}

@@ -110,13 +110,18 @@ const (
 // types; HubKey and PollDate are sent when set. message.raw is the Acuity
 // webhook behind the first event, in the shape the platform passes Acuity's
 // form on (a JSON object of its fields, as the ingress sends it), so
-// acuity.WebhookFromNotification reads it: action scheduled for CREATED,
-// canceled for DELETED, changed otherwise (order.completed for objectType
-// orders), id the event's ObjectID, and calendarID and appointmentTypeID of
-// the stored appointment with that id, if any. An ObjectID that is not a
-// positive integer cannot be an Acuity id; raw is then {}. The body is the notification's wire form
-// ([webhook.Notification.MarshalJSON]). Deliver returns the notification's
-// eventId; wait for the delivery with WaitForDeliveries.
+// acuity.WebhookFromNotification reads it. Its action is the one
+// acuity.PlatformEvent, the SDK's own mapping, maps to the event's object
+// type and event type: on appointments, scheduled for CREATED and changed
+// for UPDATED; on orders, order.completed for CREATED. Its id is the event's
+// ObjectID, with calendarID and appointmentTypeID of the stored appointment
+// with that id, if any. An event no Acuity webhook causes (DELETED,
+// UNKNOWN, other object types) or an ObjectID that is not a positive integer
+// (which cannot be an Acuity id) gets raw {}: such a notification still
+// goes out, for receivers that must handle it. The body is the
+// notification's wire form ([webhook.Notification.MarshalJSON]). Deliver
+// returns the notification's eventId; wait for the delivery with
+// WaitForDeliveries.
 func (s *Server) Deliver(instanceID int64, events ...webhook.Event) (eventID string, err error) {
 	if len(events) == 0 || len(events) > 20 {
 		return "", fmt.Errorf("elementstest: a notification carries 1 to 20 events, got %d", len(events))

@@ -125,9 +125,10 @@ func ExampleServer_SetAppointment() {
 		return
 	}
 
-	// Play Acuity: its webhook names only the appointment.
-	hook := acuity.Webhook{Action: acuity.ActionScheduled, ID: 8801, CalendarID: 12, AppointmentTypeID: 3}
-	resp, err := http.Post(acuity.WebhookURL(srv.URL, in.ID), "application/x-www-form-urlencoded", bytes.NewReader(hook.Encode()))
+	// Play Acuity: its webhook names only the appointment. (No Acuity API
+	// key is set on the fake, so it takes the webhook unsigned.)
+	body, _ := elementstest.AcuityWebhook("", acuity.Webhook{Action: acuity.ActionScheduled, ID: 8801, CalendarID: 12, AppointmentTypeID: 3})
+	resp, err := http.Post(acuity.WebhookURL(srv.URL, in.ID), "application/x-www-form-urlencoded", bytes.NewReader(body))
 	if err != nil {
 		fmt.Println(err)
 		return

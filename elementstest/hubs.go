@@ -24,8 +24,11 @@ type acuityAccount struct {
 	appointments map[int64]*storedAppointment
 	types        map[int64]json.RawMessage
 	calendars    map[int64]json.RawMessage
-	slots        map[int64][]time.Time // free start times by appointment type
-	expired      bool                  // ExpireInstance: hub calls answer 401
+	slots        map[int64][]time.Time       // free start times by appointment type
+	expired      bool                        // ExpireInstance: hub calls answer 401
+	payments     map[int64][]json.RawMessage // by appointment id; SetPayments
+	webhooks     bool                        // SetAcuityWebhooks: writes send webhooks
+	outbox       []acuity.Webhook            // sent by the hub call under way, once it unlocks
 }
 
 // storedAppointment is an appointment in Acuity's JSON with the fields the
@@ -54,26 +57,46 @@ func (in *instance) account() *acuityAccount {
 	return in.acuity
 }
 
+// storedAppointment returns the appointment with this id in the
+// instance's account, or nil; unlike account, it makes no account. s.mu
+// must be held.
+func (in *instance) storedAppointment(id int64) *storedAppointment {
+	if in.acuity == nil {
+		return nil
+	}
+	return in.acuity.appointments[id]
+}
+
 // objectWithID compacts raw, which must be a JSON object with a positive
 // "id" (a number or a numeric string), and returns it with the id.
 func objectWithID(call, what string, raw json.RawMessage) (json.RawMessage, int64, error) {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return nil, 0, fmt.Errorf("elementstest: %s: %s is not valid JSON: %w", call, what, err)
-	}
-	if !bytes.HasPrefix(buf.Bytes(), []byte("{")) {
-		return nil, 0, fmt.Errorf("elementstest: %s: %s is not a JSON object", call, what)
+	obj, err := compactObject(raw)
+	if err != nil {
+		return nil, 0, fmt.Errorf("elementstest: %s: %s %w", call, what, err)
 	}
 	var head struct {
 		ID flex.Int64 `json:"id"`
 	}
-	if err := json.Unmarshal(buf.Bytes(), &head); err != nil {
+	if err := json.Unmarshal(obj, &head); err != nil {
 		return nil, 0, fmt.Errorf("elementstest: %s: %s id: %w", call, what, err)
 	}
 	if head.ID <= 0 {
 		return nil, 0, fmt.Errorf("elementstest: %s: %s has no positive id (got %d)", call, what, head.ID)
 	}
-	return buf.Bytes(), int64(head.ID), nil
+	return obj, int64(head.ID), nil
+}
+
+// compactObject compacts raw, which must be a JSON object; its error says
+// what raw is not.
+func compactObject(raw json.RawMessage) (json.RawMessage, error) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, fmt.Errorf("is not valid JSON: %w", err)
+	}
+	if !bytes.HasPrefix(buf.Bytes(), []byte("{")) {
+		return nil, errors.New("is not a JSON object")
+	}
+	return buf.Bytes(), nil
 }
 
 // withAccount runs f on the Acuity account of a known instance under s.mu.
@@ -148,7 +171,10 @@ func (s *Server) SetAvailability(instanceID, appointmentTypeID int64, slots ...t
 // ExpireInstance makes the instance's token answer 401 on every hub call
 // until the instance is re-authenticated (PUT ?reAuthenticate=true), as the
 // platform does once the tenant's OAuth grant is revoked or has expired: the
-// tenant must reconnect. The /instances API still serves the instance. It returns ErrNotFound for an unknown instance.
+// tenant must reconnect. The /instances API still serves the instance, with
+// "valid": false (the platform's mark of an instance whose provider
+// authentication failed; disabling sets "disabled" instead). It returns
+// ErrNotFound for an unknown instance.
 func (s *Server) ExpireInstance(id int64) error {
 	return s.withAccount(id, func(a *acuityAccount) { a.expired = true })
 }
@@ -204,8 +230,9 @@ type pageOf struct {
 // or expired token, 403 for a disabled instance) and runs f under s.mu. f
 // returns the answer: a pageOf (written by writePage), a json.RawMessage or
 // another value (written as JSON), or an error (a *statusError with its
-// status, anything else a 400). The API middleware has already checked the
-// User and Organization parts.
+// status, anything else a 400). The webhooks f's writes queued (see
+// SetAcuityWebhooks) are sent once s.mu is released, before the answer. The
+// API middleware has already checked the User and Organization parts.
 func (s *Server) hub(f func(r *http.Request, a *acuityAccount) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token := elementToken(r.Header.Get("Authorization"))
@@ -224,6 +251,7 @@ func (s *Server) hub(f func(r *http.Request, a *acuityAccount) (any, error)) htt
 		s.mu.Lock()
 		in := s.instanceByToken(token)
 		var v any
+		var send func()
 		switch {
 		case in == nil:
 			err = statusErrorf(http.StatusUnauthorized, "the Element token is not the token of any instance")
@@ -233,8 +261,12 @@ func (s *Server) hub(f func(r *http.Request, a *acuityAccount) (any, error)) htt
 			err = statusErrorf(http.StatusUnauthorized, "the instance's authorization with the provider has expired; re-authenticate the instance")
 		default:
 			v, err = f(r, in.account())
+			send = s.takeAcuityWebhooks(in)
 		}
 		s.mu.Unlock()
+		if send != nil {
+			send() // before the answer, so the delivery is under way when the caller sees it
+		}
 		var he *statusError
 		if errors.As(err, &he) {
 			writeError(w, he.status, he.msg)
@@ -320,64 +352,4 @@ func (s *Server) listAppointmentTypes(_ *http.Request, a *acuityAccount) (any, e
 
 func (s *Server) listCalendars(_ *http.Request, a *acuityAccount) (any, error) {
 	return pageOf{"calendars", sortedRaw(a.calendars)}, nil
-}
-
-// freeSlots returns the slots of the appointment type named in the path
-// whose layout-formatted start has the given prefix; 404 for a type the
-// account does not have.
-func freeSlots(r *http.Request, a *acuityAccount, param, layout string) ([]time.Time, error) {
-	id, err := pathID(r, "typeID", "appointment type")
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := a.types[id]; !ok && a.slots[id] == nil {
-		return nil, statusErrorf(http.StatusNotFound, "no appointment type with id %d in this instance's account", id)
-	}
-	want := r.URL.Query().Get(param)
-	if _, err := time.Parse(layout, want); err != nil {
-		return nil, fmt.Errorf("%s must be %s, got %q", param, layout, want)
-	}
-	var out []time.Time
-	for _, t := range a.slots[id] {
-		if t.Format(layout) == want {
-			out = append(out, t)
-		}
-	}
-	return out, nil
-}
-
-// availableDates answers .../available-dates?month=2006-01: [{"date"}].
-func (s *Server) availableDates(r *http.Request, a *acuityAccount) (any, error) {
-	slots, err := freeSlots(r, a, "month", "2006-01")
-	if err != nil {
-		return nil, err
-	}
-	type day struct {
-		Date string `json:"date"`
-	}
-	out := []day{}
-	for _, t := range slots {
-		if d := t.Format(time.DateOnly); len(out) == 0 || out[len(out)-1].Date != d {
-			out = append(out, day{d})
-		}
-	}
-	return out, nil
-}
-
-// availableTimes answers .../available-times?date=2006-01-02:
-// [{"time", "slotsAvailable"}].
-func (s *Server) availableTimes(r *http.Request, a *acuityAccount) (any, error) {
-	slots, err := freeSlots(r, a, "date", time.DateOnly)
-	if err != nil {
-		return nil, err
-	}
-	type slot struct {
-		Time           string `json:"time"`
-		SlotsAvailable int    `json:"slotsAvailable"`
-	}
-	out := []slot{}
-	for _, t := range slots {
-		out = append(out, slot{t.Format(acuity.DatetimeLayout), 1})
-	}
-	return out, nil
 }

@@ -28,8 +28,9 @@ type appointmentFilter struct {
 
 // parseAppointmentsWhere reads the CEQL the acuity package sends (its
 // appointmentsWhere, an inferred mapping): conditions joined by "and", each
-// key='text' or key=number, for minDate, maxDate, calendarID,
-// appointmentTypeID, email and canceled. Anything else is a 400.
+// key='text' or key=number, for minDate, maxDate (dates read leniently,
+// as the hub reads them), calendarID, appointmentTypeID, email and
+// canceled. Anything else is a 400.
 func parseAppointmentsWhere(where string) (appointmentFilter, error) {
 	var f appointmentFilter
 	if strings.TrimSpace(where) == "" {
@@ -47,9 +48,11 @@ func parseAppointmentsWhere(where string) (appointmentFilter, error) {
 		var err error
 		switch key {
 		case "minDate", "maxDate":
-			if _, err = time.Parse(time.DateOnly, val); err != nil {
-				return f, fmt.Errorf("where: %s must be a date YYYY-MM-DD, got %q", key, val)
+			day, derr := lenientDate(val, dayLayout, looseDayLayout)
+			if derr != nil {
+				return f, fmt.Errorf("where: %s must be a date YYYY-MM-DD (or YYYY-M-D), got %q", key, val)
 			}
+			val = day
 			if key == "minDate" {
 				f.minDate = val
 			} else {
@@ -157,16 +160,15 @@ func (s *Server) bookAppointment(r *http.Request, a *acuityAccount) (any, error)
 		return nil, fmt.Errorf("appointmentTypeID %d is not an appointment type of this account", b.AppointmentTypeID)
 	}
 	var typ struct {
-		Name        flex.String  `json:"name"`
-		Duration    flex.Int64   `json:"duration"`
-		Price       flex.String  `json:"price"`
-		Category    flex.String  `json:"category"`
-		CalendarIDs []flex.Int64 `json:"calendarIDs"`
+		Name     flex.String `json:"name"`
+		Duration flex.Int64  `json:"duration"`
+		Price    flex.String `json:"price"`
+		Category flex.String `json:"category"`
 	}
 	_ = json.Unmarshal(rawType, &typ) // stored by SetAppointmentType; missing fields stay zero
 	calID := int64(b.CalendarID)
-	if calID == 0 && len(typ.CalendarIDs) > 0 {
-		calID = int64(typ.CalendarIDs[0])
+	if calID == 0 {
+		calID = typeCalendar(rawType)
 	}
 	var cal struct {
 		Name     flex.String `json:"name"`
@@ -206,7 +208,9 @@ func (s *Server) bookAppointment(r *http.Request, a *acuityAccount) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	a.appointments[id] = indexAppointment(raw)
+	st := indexAppointment(raw)
+	a.appointments[id] = st
+	a.webhook(acuity.ActionScheduled, id, st)
 	tid := int64(b.AppointmentTypeID)
 	a.slots[tid] = slices.DeleteFunc(a.slots[tid], start.Equal)
 	return json.RawMessage(raw), nil
@@ -222,8 +226,9 @@ func setStart(appt map[string]any, start time.Time, d time.Duration) {
 }
 
 // changeAppointment applies change to the stored appointment named in the
-// path, as a map of its JSON fields, and stores and answers the result.
-func (a *acuityAccount) changeAppointment(r *http.Request, change func(appt map[string]any, st *storedAppointment) error) (any, error) {
+// path, as a map of its JSON fields, stores and answers the result, and
+// queues the webhook whose action change returns ("" for none).
+func (a *acuityAccount) changeAppointment(r *http.Request, change func(appt map[string]any, st *storedAppointment) (action string, err error)) (any, error) {
 	id, st, err := a.appointment(r)
 	if err != nil {
 		return nil, err
@@ -232,14 +237,17 @@ func (a *acuityAccount) changeAppointment(r *http.Request, change func(appt map[
 	if err := json.Unmarshal(st.raw, &appt); err != nil {
 		return nil, statusErrorf(http.StatusInternalServerError, "stored appointment %d is not a JSON object", id)
 	}
-	if err := change(appt, st); err != nil {
+	action, err := change(appt, st)
+	if err != nil {
 		return nil, err
 	}
 	raw, err := json.Marshal(appt)
 	if err != nil {
 		return nil, err
 	}
-	a.appointments[id] = indexAppointment(raw)
+	st = indexAppointment(raw)
+	a.appointments[id] = st
+	a.webhook(action, id, st)
 	return json.RawMessage(raw), nil
 }
 
@@ -255,18 +263,18 @@ func (s *Server) patchAppointment(r *http.Request, a *acuityAccount) (any, error
 	if err := decodeBody(r, &body); err != nil {
 		return nil, err
 	}
-	return a.changeAppointment(r, func(appt map[string]any, _ *storedAppointment) error {
+	return a.changeAppointment(r, func(appt map[string]any, _ *storedAppointment) (string, error) {
 		for k, v := range body {
 			if !slices.Contains(patchableFields, k) {
-				return fmt.Errorf("field %q cannot be changed; use the reschedule resource for the time", k)
+				return "", fmt.Errorf("field %q cannot be changed; use the reschedule resource for the time", k)
 			}
 			var sv flex.String
 			if err := json.Unmarshal(v, &sv); err != nil {
-				return fmt.Errorf("field %q must be a string", k)
+				return "", fmt.Errorf("field %q must be a string", k)
 			}
 			appt[k] = string(sv)
 		}
-		return nil
+		return acuity.ActionChanged, nil
 	})
 }
 
@@ -284,23 +292,26 @@ func (s *Server) rescheduleAppointment(r *http.Request, a *acuityAccount) (any, 
 	if err != nil {
 		return nil, fmt.Errorf("datetime %q is not in the layout %s", body.Datetime, acuity.DatetimeLayout)
 	}
-	return a.changeAppointment(r, func(appt map[string]any, st *storedAppointment) error {
+	return a.changeAppointment(r, func(appt map[string]any, st *storedAppointment) (string, error) {
 		if st.canceled {
-			return fmt.Errorf("a canceled appointment cannot be rescheduled")
+			return "", fmt.Errorf("a canceled appointment cannot be rescheduled")
 		}
 		d, _ := flex.Text(appt["duration"]) // Acuity's duration: minutes, as text or a number
 		minutes, _ := strconv.ParseInt(d, 10, 64)
 		setStart(appt, start, time.Duration(minutes)*time.Minute)
-		return nil
+		return acuity.ActionRescheduled, nil
 	})
 }
 
 // cancelAppointment answers DELETE /hubs/scheduling/appointments/{id}: the
 // appointment stays, with canceled true, and is answered. Canceling again
-// answers the same (so a retried DELETE succeeds).
+// answers the same (so a retried DELETE succeeds) and changes nothing.
 func (s *Server) cancelAppointment(r *http.Request, a *acuityAccount) (any, error) {
-	return a.changeAppointment(r, func(appt map[string]any, _ *storedAppointment) error {
+	return a.changeAppointment(r, func(appt map[string]any, st *storedAppointment) (string, error) {
+		if st.canceled {
+			return "", nil
+		}
 		appt["canceled"] = true
-		return nil
+		return acuity.ActionCanceled, nil
 	})
 }

@@ -1,12 +1,14 @@
 package elementstest
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/elementsgo/elements/acuity"
@@ -52,39 +54,73 @@ func (s *Server) acuityIngress(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, "webhook body is larger than 64 KiB")
 		return
 	}
-	// The inverse of acuity.WebhookURL, the one place the pattern lives.
-	id, err := acuity.InstanceIDFromWebhookURL(r.URL.Path)
-	s.mu.Lock()
-	in, ok := s.instances[id]
-	var key string
-	if ok {
-		key = in.acuityKey
-	}
-	s.mu.Unlock()
-	if err != nil || !ok {
+	id, ok := s.webhookInstanceID(r.URL.Path)
+	if !ok {
 		writeError(w, http.StatusNotFound, "no instance has this webhook URL")
 		return
 	}
+	var se *statusError
+	if err := s.receiveAcuity(id, body, r.Header.Get(acuity.SignatureHeader)); errors.As(err, &se) {
+		writeError(w, se.status, se.msg)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// receiveAcuity is the platform's side of an Acuity webhook for the
+// instance, whether POSTed to its Webhook URL or sent by its account (see
+// SetAcuityWebhooks): it checks the signature against the instance's Acuity
+// API key when it has one, standardizes the form and starts the delivery.
+// It returns nil when the webhook is taken (delivered, or dropped because
+// events are off) and a *statusError otherwise.
+func (s *Server) receiveAcuity(id int64, body []byte, signature string) error {
+	s.mu.Lock()
+	in, known := s.instances[id]
+	var key string
+	if known {
+		key = in.acuityKey
+	}
+	s.mu.Unlock()
+	if !known {
+		return statusErrorf(http.StatusNotFound, "no instance has this webhook URL")
+	}
 	if key != "" {
-		if err := acuity.VerifySignature(body, r.Header.Get(acuity.SignatureHeader), key); err != nil {
-			writeError(w, http.StatusUnauthorized, acuity.SignatureHeader+" does not match the body and the instance's Acuity API key")
-			return
+		if err := acuity.VerifySignature(body, signature, key); err != nil {
+			return statusErrorf(http.StatusUnauthorized, "%s does not match the body and the instance's Acuity API key", acuity.SignatureHeader)
 		}
 	}
 	raw, event, err := standardize(body, time.Now())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
+		return statusErrorf(http.StatusBadRequest, "%s", err.Error())
 	}
 	_, err = s.notify(id, raw, []webhook.Event{event})
 	switch {
 	case errors.Is(err, ErrClosed):
-		writeError(w, http.StatusServiceUnavailable, "server is shutting down")
+		return statusErrorf(http.StatusServiceUnavailable, "server is shutting down")
 	case errors.Is(err, ErrNotFound):
-		writeError(w, http.StatusNotFound, "no instance has this webhook URL")
-	default: // delivered, or dropped because events are off
-		w.WriteHeader(http.StatusOK)
+		return statusErrorf(http.StatusNotFound, "no instance has this webhook URL")
 	}
+	return nil // delivered, or dropped because events are off
+}
+
+// webhookInstanceID reads the instance id off the path of an Acuity
+// webhook request (r.URL.Path, unescaped). The id is the path's last
+// segment, decoded from base64, and the path must be exactly the path of
+// acuity.WebhookURL(s.URL, id): that function is the one place the
+// (inferred) pattern lives, so a path it would not make, with a
+// non-canonical id or another prefix, names no instance.
+func (s *Server) webhookInstanceID(path string) (int64, bool) {
+	seg := path[strings.LastIndexByte(path, '/')+1:]
+	dec, err := base64.StdEncoding.Strict().DecodeString(seg)
+	if err != nil {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(string(dec), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, false
+	}
+	u, err := url.Parse(acuity.WebhookURL(s.URL, id))
+	return id, err == nil && u.Path == path
 }
 
 // standardize turns the raw body of an Acuity webhook into what the platform
@@ -107,8 +143,9 @@ func standardize(body []byte, now time.Time) (json.RawMessage, webhook.Event, er
 }
 
 // acuityRaw is Acuity's form webhook as the platform passes it on in
-// message.raw: a JSON object of the form's fields, as strings (the one shape
-// the fake sends, from the ingress and from Deliver).
+// message.raw: a JSON object of every field the form holds, as strings (the
+// shape of acuity.Webhook's MarshalJSON, which Deliver sends, with any other
+// fields Acuity sent kept).
 func acuityRaw(form url.Values) json.RawMessage {
 	fields := make(map[string]string, len(form))
 	for k := range form {
@@ -118,39 +155,44 @@ func acuityRaw(form url.Values) json.RawMessage {
 	return raw
 }
 
+// acuityActions are the classic actions of Acuity's webhooks, in the order
+// acuityActionFor prefers them when several map to the same event
+// (rescheduled, changed and canceled are all UPDATED).
+var acuityActions = []string{acuity.ActionScheduled, acuity.ActionChanged, acuity.ActionRescheduled,
+	acuity.ActionCanceled, acuity.ActionOrderCompleted}
+
+// acuityActionFor inverts acuity.PlatformEvent, the one mapping of Acuity's
+// actions to the platform's events, which the SDK's receivers use too: it
+// returns the first of acuityActions that acuity maps to objectType and
+// eventType. ok is false for an event no Acuity webhook causes (with the
+// mapping as it is: DELETED, UNKNOWN, and object types other than
+// appointments and orders).
+func acuityActionFor(objectType string, eventType webhook.EventType) (action string, ok bool) {
+	for _, a := range acuityActions {
+		if o, et, _ := acuity.PlatformEvent(a); o == objectType && et == eventType {
+			return a, true
+		}
+	}
+	return "", false
+}
+
 // acuityRawFor makes the Acuity webhook behind a platform event, for
-// Deliver: action scheduled (CREATED), canceled (DELETED) or changed
-// (UPDATED, UNKNOWN), or order.completed for objectType orders; id the
-// event's ObjectID; calendarID and appointmentTypeID from the stored
-// appointment, when there is one. An ObjectID that is not a positive
-// integer cannot be an Acuity id: raw is then an empty object. s.mu must be
-// held.
+// Deliver, in the shape the platform passes it on (acuity.Webhook's
+// MarshalJSON): the action acuityActionFor finds for the event, id the
+// event's ObjectID, and for appointments the calendarID and
+// appointmentTypeID of the stored appointment, when there is one. An event
+// no Acuity webhook causes, or an ObjectID that is not a positive integer
+// (which cannot be an Acuity id), gets an empty object. s.mu must be held.
 func acuityRawFor(in *instance, e webhook.Event) json.RawMessage {
+	action, ok := acuityActionFor(e.ObjectType, e.EventType)
 	id, err := strconv.ParseInt(e.ObjectID, 10, 64)
-	if err != nil || id <= 0 {
+	if !ok || err != nil || id <= 0 {
 		return json.RawMessage(`{}`)
 	}
-	form := url.Values{"id": {e.ObjectID}}
-	switch {
-	case e.ObjectType == acuity.ObjectOrders:
-		form.Set("action", acuity.ActionOrderCompleted)
-	case e.EventType == webhook.EventCreated:
-		form.Set("action", acuity.ActionScheduled)
-	case e.EventType == webhook.EventDeleted:
-		form.Set("action", acuity.ActionCanceled)
-	default:
-		form.Set("action", acuity.ActionChanged)
+	w := acuity.Webhook{Action: action, ID: id}
+	if st := in.storedAppointment(id); st != nil && e.ObjectType == acuity.ObjectAppointments {
+		w.CalendarID, w.AppointmentTypeID = st.calendarID, st.typeID
 	}
-	if in.acuity == nil || e.ObjectType == acuity.ObjectOrders {
-		return acuityRaw(form)
-	}
-	if st := in.acuity.appointments[id]; st != nil { // read only: no account is made for it
-		if st.calendarID > 0 {
-			form.Set("calendarID", strconv.FormatInt(st.calendarID, 10))
-		}
-		if st.typeID > 0 {
-			form.Set("appointmentTypeID", strconv.FormatInt(st.typeID, 10))
-		}
-	}
-	return acuityRaw(form)
+	raw, _ := json.Marshal(w) // acuity.Webhook always encodes
+	return raw
 }

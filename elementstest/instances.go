@@ -130,13 +130,24 @@ type instanceJSON struct {
 	TraceLoggingEnabled           bool              `json:"traceLoggingEnabled"`
 	CachingEnabled                bool              `json:"cachingEnabled"`
 	ExternalAuthentication        string            `json:"externalAuthentication"`
-	User                          struct {
-		ID int64 `json:"id"`
-	} `json:"user"`
+	User                          userJSON          `json:"user"`
+}
+
+// userJSON is the platform user an instance belongs to, with the fields the
+// platform makers' instance schema requires (id, emailAddress, firstName,
+// lastName).
+type userJSON struct {
+	ID           int64  `json:"id"`
+	EmailAddress string `json:"emailAddress"`
+	FirstName    string `json:"firstName"`
+	LastName     string `json:"lastName"`
 }
 
 // fakeUserID is the platform user every instance belongs to.
 const fakeUserID = 12345
+
+// fakeUser is that user as instance answers show it.
+var fakeUser = userJSON{ID: fakeUserID, EmailAddress: "elementstest@example.com", FirstName: "Elements", LastName: "Test"}
 
 // isSecretKey reports whether a configuration key holds a secret, which the
 // fake masks in answers. The platform documents that oauth.api.key and
@@ -172,18 +183,18 @@ func (in *instance) json() instanceJSON {
 		ElementID:                     in.element.ID,
 		Tags:                          slices.Clone(in.tags),
 		ProvisionInteractions:         []string{},
-		Valid:                         !in.disabled,
+		Valid:                         in.acuity == nil || !in.acuity.expired,
 		Disabled:                      in.disabled,
 		ProviderData:                  map[string]string{},
 		Configuration:                 cfg,
 		EventsEnabled:                 in.config[keyEventsEnabled] == "true",
 		EventsNotificationCallbackURL: in.config[keyEventCallback],
 		ExternalAuthentication:        "none",
+		User:                          fakeUser,
 	}
 	if j.Tags == nil {
 		j.Tags = []string{}
 	}
-	j.User.ID = fakeUserID
 	return j
 }
 

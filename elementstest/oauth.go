@@ -48,10 +48,24 @@ func (s *Server) oauthURL(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// DenyConsentNext makes the next n visits to the fake's consent page (the
+// oauthUrl the OAuth URL call answers) refuse, as when the user denies
+// access: the page redirects (302) to the callback URL with
+// error=access_denied, error_description and the state, and no code, as
+// OAuth 2.0 (RFC 6749, 4.1.2.1) has the provider do; acuity.CodeFromRedirect
+// reports it as an *acuity.AuthError. n <= 0 cancels the refusals still
+// pending.
+func (s *Server) DenyConsentNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.denials = max(n, 0)
+}
+
 // authorize is the provider's consent page, already consented: it issues a
 // code for client_id and redirects (302) to redirect_uri with code and state,
-// as the provider does after the user allows access. A test "visits" it with
-// an http.Client that does not follow redirects and reads Location.
+// as the provider does after the user allows access, unless DenyConsentNext
+// has it refuse. A test "visits" it with an http.Client that does not follow
+// redirects and reads Location.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Get("client_id") == "" || q.Get("response_type") != "code" {
@@ -65,10 +79,20 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	code := randomHex(10)
 	s.mu.Lock()
-	s.codes[code] = issuedCode{clientID: q.Get("client_id"), redirectURI: target.String()}
+	deny := s.denials > 0
+	if deny {
+		s.denials--
+	} else {
+		s.codes[code] = issuedCode{clientID: q.Get("client_id"), redirectURI: target.String()}
+	}
 	s.mu.Unlock()
 	tq := target.Query()
-	tq.Set("code", code)
+	if deny {
+		tq.Set("error", "access_denied")
+		tq.Set("error_description", "The user denied access.")
+	} else {
+		tq.Set("code", code)
+	}
 	if st := q.Get("state"); st != "" {
 		tq.Set("state", st)
 	}

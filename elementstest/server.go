@@ -14,13 +14,15 @@
 // enable and disable, the configuration list and its PATCH, the instance's
 // events, and the OAuth URL call. It also serves the Acuity element's
 // scheduling hub (/hubs/scheduling: appointments listed with CEQL filters,
-// fetched, booked, patched, rescheduled and canceled; appointment types;
-// available dates and times; calendars; ping) per instance, to the
-// instance's Element token: 401 without a valid token or after
-// [Server.ExpireInstance], 403 while the instance is disabled. Its data comes
-// from the API itself (acuity.Account.Book) and from [Server.SetAppointment],
-// [Server.SetAppointmentType], [Server.SetCalendar] and
-// [Server.SetAvailability]. Every list is paged by the platform's rule:
+// fetched, booked, patched, rescheduled and canceled, and their payments;
+// appointment types; available dates and times, with dates read leniently
+// as the hub does (month=2018-4, date=2018-4-13), and whether a time is
+// free; calendars; ping) per instance, to the instance's Element token: 401
+// without a valid token or
+// after [Server.ExpireInstance], 403 while the instance is disabled. Its
+// data comes from the API itself (acuity.Account.Book) and from
+// [Server.SetAppointment], [Server.SetAppointmentType], [Server.SetCalendar],
+// [Server.SetAvailability] and [Server.SetPayments]. Every list is paged by the platform's rule:
 // pageSize (default 200) and nextPage, a next-page token on every page, the
 // last one included, and an empty page past the end. [Server.NewClient]
 // returns a client pointed at the fake. Every answer
@@ -36,7 +38,9 @@
 //
 // The OAuth URL call answers a URL on the fake itself: a GET there redirects
 // (302) to the callback URL with code and state, as the provider does once the
-// user allows access. See [WithIssuedCodesOnly] to require those codes.
+// user allows access, or with error=access_denied and state once
+// [Server.DenyConsentNext] has it refuse. See [WithIssuedCodesOnly] to
+// require the codes it issues.
 //
 // # Events
 //
@@ -51,8 +55,14 @@
 // webhook.Sign. Non-2xx answers (redirects included), connection errors and
 // timeouts are retried with growing waits (see [WithDeliveryRetry]). Webhooks
 // for a disabled instance or one with events off are answered 200 and dropped.
+// After [Server.SetAcuityWebhooks], writes through the hub (book,
+// reschedule, update, cancel) make the instance's Acuity account send its
+// webhook through the same path, as a real account does once its webhook
+// settings hold the instance's Webhook URL; [AcuityWebhook] makes one for a
+// test to send.
 // [Server.Deliver] sends a notification without Acuity (message.raw is the
-// Acuity webhook behind its first event); [Server.Deliveries]
+// Acuity webhook behind its first event, by acuity.PlatformEvent's mapping,
+// or {} for an event no Acuity webhook causes); [Server.Deliveries]
 // and [Server.WaitForDeliveries] show what was sent, attempt by attempt.
 //
 // # Faults
@@ -135,6 +145,7 @@ type Server struct {
 	nextConfigID int64
 	instances    map[int64]*instance
 	codes        map[string]issuedCode
+	denials      int // DenyConsentNext: consent page visits still to refuse
 	faults       faults
 	deliveries   []*Delivery
 	finished     int           // how many of deliveries are Done
@@ -256,9 +267,11 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("PATCH /hubs/scheduling/appointments/{id}", s.hub(s.patchAppointment))
 	api.HandleFunc("DELETE /hubs/scheduling/appointments/{id}", s.hub(s.cancelAppointment))
 	api.HandleFunc("PATCH /hubs/scheduling/appointments/{id}/reschedule", s.hub(s.rescheduleAppointment))
+	api.HandleFunc("GET /hubs/scheduling/appointments/{id}/payments", s.hub(s.listPayments))
 	api.HandleFunc("GET /hubs/scheduling/appointment-types", s.hub(s.listAppointmentTypes))
 	api.HandleFunc("GET /hubs/scheduling/appointment-types/{typeID}/available-dates", s.hub(s.availableDates))
 	api.HandleFunc("GET /hubs/scheduling/appointment-types/{typeID}/available-times", s.hub(s.availableTimes))
+	api.HandleFunc("POST /hubs/scheduling/available-times/validate", s.hub(s.validateTime))
 	api.HandleFunc("GET /hubs/scheduling/calendars", s.hub(s.listCalendars))
 	api.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API resource: "+r.Method+" "+r.URL.Path)

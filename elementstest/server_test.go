@@ -158,7 +158,12 @@ func TestCreateMatchesDocumentedResponse(t *testing.T) {
 	if got["eventsEnabled"] != true || got["eventsNotificationCallbackUrl"] != "https://mycoolapp.com/events" {
 		t.Errorf("eventsEnabled = %v, eventsNotificationCallbackUrl = %v", got["eventsEnabled"], got["eventsNotificationCallbackUrl"])
 	}
-	for _, k := range []string{"id", "token", "createdDate", "configuration", "eventsEnabled", "eventsNotificationCallbackUrl"} {
+	// The documentation's example abridges user to its id; the makers'
+	// schema requires more (TestInstanceAnswerHasTheMakersUser).
+	if gu, wu := got["user"].(map[string]any), want["user"].(map[string]any); gu["id"] != wu["id"] {
+		t.Errorf("user id = %v, want the documented %v", gu["id"], wu["id"])
+	}
+	for _, k := range []string{"id", "token", "createdDate", "configuration", "eventsEnabled", "eventsNotificationCallbackUrl", "user"} {
 		delete(got, k)
 		delete(want, k)
 	}

@@ -163,8 +163,9 @@ func run(ctx context.Context, w io.Writer) error {
 	if err := platform.SetAppointment(instance.ID, []byte(appointment)); err != nil {
 		return err
 	}
-	hook := &acuity.Webhook{Action: acuity.ActionScheduled, ID: 8801, CalendarID: 12, AppointmentTypeID: 3}
-	if err := sendWebhook(ctx, acuity.WebhookURL(platform.URL, instance.ID), hook.Encode()); err != nil {
+	hook := acuity.Webhook{Action: acuity.ActionScheduled, ID: 8801, CalendarID: 12, AppointmentTypeID: 3}
+	body, signature := elementstest.AcuityWebhook(acuityAPIKey, hook)
+	if err := sendWebhook(ctx, acuity.WebhookURL(platform.URL, instance.ID), body, signature); err != nil {
 		return fmt.Errorf("sending the Acuity webhook: %w", err)
 	}
 	fmt.Fprintf(w, "Sent a signed Acuity %q webhook for appointment %d.\n", hook.Action, hook.ID)
@@ -210,14 +211,15 @@ func get(ctx context.Context, url string) error {
 	return send(req)
 }
 
-// sendWebhook POSTs an Acuity webhook form, signed as Acuity signs it.
-func sendWebhook(ctx context.Context, url string, form []byte) error {
+// sendWebhook POSTs an Acuity webhook form with its signature, as Acuity
+// sends it.
+func sendWebhook(ctx context.Context, url string, form []byte, signature string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(form))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(acuity.SignatureHeader, acuity.Sign(form, acuityAPIKey))
+	req.Header.Set(acuity.SignatureHeader, signature)
 	return send(req)
 }
 
