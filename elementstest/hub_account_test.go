@@ -408,3 +408,52 @@ func TestHubSettersReject(t *testing.T) {
 		}
 	}
 }
+
+// TestHubUpdateEveryField sends every field acuity.AppointmentUpdate can
+// set through the SDK, and reads the changes back.
+func TestHubUpdateEveryField(t *testing.T) {
+	t.Parallel()
+	srv, in, a := newAccount(t)
+	raw, _ := appointmentFixture(t)
+	must(t, srv.SetAppointment(in.ID, raw))
+	ctx := context.Background()
+	str := func(s string) *string { return &s }
+	yes := true
+	got, err := a.UpdateAppointment(ctx, 8801, &acuity.AppointmentUpdate{
+		FirstName: str("Augusta"), Notes: str("VIP"), Certificate: str("SPRING10"), SMSOptIn: &yes,
+		Fields:   []acuity.FieldValue{{FieldID: 2, Value: "Allergic to dogs"}},
+		LabelIDs: []int64{7},
+	})
+	if err != nil {
+		t.Fatalf("UpdateAppointment: %v", err)
+	}
+	read, err := a.Appointment(ctx, 8801)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, appt := range []*acuity.Appointment{got, read} {
+		if appt.FirstName != "Augusta" || appt.LastName != "Lovelace" || appt.Notes != "VIP" || appt.Certificate != "SPRING10" {
+			t.Errorf("client fields after the update: %+v", appt)
+		}
+		if len(appt.Forms) != 1 || appt.Forms[0].Values[1].Value != "Allergic to dogs" || appt.Forms[0].Values[0].Value != "yes" {
+			t.Errorf("forms after the update: %+v", appt.Forms)
+		}
+		if len(appt.Labels) != 1 || appt.Labels[0].ID != 7 {
+			t.Errorf("labels after the update: %+v", appt.Labels)
+		}
+		if !strings.Contains(string(appt.Raw), `"smsOptIn":true`) {
+			t.Errorf("smsOptIn not in the record: %s", appt.Raw)
+		}
+	}
+	if _, err := a.UpdateAppointment(ctx, 8801, &acuity.AppointmentUpdate{LabelIDs: []int64{}}); err != nil {
+		t.Fatal(err)
+	}
+	if read, err := a.Appointment(ctx, 8801); err != nil || read.Labels != nil {
+		t.Errorf("labels after an empty list: %+v, %v; want none", read, err)
+	}
+	_, err = a.UpdateAppointment(ctx, 8801, &acuity.AppointmentUpdate{Fields: []acuity.FieldValue{{FieldID: 99, Value: "x"}}})
+	var ae *elements.APIError
+	if !errors.As(err, &ae) || ae.StatusCode != 400 {
+		t.Errorf("an unknown form field: %v, want a 400", err)
+	}
+}

@@ -251,13 +251,12 @@ func (a *acuityAccount) changeAppointment(r *http.Request, change func(appt map[
 	return json.RawMessage(raw), nil
 }
 
-// patchableFields are the fields PATCH /hubs/scheduling/appointments/{id}
-// changes.
-var patchableFields = []string{"firstName", "lastName", "email", "phone", "notes"}
-
-// patchAppointment answers PATCH /hubs/scheduling/appointments/{id}: the
-// body's client fields (firstName, lastName, email, phone, notes) replace
-// the appointment's; any other field is a 400.
+// patchAppointment answers PATCH /hubs/scheduling/appointments/{id} with
+// the fields Acuity lets one change: the client's (firstName, lastName,
+// email, phone, notes), certificate, smsOptIn, fields ([{id, value}]: the
+// answers to intake form fields, by field id) and labels ([{id}]; empty
+// removes the label). Any other field, an unknown form field or a value of
+// the wrong type is a 400; the time changes through .../reschedule.
 func (s *Server) patchAppointment(r *http.Request, a *acuityAccount) (any, error) {
 	var body map[string]json.RawMessage
 	if err := decodeBody(r, &body); err != nil {
@@ -265,17 +264,80 @@ func (s *Server) patchAppointment(r *http.Request, a *acuityAccount) (any, error
 	}
 	return a.changeAppointment(r, func(appt map[string]any, _ *storedAppointment) (string, error) {
 		for k, v := range body {
-			if !slices.Contains(patchableFields, k) {
-				return "", fmt.Errorf("field %q cannot be changed; use the reschedule resource for the time", k)
+			if err := patchField(appt, k, v); err != nil {
+				return "", err
 			}
-			var sv flex.String
-			if err := json.Unmarshal(v, &sv); err != nil {
-				return "", fmt.Errorf("field %q must be a string", k)
-			}
-			appt[k] = string(sv)
 		}
 		return acuity.ActionChanged, nil
 	})
+}
+
+// patchField sets field k of appt from v, the value a PATCH sent.
+func patchField(appt map[string]any, k string, v json.RawMessage) error {
+	switch k {
+	case "firstName", "lastName", "email", "phone", "notes", "certificate":
+		var sv flex.String
+		if err := json.Unmarshal(v, &sv); err != nil {
+			return statusErrorf(http.StatusBadRequest, "field %q must be a string", k)
+		}
+		appt[k] = string(sv)
+	case "smsOptIn":
+		var b bool
+		if err := json.Unmarshal(v, &b); err != nil {
+			return statusErrorf(http.StatusBadRequest, "field %q must be a boolean", k)
+		}
+		appt[k] = b
+	case "labels":
+		var ls []struct {
+			ID flex.Int64 `json:"id"`
+		}
+		if err := json.Unmarshal(v, &ls); err != nil {
+			return statusErrorf(http.StatusBadRequest, "field %q must be a list of {id}", k)
+		}
+		labels := make([]any, 0, len(ls))
+		for _, l := range ls {
+			labels = append(labels, map[string]any{"id": int64(l.ID), "name": "", "color": ""})
+		}
+		appt[k] = labels
+		if len(labels) == 0 {
+			appt[k] = nil
+		}
+	case "fields":
+		var fs []struct {
+			ID    flex.Int64  `json:"id"`
+			Value flex.String `json:"value"`
+		}
+		if err := json.Unmarshal(v, &fs); err != nil {
+			return statusErrorf(http.StatusBadRequest, "field %q must be a list of {id, value}", k)
+		}
+		for _, f := range fs {
+			if !setFormValue(appt, int64(f.ID), string(f.Value)) {
+				return statusErrorf(http.StatusBadRequest, "the appointment's forms have no field %d", int64(f.ID))
+			}
+		}
+	default:
+		return statusErrorf(http.StatusBadRequest, "field %q cannot be changed; use the reschedule resource for the time", k)
+	}
+	return nil
+}
+
+// setFormValue sets the answer of intake form field id in appt's forms and
+// reports whether the appointment has that field.
+func setFormValue(appt map[string]any, id int64, value string) bool {
+	forms, _ := appt["forms"].([]any)
+	found := false
+	for _, f := range forms {
+		form, _ := f.(map[string]any)
+		values, _ := form["values"].([]any)
+		for _, fv := range values {
+			entry, _ := fv.(map[string]any)
+			if n, ok := entry["fieldID"].(float64); ok && int64(n) == id {
+				entry["value"] = value
+				found = true
+			}
+		}
+	}
+	return found
 }
 
 // rescheduleAppointment answers PATCH .../appointments/{id}/reschedule with
