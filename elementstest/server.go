@@ -55,6 +55,12 @@
 // Acuity webhook behind its first event); [Server.Deliveries]
 // and [Server.WaitForDeliveries] show what was sent, attempt by attempt.
 //
+// # A busy platform
+//
+// [WithHubRateLimit] limits each instance's hub calls as Acuity limits an
+// account, answering 429 with Retry-After; [Server.HubLoad] shows what each
+// instance sent.
+//
 // # Faults
 //
 // [Server.InjectNext] gives the next API calls a [Fault] each, in the order
@@ -139,6 +145,7 @@ type Server struct {
 	deliveries   []*Delivery
 	finished     int           // how many of deliveries are Done
 	changed      chan struct{} // closed and replaced when deliveries change
+	hubLoad      *rateLimiter  // hub calls per instance (ratelimit.go)
 }
 
 type config struct {
@@ -147,6 +154,8 @@ type config struct {
 	maxRetries            int
 	minWait, maxWait      time.Duration
 	timeout               time.Duration
+	hubPerSecond          int // WithHubRateLimit; 0: no limit
+	hubConcurrent         int
 }
 
 // An Option configures a [Server] in [NewServer].
@@ -206,6 +215,7 @@ func NewServer(opts ...Option) *Server {
 		instances: make(map[int64]*instance),
 		codes:     make(map[string]issuedCode),
 		changed:   make(chan struct{}),
+		hubLoad:   newRateLimiter(cfg.hubPerSecond, cfg.hubConcurrent),
 	}
 	s.client = &http.Client{
 		Transport: s.transport,
@@ -266,7 +276,7 @@ func (s *Server) routes() http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle(APIPath+"/events/", http.HandlerFunc(s.acuityIngress))
-	mux.Handle(APIPath+"/", http.StripPrefix(APIPath, s.apiMiddleware(api)))
+	mux.Handle(APIPath+"/", http.StripPrefix(APIPath, s.apiMiddleware(s.limitHubs(api))))
 	mux.HandleFunc("GET "+authorizePath, s.authorize)
 	return withRequestID(mux)
 }

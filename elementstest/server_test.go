@@ -704,6 +704,8 @@ func TestOptionsPanicOnNonsense(t *testing.T) {
 		"negative retries":  func() { WithDeliveryRetry(-1, 0, 0) },
 		"maxWait < minWait": func() { WithDeliveryRetry(1, time.Second, time.Millisecond) },
 		"zero timeout":      func() { WithDeliveryTimeout(0) },
+		"negative limit":    func() { WithHubRateLimit(-1, 20) },
+		"negative at once":  func() { WithHubRateLimit(10, -1) },
 	} {
 		func() {
 			defer func() {
