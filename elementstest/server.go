@@ -49,17 +49,42 @@
 // event.notification.callback.url: a JSON POST with Elements-Webhook-Id and,
 // when the instance has event.notification.signature.key, the signature from
 // webhook.Sign. Non-2xx answers (redirects included), connection errors and
-// timeouts are retried with growing waits (see [WithDeliveryRetry]). Webhooks
-// for a disabled instance or one with events off are answered 200 and dropped.
-// [Server.Deliver] sends a notification without Acuity (message.raw is the
-// Acuity webhook behind its first event); [Server.Deliveries]
-// and [Server.WaitForDeliveries] show what was sent, attempt by attempt.
+// timeouts are retried with growing waits (see [WithDeliveryRetry], or the
+// platform's documented schedules with [WithRetrySchedule], run faster with
+// [WithTimeScale]). Webhooks for a disabled instance or one with events off
+// are answered 200 and dropped. [Server.Deliver] sends a notification
+// without Acuity (message.raw is the Acuity webhook behind its first event);
+// [Server.Deliveries] and [Server.WaitForDeliveries] show what was sent,
+// attempt by attempt, each attempt timed.
+//
+// # Delivery policy
+//
+// The fake plays the platform's failure policy. When a delivery's last
+// retry fails, the subscription of its callback URL is deactivated: it and
+// every later notification for the URL wait queued ([Server.Queued]) until
+// a redelivery; with the account's policy "queue" the first failure does
+// the same. The platform's calls for it are served, with the organization
+// and user secrets like /instances:
+//
+//	GET /accounts/settings                          {} until set; then {"notification.webhook.failure.policy": "queue"}
+//	PATCH or POST /accounts/settings                {"notification.webhook.failure.policy": "retry" or "queue"}: the settings
+//	GET /notifications/subscriptions/deliveries     ?where=channel='webhook' and status='queued' and config.url='<url>'&hydrate=true
+//	PUT /notifications/subscriptions/deliveries     ?where=... status='queued' ...: reactivates, sends the queue again in order
+//
+// A delivery is {"notificationId", "subscriptionId", "status", "createdDate",
+// "updatedDate"}, with hydrate=true also "notification" {"id", "from",
+// "topic", "severity", "message" (the standardized message, with its
+// eventId), "createdDate", "active", "acknowledged"} and "subscription"
+// {"id", "channel", "topics", "config": {"url"}}; the list is a plain JSON
+// array paged like every list.
 //
 // # A busy platform
 //
-// [WithHubRateLimit] limits each instance's hub calls as Acuity limits an
-// account, answering 429 with Retry-After; [Server.HubLoad] shows what each
-// instance sent.
+// [WithDeliveryConcurrency] bounds the delivery attempts in flight, like a
+// platform's pool of delivery workers, and each [Attempt] records its start
+// and duration. [WithHubRateLimit] limits each instance's hub calls as
+// Acuity limits an account, answering 429 with Retry-After;
+// [Server.HubLoad] shows what each instance sent.
 //
 // # Faults
 //
@@ -83,10 +108,10 @@
 // token or signature key are masked. GET /instances/{id}/events lists one
 // record per notification in the platform's shape ({"id", "eventDate",
 // "status", "providerData", "notifiedData"}: id the notification's
-// eventId, status DISPATCHED once sent and NOTIFIED once the callback
-// answered 2xx, providerData the message.raw as text), paged like every
-// list; an empty /instances or events list answers 404 "No instances found"
-// or "No events found".
+// eventId, status RECEIVED, then DISPATCHED once an attempt was sent and
+// NOTIFIED once the callback answered 2xx, providerData the message.raw as
+// text), paged like every list; an empty /instances or events list answers
+// 404 "No instances found" or "No events found".
 package elementstest
 
 import (
@@ -142,19 +167,24 @@ type Server struct {
 	instances    map[int64]*instance
 	codes        map[string]issuedCode
 	faults       faults
-	deliveries   []*Delivery
+	deliveries   []*delivery
 	finished     int           // how many of deliveries are Done
 	changed      chan struct{} // closed and replaced when deliveries change
+	policy       policyState   // subscriptions, queues, account settings (delivery_policy.go)
+	workers      chan struct{} // delivery attempts in flight; nil: unbounded
 	hubLoad      *rateLimiter  // hub calls per instance (ratelimit.go)
 }
 
 type config struct {
 	userSecret, orgSecret string
 	issuedCodesOnly       bool
-	maxRetries            int
-	minWait, maxWait      time.Duration
-	timeout               time.Duration
-	hubPerSecond          int // WithHubRateLimit; 0: no limit
+	retries               int                           // retries after the first failed attempt
+	retryWait             func(retry int) time.Duration // the wait before a retry (1-based)
+	platformWaits         bool                          // retryWait is in the platform's time: scaled
+	scale                 float64                       // WithTimeScale
+	timeout               time.Duration                 // WithDeliveryTimeout; 0: the platform's, scaled
+	workers               int                           // WithDeliveryConcurrency; 0: unbounded
+	hubPerSecond          int                           // WithHubRateLimit; 0: no limit
 	hubConcurrent         int
 }
 
@@ -179,18 +209,33 @@ func WithIssuedCodesOnly() Option {
 
 // WithDeliveryRetry sets how event deliveries are retried after a non-2xx
 // answer, a timeout or a connection error: at most maxRetries more attempts,
-// waiting minWait before the first retry and doubling up to maxWait. The real
-// platform retries 9 times over about 73 hours; the default here is 9 retries
-// between 5ms and 100ms. It panics on negative values.
+// waiting minWait before the first retry and doubling up to maxWait, in real
+// time ([WithTimeScale] does not scale them). When the last retry fails, the
+// subscription is deactivated and the delivery queued, as under
+// [WithRetrySchedule]. The default is 9 retries between 5ms and 100ms. It
+// panics on negative values.
 func WithDeliveryRetry(maxRetries int, minWait, maxWait time.Duration) Option {
 	if maxRetries < 0 || minWait < 0 || maxWait < minWait {
 		panic("elementstest: WithDeliveryRetry needs maxRetries >= 0 and 0 <= minWait <= maxWait")
 	}
-	return func(c *config) { c.maxRetries, c.minWait, c.maxWait = maxRetries, minWait, maxWait }
+	return func(c *config) {
+		c.retries, c.platformWaits = maxRetries, false
+		c.retryWait = func(retry int) time.Duration {
+			w := minWait
+			for i := 1; i < retry && w > 0 && w < maxWait; i++ {
+				if w > maxWait/2 {
+					return maxWait
+				}
+				w *= 2
+			}
+			return w
+		}
+	}
 }
 
-// WithDeliveryTimeout bounds each delivery attempt (default 2s); an attempt
-// that runs longer counts as failed and is retried. It panics if d <= 0.
+// WithDeliveryTimeout bounds each delivery attempt to d of real time; an
+// attempt that runs longer counts as failed and is retried. Without it the
+// bound is the platform's 2s, scaled by [WithTimeScale]. It panics if d <= 0.
 func WithDeliveryTimeout(d time.Duration) Option {
 	if d <= 0 {
 		panic("elementstest: WithDeliveryTimeout needs a positive duration")
@@ -201,7 +246,8 @@ func WithDeliveryTimeout(d time.Duration) Option {
 // NewServer starts a fake platform on 127.0.0.1 and returns it. The caller
 // must call Close when done.
 func NewServer(opts ...Option) *Server {
-	cfg := config{maxRetries: 9, minWait: 5 * time.Millisecond, maxWait: 100 * time.Millisecond, timeout: 2 * time.Second}
+	cfg := config{scale: 1}
+	WithDeliveryRetry(9, 5*time.Millisecond, 100*time.Millisecond)(&cfg)
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -215,7 +261,11 @@ func NewServer(opts ...Option) *Server {
 		instances: make(map[int64]*instance),
 		codes:     make(map[string]issuedCode),
 		changed:   make(chan struct{}),
+		policy:    newPolicyState(),
 		hubLoad:   newRateLimiter(cfg.hubPerSecond, cfg.hubConcurrent),
+	}
+	if cfg.workers > 0 {
+		s.workers = make(chan struct{}, cfg.workers)
 	}
 	s.client = &http.Client{
 		Transport: s.transport,
@@ -270,6 +320,11 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("GET /hubs/scheduling/appointment-types/{typeID}/available-dates", s.hub(s.availableDates))
 	api.HandleFunc("GET /hubs/scheduling/appointment-types/{typeID}/available-times", s.hub(s.availableTimes))
 	api.HandleFunc("GET /hubs/scheduling/calendars", s.hub(s.listCalendars))
+	api.HandleFunc("GET /accounts/settings", s.getSettings)
+	api.HandleFunc("PATCH /accounts/settings", s.setSettings)
+	api.HandleFunc("POST /accounts/settings", s.setSettings)
+	api.HandleFunc("GET /notifications/subscriptions/deliveries", s.listDeliveries)
+	api.HandleFunc("PUT /notifications/subscriptions/deliveries", s.redeliver)
 	api.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API resource: "+r.Method+" "+r.URL.Path)
 	})
