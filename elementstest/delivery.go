@@ -11,7 +11,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/webhook"
 )
 
@@ -30,14 +29,63 @@ type Delivery struct {
 	Signature  string // the Elements-Webhook-Signature sent; "" when the instance has no signing key
 	Duplicate  bool   // the second copy of a notification sent because of DuplicateNext
 	Attempts   []Attempt
-	Done       bool // no further attempt will be made
-	Delivered  bool // an attempt was answered 2xx
+	// Done: no attempt is pending. The delivery was delivered, is queued
+	// (until a redelivery starts it again: Done is then false until it ends
+	// again), or was stopped by Close.
+	Done      bool
+	Delivered bool // an attempt was answered 2xx
+	// Status is the platform's status of the delivery: DeliveryCreated,
+	// DeliveryRetry, DeliveryDelivered or DeliveryQueued.
+	Status string
+	// NotificationID and SubscriptionID name the delivery in GET
+	// /notifications/subscriptions/deliveries: the platform's notification
+	// and the subscription of the callback URL.
+	NotificationID int64
+	SubscriptionID int64
 }
+
+// Statuses of a [Delivery], the platform's words for them.
+const (
+	DeliveryCreated   = "created"   // no attempt has finished yet
+	DeliveryRetry     = "retry"     // an attempt failed; another one is pending (or a redelivery runs)
+	DeliveryDelivered = "delivered" // an attempt was answered 2xx
+	DeliveryQueued    = "queued"    // the subscription is deactivated: waits for a redelivery
+)
 
 // Attempt is one try at a delivery.
 type Attempt struct {
 	StatusCode int    // the callback's status; 0 when it did not answer
 	Err        string // why there was no answer (connection error, timeout); "" otherwise
+	// Start is when the attempt was sent (once a delivery worker was free)
+	// and Duration how long it took to the answer or the error.
+	Start    time.Time
+	Duration time.Duration
+	// Redelivery: the attempt was made after a redelivery (PUT
+	// /notifications/subscriptions/deliveries) took the delivery from the
+	// queue.
+	Redelivery bool
+}
+
+// delivery is the fake's own record of a Delivery: what users see and what
+// the delivery policy needs. Guarded by Server.mu.
+type delivery struct {
+	Delivery
+	seq         int // creation order, the order of a subscription's queue
+	note        *notification
+	sub         *subscription
+	inFlight    bool          // an attempt is being made
+	stop        chan struct{} // closed to end the run waiting to make the next attempt; nil: no run
+	redelivered bool          // taken from the queue by a redelivery
+	updated     time.Time     // the last change of Status
+}
+
+// notification is what the platform's notifications API shows of a
+// notification (hydrate=true).
+type notification struct {
+	id      int64
+	from    string          // the element key
+	message json.RawMessage // the body's message: the standardized message
+	created time.Time
 }
 
 // Deliveries returns a copy of every delivery so far, finished or not, in the
@@ -55,7 +103,7 @@ func (s *Server) snapshot(done bool) []Delivery {
 		if done && !d.Done {
 			continue
 		}
-		c := *d
+		c := d.Delivery
 		c.Body = slices.Clone(d.Body)
 		c.Attempts = slices.Clone(d.Attempts)
 		list = append(list, c)
@@ -64,8 +112,11 @@ func (s *Server) snapshot(done bool) []Delivery {
 }
 
 // WaitForDeliveries blocks until at least n deliveries are finished
-// (delivered, or given up after the last retry, or stopped by Close) and
-// returns the finished ones in the order they started. It returns ctx's error,
+// (delivered, queued, or stopped by Close: Done) and returns the finished
+// ones in the order they started. A redelivery makes the queued deliveries
+// it takes unfinished again until each ends anew, so after a PUT
+// /notifications/subscriptions/deliveries has been answered,
+// WaitForDeliveries waits for them too. It returns ctx's error,
 // wrapped, if ctx ends first, with the ones finished by then.
 func (s *Server) WaitForDeliveries(ctx context.Context, n int) ([]Delivery, error) {
 	for {
@@ -178,18 +229,24 @@ func (s *Server) notify(instanceID int64, raw json.RawMessage, events []webhook.
 		return "", fmt.Errorf("elementstest: encoding the notification: %w", err)
 	}
 	in.events = append(in.events, eventRecord{ID: n.EventID, EventDate: now.Format(time.RFC3339),
-		Status: elements.EventStatusDispatched, ProviderData: string(raw), NotifiedData: []json.RawMessage{}})
-	d := &Delivery{
-		WebhookID:  randomHex(12),
-		EventID:    n.EventID,
-		InstanceID: in.id,
-		URL:        in.config[keyEventCallback],
-		Body:       body,
-	}
+		Status: eventStatus(false, false), ProviderData: string(raw), NotifiedData: []json.RawMessage{}})
+	var wire struct{ Message json.RawMessage }
+	_ = json.Unmarshal(body, &wire) // the body was just encoded
+	note := s.policy.newNotification(in.element.Key, wire.Message, time.Now().UTC())
+	sub := s.policy.subscriptionFor(in.config[keyEventCallback])
+	d := &delivery{Delivery: Delivery{
+		WebhookID:      randomHex(12),
+		EventID:        n.EventID,
+		InstanceID:     in.id,
+		URL:            sub.url,
+		Body:           body,
+		NotificationID: note.id,
+		SubscriptionID: sub.id,
+	}, note: note, sub: sub}
 	if key := in.config[keyEventSigningKey]; key != "" {
 		d.Signature = webhook.Sign(key, body)
 	}
-	copies := []*Delivery{d}
+	copies := []*delivery{d}
 	if s.faults.duplicateN > 0 {
 		s.faults.duplicateN--
 		dup := *d
@@ -197,75 +254,24 @@ func (s *Server) notify(instanceID int64, raw json.RawMessage, events []webhook.
 		copies = append(copies, &dup)
 	}
 	for _, c := range copies {
-		s.deliveries = append(s.deliveries, c)
-		s.wg.Add(1)
-		go s.run(c)
+		s.start(c)
 	}
 	s.notifyChange()
 	return n.EventID, nil
 }
 
-// run makes d's attempts: the first at once, then after each failure a wait
-// that starts at minWait and doubles up to maxWait, at most maxRetries
-// retries. Close ends it.
-func (s *Server) run(d *Delivery) {
-	defer s.wg.Done()
-	wait := s.cfg.minWait
-	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-t.C:
-			case <-s.ctx.Done():
-				t.Stop()
-				s.record(d, nil, true)
-				return
-			}
-			wait = min(2*wait, s.cfg.maxWait)
-		}
-		a := s.attempt(d)
-		ok := a.StatusCode >= 200 && a.StatusCode < 300
-		done := ok || attempt >= s.cfg.maxRetries || s.ctx.Err() != nil
-		s.record(d, &a, done)
-		if done {
-			return
-		}
-	}
-}
-
-// record adds an attempt (if any) to d and marks it done.
-func (s *Server) record(d *Delivery, a *Attempt, done bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if a != nil {
-		d.Attempts = append(d.Attempts, *a)
-		d.Delivered = a.StatusCode >= 200 && a.StatusCode < 300
-	}
-	if d.Delivered {
-		s.markNotified(d)
-	}
-	if done && !d.Done {
-		s.finished++
-	}
-	d.Done = done
-	s.notifyChange()
-}
-
-// markNotified sets the status of d's event record to NOTIFIED; s.mu must
-// be held.
-func (s *Server) markNotified(d *Delivery) {
-	if in, ok := s.instances[d.InstanceID]; ok {
-		for i := range in.events {
-			if in.events[i].ID == d.EventID {
-				in.events[i].Status = elements.EventStatusNotified
-			}
-		}
-	}
-}
-
-// attempt POSTs d once, bounded by the delivery timeout.
+// attempt POSTs d once, bounded by the attempt timeout, and times it. The
+// fields it reads never change once d is made, so it needs no lock.
 func (s *Server) attempt(d *Delivery) Attempt {
-	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.timeout)
+	timeout := s.attemptTimeout()
+	start := time.Now()
+	a := s.post(d, timeout)
+	a.Start, a.Duration = start, time.Since(start)
+	return a
+}
+
+func (s *Server) post(d *Delivery, timeout time.Duration) Attempt {
+	ctx, cancel := context.WithTimeout(s.ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Body))
 	if err != nil {
@@ -280,7 +286,7 @@ func (s *Server) attempt(d *Delivery) Attempt {
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return Attempt{Err: "timeout after " + s.cfg.timeout.String()}
+			return Attempt{Err: "timeout after " + timeout.String()}
 		}
 		return Attempt{Err: err.Error()}
 	}

@@ -1,96 +1,3 @@
-// Package elementstest runs an in-memory fake of the Cloud Elements / SAP Open
-// Connectors platform on loopback, for tests and offline examples. It is to the
-// platform what [net/http/httptest] is to a server:
-//
-//	srv := elementstest.NewServer()
-//	defer srv.Close()
-//	client, _ := elements.NewClient("user-secret", "org-secret", elements.WithBaseURL(srv.URL))
-//
-// # The API
-//
-// The fake serves the platform's /instances API under [APIPath] with the
-// documented JSON: create (POST /instances and /elements/{keyOrId}/instances),
-// get, list (tags[], searchText), PATCH, PUT (?reAuthenticate=true), delete,
-// enable and disable, the configuration list and its PATCH, the instance's
-// events, and the OAuth URL call. It also serves the Acuity element's
-// scheduling hub (/hubs/scheduling: appointments listed with CEQL filters,
-// fetched, booked, patched, rescheduled and canceled, and their payments;
-// appointment types; available dates and times, with dates read leniently
-// as the hub does (month=2018-4, date=2018-4-13), and whether a time is
-// free; calendars; ping) per instance, to the instance's Element token: 401
-// without a valid token or
-// after [Server.ExpireInstance], 403 while the instance is disabled. Its
-// data comes from the API itself (acuity.Account.Book) and from
-// [Server.SetAppointment], [Server.SetAppointmentType], [Server.SetCalendar],
-// [Server.SetAvailability] and [Server.SetPayments]. Every list is paged by the platform's rule:
-// pageSize (default 200) and nextPage, a next-page token on every page, the
-// last one included, and an empty page past the end. [Server.NewClient]
-// returns a client pointed at the fake. Every answer
-// carries Elements-Request-Id;
-// errors are {"message", "requestId"}: 401 without a "User …, Organization …"
-// Authorization header, 404 for an unknown id, 400 for a bad body (no element
-// key, an unknown element, no providerData.code, a non-boolean
-// event.notification.enabled, no name, no oauth.api.key or oauth.api.secret, or
-// events enabled without event.notification.callback.url). Instances get ids
-// 1001, 1002, ... in creation order and a random token; configuration values
-// come back as strings, secrets (oauth.api.key and oauth.api.secret
-// included) masked as "********".
-//
-// The OAuth URL call answers a URL on the fake itself: a GET there redirects
-// (302) to the callback URL with code and state, as the provider does once the
-// user allows access, or with error=access_denied and state once
-// [Server.DenyConsentNext] has it refuse. See [WithIssuedCodesOnly] to
-// require the codes it issues.
-//
-// # Events
-//
-// An Acuity webhook POSTed to an instance's acuity.WebhookURL(srv.URL, id) is
-// checked against the Acuity API key set with [Server.SetAcuityAPIKey] (401 on
-// a bad X-Acuity-Signature), parsed with acuity.ParseWebhook (400 if
-// malformed), answered 200, standardized into the documented notification
-// (message.raw holds the form's fields; one event typed by
-// acuity.PlatformEvent) and delivered in the background to the instance's
-// event.notification.callback.url: a JSON POST with Elements-Webhook-Id and,
-// when the instance has event.notification.signature.key, the signature from
-// webhook.Sign. Non-2xx answers (redirects included), connection errors and
-// timeouts are retried with growing waits (see [WithDeliveryRetry]). Webhooks
-// for a disabled instance or one with events off are answered 200 and dropped.
-// After [Server.SetAcuityWebhooks], writes through the hub (book,
-// reschedule, update, cancel) make the instance's Acuity account send its
-// webhook through the same path, as a real account does once its webhook
-// settings hold the instance's Webhook URL; [AcuityWebhook] makes one for a
-// test to send.
-// [Server.Deliver] sends a notification without Acuity (message.raw is the
-// Acuity webhook behind its first event, by acuity.PlatformEvent's mapping,
-// or {} for an event no Acuity webhook causes); [Server.Deliveries]
-// and [Server.WaitForDeliveries] show what was sent, attempt by attempt.
-//
-// # Faults
-//
-// [Server.InjectNext] gives the next API calls a [Fault] each, in the order
-// they arrive:
-//
-//	Fault{Status: 503}                       503 and an error body; the call has no effect
-//	Fault{Status: 429, RetryAfter: "2"}      the same with Retry-After: 2 (a rate-limit storm)
-//	Fault{Drop: true}                        the connection is reset; the call has no effect
-//	Fault{Drop: true, AfterHandling: true}   the call takes effect, then the connection is reset
-//	Fault{Status: 502, AfterHandling: true}  the call takes effect, then 502 is answered
-//	Fault{}                                  the call is handled normally
-//
-// [Server.FailNext] and [Server.DropNext] are short for n calls failed or
-// dropped without effect. [Server.SetLatency] slows every API call;
-// [Server.DuplicateNext] delivers notifications twice.
-//
-// Where the platform's behaviour is not documented, the fake makes a choice
-// and says so: several tags[] must all match, searchText matches part of the
-// name ignoring case, oauth.api.key and keys naming a secret, password,
-// token or signature key are masked. GET /instances/{id}/events lists one
-// record per notification in the platform's shape ({"id", "eventDate",
-// "status", "providerData", "notifiedData"}: id the notification's
-// eventId, status DISPATCHED once sent and NOTIFIED once the callback
-// answered 2xx, providerData the message.raw as text), paged like every
-// list; an empty /instances or events list answers 404 "No instances found"
-// or "No events found".
 package elementstest
 
 import (
@@ -147,17 +54,25 @@ type Server struct {
 	codes        map[string]issuedCode
 	denials      int // DenyConsentNext: consent page visits still to refuse
 	faults       faults
-	deliveries   []*Delivery
+	deliveries   []*delivery
 	finished     int           // how many of deliveries are Done
 	changed      chan struct{} // closed and replaced when deliveries change
+	policy       policyState   // subscriptions, queues, account settings (delivery_policy.go)
+	workers      chan struct{} // delivery attempts in flight; nil: unbounded
+	hubLoad      *rateLimiter  // hub calls per instance (ratelimit.go)
 }
 
 type config struct {
 	userSecret, orgSecret string
 	issuedCodesOnly       bool
-	maxRetries            int
-	minWait, maxWait      time.Duration
-	timeout               time.Duration
+	retries               int                           // retries after the first failed attempt
+	retryWait             func(retry int) time.Duration // the wait before a retry (1-based)
+	platformWaits         bool                          // retryWait is in the platform's time: scaled
+	scale                 float64                       // WithTimeScale
+	timeout               time.Duration                 // WithDeliveryTimeout; 0: the platform's, scaled
+	workers               int                           // WithDeliveryConcurrency; 0: unbounded
+	hubPerSecond          int                           // WithHubRateLimit; 0: no limit
+	hubConcurrent         int
 }
 
 // An Option configures a [Server] in [NewServer].
@@ -181,18 +96,33 @@ func WithIssuedCodesOnly() Option {
 
 // WithDeliveryRetry sets how event deliveries are retried after a non-2xx
 // answer, a timeout or a connection error: at most maxRetries more attempts,
-// waiting minWait before the first retry and doubling up to maxWait. The real
-// platform retries 9 times over about 73 hours; the default here is 9 retries
-// between 5ms and 100ms. It panics on negative values.
+// waiting minWait before the first retry and doubling up to maxWait, in real
+// time ([WithTimeScale] does not scale them). When the last retry fails, the
+// subscription is deactivated and the delivery queued, as under
+// [WithRetrySchedule]. The default is 9 retries between 5ms and 100ms. It
+// panics on negative values.
 func WithDeliveryRetry(maxRetries int, minWait, maxWait time.Duration) Option {
 	if maxRetries < 0 || minWait < 0 || maxWait < minWait {
 		panic("elementstest: WithDeliveryRetry needs maxRetries >= 0 and 0 <= minWait <= maxWait")
 	}
-	return func(c *config) { c.maxRetries, c.minWait, c.maxWait = maxRetries, minWait, maxWait }
+	return func(c *config) {
+		c.retries, c.platformWaits = maxRetries, false
+		c.retryWait = func(retry int) time.Duration {
+			w := minWait
+			for i := 1; i < retry && w > 0 && w < maxWait; i++ {
+				if w > maxWait/2 {
+					return maxWait
+				}
+				w *= 2
+			}
+			return w
+		}
+	}
 }
 
-// WithDeliveryTimeout bounds each delivery attempt (default 2s); an attempt
-// that runs longer counts as failed and is retried. It panics if d <= 0.
+// WithDeliveryTimeout bounds each delivery attempt to d of real time; an
+// attempt that runs longer counts as failed and is retried. Without it the
+// bound is the platform's 2s, scaled by [WithTimeScale]. It panics if d <= 0.
 func WithDeliveryTimeout(d time.Duration) Option {
 	if d <= 0 {
 		panic("elementstest: WithDeliveryTimeout needs a positive duration")
@@ -203,7 +133,8 @@ func WithDeliveryTimeout(d time.Duration) Option {
 // NewServer starts a fake platform on 127.0.0.1 and returns it. The caller
 // must call Close when done.
 func NewServer(opts ...Option) *Server {
-	cfg := config{maxRetries: 9, minWait: 5 * time.Millisecond, maxWait: 100 * time.Millisecond, timeout: 2 * time.Second}
+	cfg := config{scale: 1}
+	WithDeliveryRetry(9, 5*time.Millisecond, 100*time.Millisecond)(&cfg)
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -217,6 +148,11 @@ func NewServer(opts ...Option) *Server {
 		instances: make(map[int64]*instance),
 		codes:     make(map[string]issuedCode),
 		changed:   make(chan struct{}),
+		policy:    newPolicyState(),
+		hubLoad:   newRateLimiter(cfg.hubPerSecond, cfg.hubConcurrent),
+	}
+	if cfg.workers > 0 {
+		s.workers = make(chan struct{}, cfg.workers)
 	}
 	s.client = &http.Client{
 		Transport: s.transport,
@@ -273,13 +209,18 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("GET /hubs/scheduling/appointment-types/{typeID}/available-times", s.hub(s.availableTimes))
 	api.HandleFunc("POST /hubs/scheduling/available-times/validate", s.hub(s.validateTime))
 	api.HandleFunc("GET /hubs/scheduling/calendars", s.hub(s.listCalendars))
+	api.HandleFunc("GET /accounts/settings", s.getSettings)
+	api.HandleFunc("PATCH /accounts/settings", s.setSettings)
+	api.HandleFunc("POST /accounts/settings", s.setSettings)
+	api.HandleFunc("GET /notifications/subscriptions/deliveries", s.listDeliveries)
+	api.HandleFunc("PUT /notifications/subscriptions/deliveries", s.redeliver)
 	api.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API resource: "+r.Method+" "+r.URL.Path)
 	})
 
 	mux := http.NewServeMux()
 	mux.Handle(APIPath+"/events/", http.HandlerFunc(s.acuityIngress))
-	mux.Handle(APIPath+"/", http.StripPrefix(APIPath, s.apiMiddleware(api)))
+	mux.Handle(APIPath+"/", http.StripPrefix(APIPath, s.apiMiddleware(s.limitHubs(api))))
 	mux.HandleFunc("GET "+authorizePath, s.authorize)
 	return withRequestID(mux)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -709,6 +710,15 @@ func TestOptionsPanicOnNonsense(t *testing.T) {
 		"negative retries":  func() { WithDeliveryRetry(-1, 0, 0) },
 		"maxWait < minWait": func() { WithDeliveryRetry(1, time.Second, time.Millisecond) },
 		"zero timeout":      func() { WithDeliveryTimeout(0) },
+		"negative schedule": func() { WithRetrySchedule(RetrySchedule{Retries: -1, Base: 4}) },
+		"base 1":            func() { WithRetrySchedule(RetrySchedule{Retries: 3, Base: 1}) },
+		"schedule too long": func() { WithRetrySchedule(RetrySchedule{Retries: 40, Base: 4}) },
+		"zero scale":        func() { WithTimeScale(0) },
+		"scale above 1":     func() { WithTimeScale(2) },
+		"NaN scale":         func() { WithTimeScale(math.NaN()) },
+		"negative workers":  func() { WithDeliveryConcurrency(-1) },
+		"negative limit":    func() { WithHubRateLimit(-1, 20) },
+		"negative at once":  func() { WithHubRateLimit(10, -1) },
 	} {
 		func() {
 			defer func() {
