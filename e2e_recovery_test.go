@@ -142,7 +142,7 @@ type flakyReceiver struct {
 func newFlakyReceiver(t *testing.T, key string) *flakyReceiver {
 	t.Helper()
 	f := &flakyReceiver{handled: map[string]int{}}
-	h := &webhook.Handler{SigningKeys: webhook.Secrets{key}, }
+	h := &webhook.Handler{SigningKeys: webhook.Secrets{key}, Deduplicator: webhook.NewMemoryDeduplicator(0)}
 	h.HandleDefault(func(_ context.Context, n *webhook.Notification, _ webhook.Event) error {
 		f.mu.Lock()
 		defer f.mu.Unlock()
