@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // Identity of the Acuity Scheduling element on the platform.
@@ -75,11 +76,11 @@ func InstanceIDFromWebhookURL(rawURL string) (int64, error) {
 	enc := u.Path[i+len(webhookPathPrefix):]
 	dec, err := base64.StdEncoding.Strict().DecodeString(enc)
 	if err != nil || strings.ContainsAny(enc, "\r\n") {
-		return 0, fmt.Errorf("%w: id segment %s is not standard base64", ErrNotWebhookURL, quote(enc))
+		return 0, fmt.Errorf("%w: id segment %s is not standard base64", ErrNotWebhookURL, redact.Quote(enc))
 	}
 	id, err := strconv.ParseInt(string(dec), 10, 64)
 	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != string(dec) {
-		return 0, fmt.Errorf("%w: id segment %s does not encode a positive decimal id", ErrNotWebhookURL, quote(enc))
+		return 0, fmt.Errorf("%w: id segment %s does not encode a positive decimal id", ErrNotWebhookURL, redact.Quote(enc))
 	}
 	return id, nil
 }

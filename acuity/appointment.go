@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/elementsgo/elements/internal/flex"
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // DatetimeLayout is the time layout of Acuity's datetime and datetimeCreated
@@ -197,11 +198,11 @@ func decodeVia[T, W any](dst *T, b []byte, what string, conv func(*W) (*T, error
 func (in *appointmentJSON) appointment() (*Appointment, error) {
 	start, err := parseDatetime("datetime", string(in.Datetime))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("acuity: decoding appointment: %w", err)
 	}
 	created, err := parseDatetime("datetimeCreated", string(in.DatetimeCreated))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("acuity: decoding appointment: %w", err)
 	}
 	duration, err := minutes("duration", string(in.Duration))
 	if err != nil {
@@ -213,7 +214,7 @@ func (in *appointmentJSON) appointment() (*Appointment, error) {
 		paid = true
 	case "no", "false", "":
 	default:
-		return nil, fmt.Errorf("acuity: decoding appointment: paid %s is not \"yes\" or \"no\"", quote(string(in.Paid)))
+		return nil, fmt.Errorf("acuity: decoding appointment: paid %s is not \"yes\" or \"no\"", redact.Quote(string(in.Paid)))
 	}
 
 	a := &Appointment{
@@ -284,7 +285,7 @@ func parseDatetime(field, v string) (time.Time, error) {
 	if err != nil {
 		var err2 error
 		if t, err2 = time.Parse(time.RFC3339, v); err2 != nil {
-			return time.Time{}, fmt.Errorf("acuity: decoding appointment: %s %s is not in the layout %s", field, quote(v), DatetimeLayout)
+			return time.Time{}, fmt.Errorf("%s %s is not in the layout %s", field, redact.Quote(v), DatetimeLayout)
 		}
 	}
 	return t, nil

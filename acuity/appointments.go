@@ -46,7 +46,7 @@ func (a *Account) Appointment(ctx context.Context, id int64) (*Appointment, erro
 		return nil, err
 	}
 	var appt Appointment
-	if _, err := a.do(ctx, http.MethodGet, appointmentPath(id), nil, &appt); err != nil {
+	if _, err := a.do(ctx, http.MethodGet, appointmentPath(id), nil, &appt, nil); err != nil {
 		return nil, fmt.Errorf("acuity: Appointment: %w", err)
 	}
 	return &appt, nil
@@ -222,7 +222,7 @@ func (a *Account) Book(ctx context.Context, b *Booking) (*Appointment, error) {
 		Phone: b.Phone, Notes: b.Notes, CalendarID: b.CalendarID,
 	}
 	var appt Appointment
-	if _, err := a.do(ctx, http.MethodPost, AppointmentsPath, body, &appt); err != nil {
+	if _, err := a.do(ctx, http.MethodPost, AppointmentsPath, body, &appt, nil); err != nil {
 		return nil, fmt.Errorf("acuity: Book: %w", err)
 	}
 	return &appt, nil
@@ -241,7 +241,7 @@ func (a *Account) Reschedule(ctx context.Context, id int64, at time.Time) (*Appo
 		Datetime string `json:"datetime"`
 	}{at.Format(DatetimeLayout)}
 	var appt Appointment
-	if _, err := a.do(ctx, http.MethodPatch, appointmentPath(id)+"/reschedule", body, &appt); err != nil {
+	if _, err := a.do(ctx, http.MethodPatch, appointmentPath(id)+"/reschedule", body, &appt, nil); err != nil {
 		return nil, fmt.Errorf("acuity: Reschedule: %w", err)
 	}
 	return &appt, nil
@@ -254,7 +254,7 @@ func (a *Account) Cancel(ctx context.Context, id int64) error {
 	if err := checkID("Cancel", "appointment", id); err != nil {
 		return err
 	}
-	if _, err := a.do(ctx, http.MethodDelete, appointmentPath(id), nil, nil); err != nil {
+	if _, err := a.do(ctx, http.MethodDelete, appointmentPath(id), nil, nil, nil); err != nil {
 		return fmt.Errorf("acuity: Cancel: %w", err)
 	}
 	return nil

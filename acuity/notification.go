@@ -9,6 +9,7 @@ import (
 
 	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/internal/flex"
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // ErrWrongElement means a notification came from an element other than
@@ -25,7 +26,7 @@ func WebhookFromNotification(n *elements.Notification) (*Webhook, error) {
 		return nil, errors.New("acuity: WebhookFromNotification: nil notification")
 	}
 	if n.ElementKey != "" && n.ElementKey != ElementKey {
-		return nil, fmt.Errorf("%w: element key %s", ErrWrongElement, quote(n.ElementKey))
+		return nil, fmt.Errorf("%w: element key %s", ErrWrongElement, redact.Quote(n.ElementKey))
 	}
 	return ParseRaw(n.Raw)
 }
