@@ -39,7 +39,10 @@ var (
 	// would overwrite the real secret (the signing key, the OAuth client id
 	// or secret) and silently break the instance. Instances.Create, Update,
 	// Replace, Reauthenticate, UpdateConfiguration and OAuthURL check before
-	// sending anything ([Client.Do] sends what it is given). Build such a
+	// sending anything ([Client.Do] sends what it is given), and they check
+	// what would be sent: the mask as any string of the encoded
+	// configuration or providerData, at any depth, whatever Go type held
+	// it in Extra (a *string, a named string type, a json.RawMessage). Build such a
 	// body from the secrets the application stored, not from what Get
 	// returned (for Acuity, acuity.ReauthRequest).
 	ErrMaskedValue = errors.New(`elements: the masked value "********" where a secret belongs`)

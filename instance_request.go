@@ -40,36 +40,65 @@ func (r *InstanceRequest) secretValues() []string {
 	return s
 }
 
-// checkMasked returns an error wrapping ErrMaskedValue, naming the key, if
-// a configuration or providerData value is MaskedValue: the platform masks
-// secrets by key, and no real value of any key is the mask.
-func (r *InstanceRequest) checkMasked() error {
-	c := &r.Configuration
-	for _, f := range c.stringFields() {
-		if *f.val == MaskedValue {
-			return fmt.Errorf("%w: configuration %s", ErrMaskedValue, f.key)
-		}
+// encode returns r as the JSON body the platform is sent, or an error
+// wrapping ErrMaskedValue, naming the key, if a string value anywhere in
+// the encoded configuration or providerData is MaskedValue: the platform
+// masks secrets by key, and no real value of any key is the mask. What is
+// checked is what would be sent, whatever Go type holds it in Extra (a
+// string, a *string, a named string type, a json.RawMessage, a
+// json.Marshaler, or a value nested in a map, a list or a struct).
+func (r *InstanceRequest) encode() ([]byte, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the request body: %w", err)
 	}
-	if k, ok := maskedKey(c.Extra); ok {
-		return fmt.Errorf("%w: configuration %s", ErrMaskedValue, k)
+	var sent struct {
+		Configuration map[string]any `json:"configuration"`
+		ProviderData  map[string]any `json:"providerData"`
 	}
-	if r.ProviderData.Code == MaskedValue {
-		return fmt.Errorf("%w: providerData code", ErrMaskedValue)
+	if err := json.Unmarshal(b, &sent); err != nil {
+		return nil, err
 	}
-	if k, ok := maskedKey(r.ProviderData.Extra); ok {
-		return fmt.Errorf("%w: providerData %s", ErrMaskedValue, k)
+	if k, ok := maskedKey(sent.Configuration); ok {
+		return nil, fmt.Errorf("%w: configuration %s", ErrMaskedValue, k)
 	}
-	return nil
+	if k, ok := maskedKey(sent.ProviderData); ok {
+		return nil, fmt.Errorf("%w: providerData %s", ErrMaskedValue, k)
+	}
+	return b, nil
 }
 
-// maskedKey returns the first key (in order) of m whose value is MaskedValue.
+// maskedKey returns the first key (in order) of m, a decoded JSON object,
+// whose value is MaskedValue or holds it at any depth.
 func maskedKey(m map[string]any) (string, bool) {
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		if v, ok := m[k].(string); ok && v == MaskedValue {
+		if holdsMask(m[k]) {
 			return k, true
 		}
 	}
 	return "", false
+}
+
+// holdsMask reports whether the decoded JSON value v is MaskedValue or
+// holds it in an object or a list.
+func holdsMask(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return x == MaskedValue
+	case map[string]any:
+		for _, e := range x {
+			if holdsMask(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if holdsMask(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // String prints the request with its secrets redacted.

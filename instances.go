@@ -2,6 +2,7 @@ package elements
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -222,10 +223,11 @@ func (s *InstancesService) send(ctx context.Context, method, path string, body *
 	o := callOptions{once: once}
 	var b any // stays a nil interface without a body
 	if body != nil {
-		if err := body.checkMasked(); err != nil {
+		enc, err := body.encode()
+		if err != nil {
 			return nil, fmt.Errorf("elements: %s %s: %w", method, path, err)
 		}
-		o.secrets, b = body.secretValues(), body
+		o.secrets, b = body.secretValues(), json.RawMessage(enc)
 	}
 	req, err := c.NewRequest(ctx, method, path, b)
 	if err != nil {
