@@ -85,7 +85,9 @@ type AppointmentQuery struct {
 //	}
 //
 // The listing ends by the platform's paging rule (its paging guide):
-// a page without a next-page token, an empty page, or a token seen before.
+// a page without a next-page token, an empty page, or a token seen before
+// (one of the last 1024, remembered as digests); a listing that never ends
+// by itself ends when the caller breaks out of the loop or ctx ends.
 // An error (a bad query, a platform error, the end of ctx) is yielded once,
 // as (nil, err), and ends the listing; breaking out of the loop stops it
 // without another request. A 404 from the platform is an empty list.
