@@ -90,7 +90,9 @@ type AppointmentQuery struct {
 // by itself ends when the caller breaks out of the loop or ctx ends.
 // An error (a bad query, a platform error, the end of ctx) is yielded once,
 // as (nil, err), and ends the listing; breaking out of the loop stops it
-// without another request. A 404 from the platform is an empty list.
+// without another request. A 404 whose message is the platform's "No
+// appointments found" is an empty list; any other 404 (an unknown instance,
+// a proxy's error page) is an error matching elements.ErrNotFound.
 func (a *Account) Appointments(ctx context.Context, q *AppointmentQuery) iter.Seq2[*Appointment, error] {
 	if q == nil {
 		q = &AppointmentQuery{}
