@@ -217,17 +217,6 @@ func parseBool(v any) (bool, error) {
 	return on, nil
 }
 
-// secretValues lists the values to redact from errors and logs.
-func (c *Configuration) secretValues() []string {
-	s := []string{c.OAuthAPISecret, c.EventSignatureKey}
-	for k, v := range c.Extra {
-		if str, ok := v.(string); ok && sensitiveKey(k) {
-			s = append(s, str)
-		}
-	}
-	return s
-}
-
 // sensitiveKey reports whether a configuration key likely holds a secret.
 func sensitiveKey(k string) bool {
 	k = strings.ToLower(k)

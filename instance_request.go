@@ -29,76 +29,64 @@ type InstanceRequest struct {
 	RetrieveObjectsAfterInstantiation bool `json:"retrieveObjectsAfterInstantiation,omitempty"`
 }
 
-// secretValues lists the values to redact from errors and logs.
-func (r *InstanceRequest) secretValues() []string {
-	s := append(r.Configuration.secretValues(), r.ProviderData.Code)
-	for _, v := range r.ProviderData.Extra {
-		if str, ok := v.(string); ok {
-			s = append(s, str)
-		}
-	}
-	return s
-}
-
-// encode returns r as the JSON body the platform is sent, or an error
-// wrapping ErrMaskedValue, naming the key, if a string value anywhere in
-// the encoded configuration or providerData is MaskedValue: the platform
-// masks secrets by key, and no real value of any key is the mask. What is
-// checked is what would be sent, whatever Go type holds it in Extra (a
-// string, a *string, a named string type, a json.RawMessage, a
-// json.Marshaler, or a value nested in a map, a list or a struct).
-func (r *InstanceRequest) encode() ([]byte, error) {
-	b, err := json.Marshal(r)
+// encode returns r as the JSON body the platform is sent, and the values
+// in it to redact from errors and logs: every string of providerData (the
+// code above all) and every string of the configuration under a key that
+// names a secret (sensitiveKey), at any depth. It fails with an error
+// wrapping ErrMaskedValue, naming the key, if a string anywhere in the
+// configuration or providerData is MaskedValue: the platform masks secrets
+// by key, and no real value of any key is the mask. Both read what would be
+// sent, whatever Go type holds it in Extra (a string, a *string, a named
+// string type, a json.RawMessage, a json.Marshaler, a value nested in a
+// map, a list or a struct).
+func (r *InstanceRequest) encode() (body []byte, secrets []string, err error) {
+	body, err = json.Marshal(r)
 	if err != nil {
-		return nil, fmt.Errorf("encoding the request body: %w", err)
+		return nil, nil, fmt.Errorf("encoding the request body: %w", err)
 	}
 	var sent struct {
 		Configuration map[string]any `json:"configuration"`
 		ProviderData  map[string]any `json:"providerData"`
 	}
-	if err := json.Unmarshal(b, &sent); err != nil {
-		return nil, err
+	if err := json.Unmarshal(body, &sent); err != nil {
+		return nil, nil, err
 	}
-	if k, ok := maskedKey(sent.Configuration); ok {
-		return nil, fmt.Errorf("%w: configuration %s", ErrMaskedValue, k)
-	}
-	if k, ok := maskedKey(sent.ProviderData); ok {
-		return nil, fmt.Errorf("%w: providerData %s", ErrMaskedValue, k)
-	}
-	return b, nil
-}
-
-// maskedKey returns the first key (in order) of m, a decoded JSON object,
-// whose value is MaskedValue or holds it at any depth.
-func maskedKey(m map[string]any) (string, bool) {
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		if holdsMask(m[k]) {
-			return k, true
+	for _, part := range []struct {
+		name   string
+		values map[string]any
+		all    bool // every string is a secret
+	}{{"configuration", sent.Configuration, false}, {"providerData", sent.ProviderData, true}} {
+		for _, k := range slices.Sorted(maps.Keys(part.values)) {
+			masked := false
+			walkStrings(part.values[k], part.all || sensitiveKey(k), func(s string, secret bool) {
+				masked = masked || s == MaskedValue
+				if secret {
+					secrets = append(secrets, s)
+				}
+			})
+			if masked {
+				return nil, nil, fmt.Errorf("%w: %s %s", ErrMaskedValue, part.name, k)
+			}
 		}
 	}
-	return "", false
+	return body, secrets, nil
 }
 
-// holdsMask reports whether the decoded JSON value v is MaskedValue or
-// holds it in an object or a list.
-func holdsMask(v any) bool {
+// walkStrings calls f with every string in the decoded JSON value v, at any
+// depth, and whether it is a secret: secret, or under a key that names one.
+func walkStrings(v any, secret bool, f func(s string, secret bool)) {
 	switch x := v.(type) {
 	case string:
-		return x == MaskedValue
+		f(x, secret)
 	case map[string]any:
-		for _, e := range x {
-			if holdsMask(e) {
-				return true
-			}
+		for k, e := range x {
+			walkStrings(e, secret || sensitiveKey(k), f)
 		}
 	case []any:
 		for _, e := range x {
-			if holdsMask(e) {
-				return true
-			}
+			walkStrings(e, secret, f)
 		}
 	}
-	return false
 }
 
 // String prints the request with its secrets redacted.

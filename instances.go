@@ -225,11 +225,11 @@ func (s *InstancesService) send(ctx context.Context, method, path string, body *
 	o := callOptions{once: once}
 	var b any // stays a nil interface without a body
 	if body != nil {
-		enc, err := body.encode()
+		enc, secrets, err := body.encode()
 		if err != nil {
 			return nil, fmt.Errorf("elements: %s %s: %w", method, path, err)
 		}
-		o.secrets, b = body.secretValues(), json.RawMessage(enc)
+		o.secrets, b = secrets, json.RawMessage(enc)
 	}
 	req, err := c.NewRequest(ctx, method, path, b)
 	if err != nil {
