@@ -29,64 +29,101 @@ type InstanceRequest struct {
 	RetrieveObjectsAfterInstantiation bool `json:"retrieveObjectsAfterInstantiation,omitempty"`
 }
 
-// encode returns r as the JSON body the platform is sent, and the values
-// in it to redact from errors and logs: every string of providerData (the
-// code above all) and every string of the configuration under a key that
-// names a secret (sensitiveKey), at any depth. It fails with an error
-// wrapping ErrMaskedValue, naming the key, if a string anywhere in the
-// configuration or providerData is MaskedValue: the platform masks secrets
-// by key, and no real value of any key is the mask. Both read what would be
-// sent, whatever Go type holds it in Extra (a string, a *string, a named
-// string type, a json.RawMessage, a json.Marshaler, a value nested in a
-// map, a list or a struct).
-func (r *InstanceRequest) encode() (body []byte, secrets []string, err error) {
-	body, err = json.Marshal(r)
-	if err != nil {
-		return nil, nil, fmt.Errorf("encoding the request body: %w", err)
+// inspect reads r's configuration and providerData as they are sent and
+// returns the values to redact from errors and logs: every string of
+// providerData (the code above all) and every string of the configuration
+// under a key that names a secret (sensitiveKey), at any depth. It fails
+// with an error wrapping ErrMaskedValue, naming the key, if a string
+// anywhere in them is MaskedValue: the platform masks secrets by key, and
+// no real value of any key is the mask. Each value is read in the form it
+// is sent, whatever Go type holds it in Extra (a *string, a named string
+// type, a json.RawMessage, a json.Marshaler, a value nested in a map, a
+// list or a struct: see sentForm).
+func (r *InstanceRequest) inspect() ([]string, error) {
+	secrets := make([]string, 0, 4)
+	field := func(part, key, v string, secret bool) error {
+		if secret && v != "" {
+			secrets = append(secrets, v)
+		}
+		if v == MaskedValue {
+			return fmt.Errorf("%w: %s %s", ErrMaskedValue, part, key)
+		}
+		return nil
 	}
-	var sent struct {
-		Configuration map[string]any `json:"configuration"`
-		ProviderData  map[string]any `json:"providerData"`
+	extra := func(part, key string, v any, secret bool) error {
+		sent, err := sentForm(v)
+		if err != nil {
+			return fmt.Errorf("encoding the request body: %s %s: %w", part, key, err)
+		}
+		if readSent(sent, secret, &secrets) {
+			return fmt.Errorf("%w: %s %s", ErrMaskedValue, part, key)
+		}
+		return nil
 	}
-	if err := json.Unmarshal(body, &sent); err != nil {
-		return nil, nil, err
-	}
-	for _, part := range []struct {
-		name   string
-		values map[string]any
-		all    bool // every string is a secret
-	}{{"configuration", sent.Configuration, false}, {"providerData", sent.ProviderData, true}} {
-		for _, k := range slices.Sorted(maps.Keys(part.values)) {
-			masked := false
-			walkStrings(part.values[k], part.all || sensitiveKey(k), func(s string, secret bool) {
-				masked = masked || s == MaskedValue
-				if secret {
-					secrets = append(secrets, s)
-				}
-			})
-			if masked {
-				return nil, nil, fmt.Errorf("%w: %s %s", ErrMaskedValue, part.name, k)
-			}
+	c, p := &r.Configuration, &r.ProviderData
+	for _, f := range c.stringFields() {
+		if err := field("configuration", f.key, *f.val, sensitiveKey(f.key)); err != nil {
+			return nil, err
 		}
 	}
-	return body, secrets, nil
+	for _, k := range slices.Sorted(maps.Keys(c.Extra)) {
+		if err := extra("configuration", k, c.Extra[k], sensitiveKey(k)); err != nil {
+			return nil, err
+		}
+	}
+	if err := field("providerData", "code", p.Code, true); err != nil {
+		return nil, err
+	}
+	for _, k := range slices.Sorted(maps.Keys(p.Extra)) {
+		if err := extra("providerData", k, p.Extra[k], true); err != nil {
+			return nil, err
+		}
+	}
+	return secrets, nil
 }
 
-// walkStrings calls f with every string in the decoded JSON value v, at any
-// depth, and whether it is a secret: secret, or under a key that names one.
-func walkStrings(v any, secret bool, f func(s string, secret bool)) {
+// sentForm returns v, a value of Extra, in the form the platform receives
+// it: decoded from its JSON encoding (a json.RawMessage, a *string or a
+// named string type becomes a string; a struct, a map or a list becomes
+// map[string]any or []any). A string, a boolean, a number or nil, the
+// common values, are their own form and are not encoded again.
+func sentForm(v any) (any, error) {
+	switch v.(type) {
+	case nil, string, bool, int, int64, float64:
+		return v, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var sent any
+	if err := json.Unmarshal(b, &sent); err != nil {
+		return nil, err
+	}
+	return sent, nil
+}
+
+// readSent reads v, a value in its sent form (sentForm), at any depth: it
+// appends to secrets each string that is secret (secret is true, or the
+// string is under a key that names a secret) and reports whether any string
+// is MaskedValue.
+func readSent(v any, secret bool, secrets *[]string) (masked bool) {
 	switch x := v.(type) {
 	case string:
-		f(x, secret)
+		if secret && x != "" {
+			*secrets = append(*secrets, x)
+		}
+		return x == MaskedValue
 	case map[string]any:
 		for k, e := range x {
-			walkStrings(e, secret || sensitiveKey(k), f)
+			masked = readSent(e, secret || sensitiveKey(k), secrets) || masked
 		}
 	case []any:
 		for _, e := range x {
-			walkStrings(e, secret, f)
+			masked = readSent(e, secret, secrets) || masked
 		}
 	}
+	return masked
 }
 
 // String prints the request with its secrets redacted.

@@ -2,7 +2,6 @@ package elements
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -225,11 +224,11 @@ func (s *InstancesService) send(ctx context.Context, method, path string, body *
 	o := callOptions{once: once}
 	var b any // stays a nil interface without a body
 	if body != nil {
-		enc, secrets, err := body.encode()
+		secrets, err := body.inspect()
 		if err != nil {
 			return nil, fmt.Errorf("elements: %s %s: %w", method, path, err)
 		}
-		o.secrets, b = secrets, json.RawMessage(enc)
+		o.secrets, b = secrets, body
 	}
 	req, err := c.NewRequest(ctx, method, path, b)
 	if err != nil {
