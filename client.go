@@ -86,7 +86,7 @@ func WithBaseURL(rawURL string) Option {
 			return fmt.Errorf("elements: WithBaseURL: invalid URL: %w", err)
 		}
 		if u.Scheme != "http" && u.Scheme != "https" {
-			return fmt.Errorf("elements: WithBaseURL: scheme must be http or https, got %q", u.Scheme)
+			return fmt.Errorf("elements: WithBaseURL: scheme must be http or https, got %s", redact.Quote(u.Scheme))
 		}
 		if u.Host == "" {
 			return errors.New("elements: WithBaseURL: URL has no host")

@@ -117,7 +117,7 @@ func withExtra(b []byte, extra map[string]any, what string, isSet func(string) b
 			return nil, fmt.Errorf("elements: %s: Extra has an empty key", what)
 		}
 		if isSet(k) {
-			return nil, fmt.Errorf("elements: %s: key %q is set both by a field and in Extra", what, k)
+			return nil, fmt.Errorf("elements: %s: key %s is set both by a field and in Extra", what, redact.Quote(k))
 		}
 	}
 	e, err := json.Marshal(extra)
@@ -179,13 +179,13 @@ func configurationFrom(v any) (Configuration, error) {
 		case f != nil:
 			s, ok := flex.Text(val)
 			if !ok {
-				return Configuration{}, fmt.Errorf("elements: configuration %q: want a string", k)
+				return Configuration{}, fmt.Errorf("elements: configuration %s: want a string", redact.Quote(k))
 			}
 			*f = s
 		case k == ConfigEventsEnabled:
 			on, err := parseBool(val)
 			if err != nil {
-				return Configuration{}, fmt.Errorf("elements: configuration %q: %w", k, err)
+				return Configuration{}, fmt.Errorf("elements: configuration %s: %w", redact.Quote(k), err)
 			}
 			c.EventsEnabled = on
 		case k == "": // not a key anyone can set; dropping it keeps the value re-encodable
@@ -212,20 +212,9 @@ func parseBool(v any) (bool, error) {
 	}
 	on, err := strconv.ParseBool(strings.ToLower(s))
 	if err != nil {
-		return false, fmt.Errorf("%q is not a boolean", s)
+		return false, fmt.Errorf("%s is not a boolean", redact.Quote(s))
 	}
 	return on, nil
-}
-
-// secretValues lists the values to redact from errors and logs.
-func (c *Configuration) secretValues() []string {
-	s := []string{c.OAuthAPISecret, c.EventSignatureKey}
-	for k, v := range c.Extra {
-		if str, ok := v.(string); ok && sensitiveKey(k) {
-			s = append(s, str)
-		}
-	}
-	return s
 }
 
 // sensitiveKey reports whether a configuration key likely holds a secret.

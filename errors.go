@@ -40,7 +40,10 @@ var (
 	// would overwrite the real secret (the signing key, the OAuth client id
 	// or secret) and silently break the instance. Instances.Create, Update,
 	// Replace, Reauthenticate, UpdateConfiguration and OAuthURL check before
-	// sending anything ([Client.Do] sends what it is given). Build such a
+	// sending anything ([Client.Do] sends what it is given), and they check
+	// what would be sent: the mask as any string of the encoded
+	// configuration or providerData, at any depth, whatever Go type held
+	// it in Extra (a *string, a named string type, a json.RawMessage). Build such a
 	// body from the secrets the application stored, not from what Get
 	// returned (for Acuity, acuity.ReauthRequest).
 	ErrMaskedValue = errors.New(`elements: the masked value "********" where a secret belongs`)
@@ -220,43 +223,10 @@ func newAPIError(method, path string, resp *http.Response, red redactor) *APIErr
 // from the answer.
 const maxErrorField = 300
 
-// oneLine makes text from an answer safe to print in one line of a log:
-// control characters, other non-printing characters and invalid UTF-8 are
-// quoted as Go escapes (\n, \x00, \u2028), so a message cannot forge
-// log lines, and the text is cut after maxErrorField bytes, marked by "…".
-func oneLine(s string) string {
-	clean := len(s) <= maxErrorField
-	for _, r := range s {
-		if !clean || !unicode.IsPrint(r) || r == utf8.RuneError {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i, r := range s {
-		if b.Len() >= maxErrorField {
-			b.WriteString("…")
-			break
-		}
-		switch {
-		case r == utf8.RuneError:
-			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
-				fmt.Fprintf(&b, `\x%02x`, s[i])
-				continue
-			}
-			b.WriteRune(r)
-		case unicode.IsPrint(r):
-			b.WriteRune(r)
-		default:
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		}
-	}
-	return b.String()
-}
+// oneLine makes text from an answer, redacted whole, safe to print in one
+// line of a log and bounded: redact.Line (the SDK's one quoting rule) with
+// the bound of an *APIError's fields, maxErrorField bytes.
+func oneLine(s string) string { return redact.Line(s, maxErrorField) }
 
 // jsonText renders a decoded JSON value as text: strings as they are,
 // numbers and booleans in JSON form, objects and arrays compactly.
@@ -278,9 +248,11 @@ var (
 )
 
 // summarize turns a non-JSON body (an HTML error page, plain text), already
-// redacted whole, into a short one-line message: the page title if any, else
-// the first words of its text (scripts and styles dropped, entities
-// decoded), without control characters. The cuts come after the redaction:
+// redacted whole, into a short message: the page title if any, else the
+// first words of its text (scripts and styles dropped, entities decoded,
+// whitespace and non-printing characters made single spaces), at most
+// maxMessage characters. The cuts come after the redaction, as the SDK's
+// one quoting rule wants (redact.Line, which oneLine applies to the result):
 // a secret cut in two would escape the redactor.
 func summarize(s string) string {
 	if len(s) > maxSummarized {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -93,3 +95,46 @@ func TestAPIErrorCutDoesNotHalveASecret(t *testing.T) {
 
 // minSecretPart is the shortest start of a secret that counts as a leak.
 const minSecretPart = 6
+
+// InvalidResponse, for code that converts what Do decoded, makes the error
+// Do makes for an answer it cannot decode: it wraps ErrInvalidResponse,
+// names the call, redacts every secret of the request (the element token
+// included) from the cause, is one bounded line and is logged. Nil
+// arguments make an error, not a panic.
+func TestInvalidResponse(t *testing.T) {
+	t.Parallel()
+	var logs strings.Builder
+	c, mt := newTestClient(t, elements.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	mock(mt, answer(200, `[{"date": "x"}]`, "Content-Type: application/json"))
+	ctx := context.Background()
+	req, err := c.NewRequest(ctx, http.MethodGet, "/hubs/scheduling/things", nil, elements.WithElementToken(testToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v []map[string]string
+	resp, err := c.Do(req, &v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cause := errors.New("date \"" + testToken + "\" or \"" + testOrgSecret + "\" is not a date\nforged=1" + strings.Repeat("x", 1000))
+	got := c.InvalidResponse(req, resp, cause)
+	msg := got.Error()
+	if !errors.Is(got, elements.ErrInvalidResponse) || !strings.HasPrefix(msg, "elements: GET /elements/api-v2/hubs/scheduling/things: ") {
+		t.Errorf("got %q, want an error naming the call and wrapping ErrInvalidResponse", msg)
+	}
+	if strings.Contains(msg, testToken) || strings.Contains(msg, testOrgSecret) || strings.Contains(msg, "\n") || len(msg) > 600 {
+		t.Errorf("got %q, want one bounded line without secrets", msg)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR") || strings.Contains(logs.String(), testToken) {
+		t.Errorf("log %q, want the error logged without the token", logs.String())
+	}
+	for name, err := range map[string]error{
+		"nil request":  c.InvalidResponse(nil, resp, cause),
+		"nil response": c.InvalidResponse(req, nil, cause),
+		"nil cause":    c.InvalidResponse(req, resp, nil),
+	} {
+		if !errors.Is(err, elements.ErrInvalidResponse) || strings.Contains(err.Error(), testOrgSecret) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

@@ -29,47 +29,101 @@ type InstanceRequest struct {
 	RetrieveObjectsAfterInstantiation bool `json:"retrieveObjectsAfterInstantiation,omitempty"`
 }
 
-// secretValues lists the values to redact from errors and logs.
-func (r *InstanceRequest) secretValues() []string {
-	s := append(r.Configuration.secretValues(), r.ProviderData.Code)
-	for _, v := range r.ProviderData.Extra {
-		if str, ok := v.(string); ok {
-			s = append(s, str)
+// inspect reads r's configuration and providerData as they are sent and
+// returns the values to redact from errors and logs: every string of
+// providerData (the code above all) and every string of the configuration
+// under a key that names a secret (sensitiveKey), at any depth. It fails
+// with an error wrapping ErrMaskedValue, naming the key, if a string
+// anywhere in them is MaskedValue: the platform masks secrets by key, and
+// no real value of any key is the mask. Each value is read in the form it
+// is sent, whatever Go type holds it in Extra (a *string, a named string
+// type, a json.RawMessage, a json.Marshaler, a value nested in a map, a
+// list or a struct: see sentForm).
+func (r *InstanceRequest) inspect() ([]string, error) {
+	secrets := make([]string, 0, 4)
+	field := func(part, key, v string, secret bool) error {
+		if secret && v != "" {
+			secrets = append(secrets, v)
 		}
+		if v == MaskedValue {
+			return fmt.Errorf("%w: %s %s", ErrMaskedValue, part, key)
+		}
+		return nil
 	}
-	return s
-}
-
-// checkMasked returns an error wrapping ErrMaskedValue, naming the key, if
-// a configuration or providerData value is MaskedValue: the platform masks
-// secrets by key, and no real value of any key is the mask.
-func (r *InstanceRequest) checkMasked() error {
-	c := &r.Configuration
+	extra := func(part, key string, v any, secret bool) error {
+		sent, err := sentForm(v)
+		if err != nil {
+			return fmt.Errorf("encoding the request body: %s %s: %w", part, key, err)
+		}
+		if readSent(sent, secret, &secrets) {
+			return fmt.Errorf("%w: %s %s", ErrMaskedValue, part, key)
+		}
+		return nil
+	}
+	c, p := &r.Configuration, &r.ProviderData
 	for _, f := range c.stringFields() {
-		if *f.val == MaskedValue {
-			return fmt.Errorf("%w: configuration %s", ErrMaskedValue, f.key)
+		if err := field("configuration", f.key, *f.val, sensitiveKey(f.key)); err != nil {
+			return nil, err
 		}
 	}
-	if k, ok := maskedKey(c.Extra); ok {
-		return fmt.Errorf("%w: configuration %s", ErrMaskedValue, k)
+	for _, k := range slices.Sorted(maps.Keys(c.Extra)) {
+		if err := extra("configuration", k, c.Extra[k], sensitiveKey(k)); err != nil {
+			return nil, err
+		}
 	}
-	if r.ProviderData.Code == MaskedValue {
-		return fmt.Errorf("%w: providerData code", ErrMaskedValue)
+	if err := field("providerData", "code", p.Code, true); err != nil {
+		return nil, err
 	}
-	if k, ok := maskedKey(r.ProviderData.Extra); ok {
-		return fmt.Errorf("%w: providerData %s", ErrMaskedValue, k)
+	for _, k := range slices.Sorted(maps.Keys(p.Extra)) {
+		if err := extra("providerData", k, p.Extra[k], true); err != nil {
+			return nil, err
+		}
 	}
-	return nil
+	return secrets, nil
 }
 
-// maskedKey returns the first key (in order) of m whose value is MaskedValue.
-func maskedKey(m map[string]any) (string, bool) {
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		if v, ok := m[k].(string); ok && v == MaskedValue {
-			return k, true
+// sentForm returns v, a value of Extra, in the form the platform receives
+// it: decoded from its JSON encoding (a json.RawMessage, a *string or a
+// named string type becomes a string; a struct, a map or a list becomes
+// map[string]any or []any). A string, a boolean, a number or nil, the
+// common values, are their own form and are not encoded again.
+func sentForm(v any) (any, error) {
+	switch v.(type) {
+	case nil, string, bool, int, int64, float64:
+		return v, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var sent any
+	if err := json.Unmarshal(b, &sent); err != nil {
+		return nil, err
+	}
+	return sent, nil
+}
+
+// readSent reads v, a value in its sent form (sentForm), at any depth: it
+// appends to secrets each string that is secret (secret is true, or the
+// string is under a key that names a secret) and reports whether any string
+// is MaskedValue.
+func readSent(v any, secret bool, secrets *[]string) (masked bool) {
+	switch x := v.(type) {
+	case string:
+		if secret && x != "" {
+			*secrets = append(*secrets, x)
+		}
+		return x == MaskedValue
+	case map[string]any:
+		for k, e := range x {
+			masked = readSent(e, secret || sensitiveKey(k), secrets) || masked
+		}
+	case []any:
+		for _, e := range x {
+			masked = readSent(e, secret, secrets) || masked
 		}
 	}
-	return "", false
+	return masked
 }
 
 // String prints the request with its secrets redacted.

@@ -98,7 +98,9 @@ func (s *InstancesService) List(ctx context.Context, opts *ListOptions) ([]*Inst
 // before, and breaking out of the loop fetches nothing more. It ends by the
 // platform's paging rule: a page without an Elements-Next-Page-Token, an
 // empty page, or a token it was given before (the platform sends a token on
-// the last page too). A 404 "No instances found" is an empty sequence. An
+// the last page too; the last 1024 tokens are remembered, as digests): a
+// listing that never ends by itself ends when the caller breaks out of the
+// loop or ctx ends. A 404 "No instances found" is an empty sequence. An
 // error (an *APIError, a failed request, the end of ctx, a page with a null
 // element, which wraps ErrInvalidResponse) is yielded once as (nil, err)
 // and ends the sequence. Each range starts again from the first page.
@@ -222,10 +224,11 @@ func (s *InstancesService) send(ctx context.Context, method, path string, body *
 	o := callOptions{once: once}
 	var b any // stays a nil interface without a body
 	if body != nil {
-		if err := body.checkMasked(); err != nil {
+		secrets, err := body.inspect()
+		if err != nil {
 			return nil, fmt.Errorf("elements: %s %s: %w", method, path, err)
 		}
-		o.secrets, b = body.secretValues(), body
+		o.secrets, b = secrets, body
 	}
 	req, err := c.NewRequest(ctx, method, path, b)
 	if err != nil {

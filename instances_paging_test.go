@@ -2,6 +2,7 @@ package elements_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -308,6 +309,26 @@ func TestMaskedValueIsNeverSent(t *testing.T) {
 			r.ProviderData.Extra = map[string]any{"refresh_token": m}
 		}),
 	}
+	// The mask is refused wherever it is encoded, whatever Go type carries it.
+	type secretText string
+	mask := m
+	for form, v := range map[string]any{
+		"json.RawMessage":    json.RawMessage(`"` + m + `"`),
+		"escaped RawMessage": json.RawMessage(`"\u002a\u002a\u002a\u002a\u002a\u002a\u002a\u002a"`),
+		"*string":            &mask,
+		"named string":       secretText(m),
+		"in a map":           map[string]any{"Authorization": m},
+		"in a list":          []any{"a", m},
+		"in a struct":        struct{ Password string }{m},
+		"a json.Marshaler":   maskMarshaler{},
+	} {
+		reqs["configuration Extra, "+form] = base(func(r *elements.InstanceRequest) {
+			r.Configuration.Extra = map[string]any{elements.ConfigEventCallbackHeaders: v}
+		})
+		reqs["providerData Extra, "+form] = base(func(r *elements.InstanceRequest) {
+			r.ProviderData.Extra = map[string]any{"refresh_token": v}
+		})
+	}
 	c, err := elements.NewClient(testUserSecret, testOrgSecret, elements.WithBaseURL(testBaseURL),
 		elements.WithHTTPClient(&http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			t.Errorf("%s %s was sent", r.Method, r.URL.Path)
@@ -335,6 +356,13 @@ func TestMaskedValueIsNeverSent(t *testing.T) {
 	if _, err := c.Instances.OAuthURL(ctx, "acuityscheduling", &elements.OAuthURLParams{APIKey: "k", APISecret: m, CallbackURL: "https://x"}); !errors.Is(err, elements.ErrMaskedValue) {
 		t.Errorf("OAuthURL with the mask: %v", err)
 	}
+}
+
+// maskMarshaler encodes as the mask.
+type maskMarshaler struct{}
+
+func (maskMarshaler) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + elements.MaskedValue + `"`), nil
 }
 
 // roundTripFunc adapts a function to http.RoundTripper.

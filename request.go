@@ -212,19 +212,41 @@ func decodeAnswer(body io.Reader, v any) error {
 	return err // reading failed, the size cap included
 }
 
-// maxQuotedHeader bounds, in characters, how much of a header of the
-// answer an error quotes.
+// maxQuotedHeader bounds, in bytes, how much of a header of the answer an
+// error quotes.
 const maxQuotedHeader = 100
 
 // invalidAnswer is the error for a 2xx answer the call cannot use: it
 // wraps ErrInvalidResponse and names the call and the answer. What it takes
-// from the answer (its Content-Type, cause's text) is redacted, bounded and
-// in one line.
+// from the answer (its Content-Type, cause's text) follows the SDK's one
+// quoting rule: redacted whole, then put in one line and cut (redact.Line).
 func (c *Client) invalidAnswer(req *http.Request, r *Response, o callOptions, cause error) error {
 	red := c.redactorFor(req, o)
-	return fmt.Errorf("elements: %s %s: %w: %d answer with Content-Type %.*q: %s",
+	return fmt.Errorf("elements: %s %s: %w: %d answer with Content-Type \"%s\": %s",
 		req.Method, req.URL.EscapedPath(), ErrInvalidResponse, r.StatusCode,
-		maxQuotedHeader, red.redact(r.Header.Get("Content-Type")), oneLine(red.redact(cause.Error())))
+		redact.Line(red.redact(r.Header.Get("Content-Type")), maxQuotedHeader), oneLine(red.redact(cause.Error())))
+}
+
+// InvalidResponse returns the error for a 2xx answer the caller cannot
+// use, for code that converts or checks what [Client.Do] decoded (a date in
+// a layout it cannot read, say): req is the request given to Do, resp its
+// answer. The error is the one Do returns for an answer it cannot decode:
+// it wraps [ErrInvalidResponse], names req's method and path, holds
+// cause's text with every secret of the request (the client's secrets, the
+// element token) redacted, in one line and bounded, and is logged at Error
+// level like Do's own failures.
+func (c *Client) InvalidResponse(req *http.Request, resp *Response, cause error) error {
+	if cause == nil {
+		cause = errors.New("unusable answer")
+	}
+	if req == nil || req.URL == nil {
+		red := redactor{c.userSecret, c.orgSecret}
+		return c.failed(fmt.Errorf("elements: %w: %s", ErrInvalidResponse, oneLine(red.redact(cause.Error()))))
+	}
+	if resp == nil || resp.Response == nil {
+		resp = &Response{Response: &http.Response{Header: http.Header{}}}
+	}
+	return c.failed(c.invalidAnswer(req, resp, callOptions{}, cause))
 }
 
 // failed logs err, which holds no secret, and returns it: an answer the

@@ -3,6 +3,7 @@ package elements_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -169,6 +170,21 @@ func TestNoSecretInAnyError(t *testing.T) {
 			_, err := c.Instances.Create(ctx, r)
 			return err
 		}, []string{testUserSecret, testOrgSecret, testOAuthSecret, testCode, testSigningKey}},
+		// Secrets in Extra are redacted whatever Go type holds them: what is
+		// sent is what counts.
+		"Create, secrets in Extra of any type": {func(c *elements.Client) error {
+			type text string
+			key := testSigningKey
+			r := seedRequest()
+			r.Configuration = elements.Configuration{Extra: map[string]any{
+				elements.ConfigEventBasicPassword:    &key,
+				elements.ConfigEventCallbackHeaders:  map[string]string{"Authorization": testToken},
+				elements.ConfigOAuthUserRefreshToken: json.RawMessage(`"` + testOAuthSecret + `"`),
+			}}
+			r.ProviderData = elements.ProviderData{Extra: map[string]any{"refresh": text(testCode)}}
+			_, err := c.Instances.Create(ctx, r)
+			return err
+		}, []string{testUserSecret, testOrgSecret, testSigningKey, testToken, testOAuthSecret, testCode}},
 		"OAuthURL": {func(c *elements.Client) error {
 			_, err := c.Instances.OAuthURL(ctx, "acuityscheduling",
 				&elements.OAuthURLParams{APIKey: "k3y", APISecret: testOAuthSecret, CallbackURL: "https://x.test/cb", State: "s"})

@@ -132,8 +132,12 @@ func (p *pacer) wait(ctx context.Context) error {
 }
 
 // do sends one paced hub request with the instance token and decodes the
-// answer into v (unless nil).
-func (a *Account) do(ctx context.Context, method, path string, body, v any) (*elements.Response, error) {
+// answer into v (unless nil). If check is not nil, it then converts or
+// checks what was decoded: its error, which may quote what the hub sent,
+// becomes the client's invalid answer (elements.Client.InvalidResponse),
+// which wraps elements.ErrInvalidResponse, redacts every secret of the
+// request from it and is logged, like an answer Do itself cannot decode.
+func (a *Account) do(ctx context.Context, method, path string, body, v any, check func() error) (*elements.Response, error) {
 	if a.client == nil || a.pace == nil {
 		return nil, errors.New("the Account was not created with NewAccount")
 	}
@@ -144,32 +148,43 @@ func (a *Account) do(ctx context.Context, method, path string, body, v any) (*el
 	if err != nil {
 		return nil, err
 	}
-	return a.client.Do(req, v)
+	resp, err := a.client.Do(req, v)
+	if err == nil && check != nil {
+		if err := check(); err != nil {
+			return resp, a.client.InvalidResponse(req, resp, err)
+		}
+	}
+	return resp, err
 }
 
 // list reads a paged hub list: the query q plus the paging parameters, one
 // page per request, by the platform's rule (internal/paging). Each page is
 // decoded into []*T by the client, each element through T's UnmarshalJSON
-// (which keeps its Raw; BENCHMARKS.md says what that costs). A 404 "No … found" is an empty list (paging.EmptyList);
-// any other 404 is an error. at, if not nil, names the page to start at
+// (which keeps its Raw; BENCHMARKS.md says what that costs), so a
+// conversion error is an invalid answer the client redacts and logs. A 404
+// "No … found" is an empty list (paging.EmptyList); any other 404 is an
+// error. at, if not nil, names the page to start at
 // and follows the listing (see cursor); nil starts at the first page.
 func list[T any](ctx context.Context, a *Account, name, path string, q url.Values, pageSize int, at *cursor) iter.Seq2[*T, error] {
 	return paging.SeqFrom(ctx, at.position(), func(ctx context.Context, next string) ([]*T, string, error) {
 		at.reading(next)
 		var page []*T
-		resp, err := a.do(ctx, http.MethodGet, paging.URL(path, q, pageSize, next), nil, &page)
+		// A JSON null in the page is an invalid answer, as in the root
+		// package's lists: nothing is handed out as nil, and nothing is
+		// skipped silently.
+		noNull := func() error {
+			if i := slices.Index(page, nil); i >= 0 {
+				return fmt.Errorf("element %d of the page is null", i)
+			}
+			return nil
+		}
+		resp, err := a.do(ctx, http.MethodGet, paging.URL(path, q, pageSize, next), nil, &page, noNull)
 		var ae *elements.APIError
 		if errors.As(err, &ae) && paging.EmptyList(ae.StatusCode, ae.Message) {
 			return nil, "", nil
 		}
 		if err != nil {
 			return nil, "", fmt.Errorf("acuity: %s: %w", name, err)
-		}
-		// A JSON null in the page is an invalid answer, as in the root
-		// package's lists: nothing is handed out as nil, and nothing is
-		// skipped silently.
-		if i := slices.Index(page, nil); i >= 0 {
-			return nil, "", fmt.Errorf("acuity: %s: %w: element %d of the page is null", name, elements.ErrInvalidResponse, i)
 		}
 		at.counted(resp.TotalCount)
 		return page, resp.NextPageToken, nil
@@ -188,7 +203,7 @@ func checkID(call, what string, id int64) error {
 // /hubs/scheduling/ping): nil, or an *elements.APIError (401 when the
 // tenant must reconnect, 403 when the instance is disabled).
 func (a *Account) Ping(ctx context.Context) error {
-	if _, err := a.do(ctx, http.MethodGet, "/hubs/"+Hub+"/ping", nil, nil); err != nil {
+	if _, err := a.do(ctx, http.MethodGet, "/hubs/"+Hub+"/ping", nil, nil, nil); err != nil {
 		return fmt.Errorf("acuity: Ping: %w", err)
 	}
 	return nil
@@ -223,16 +238,20 @@ func (a *Account) AvailableDates(ctx context.Context, appointmentTypeID int64, m
 	var dates []struct {
 		Date string `json:"date"`
 	}
-	if _, err := a.do(ctx, http.MethodGet, path, nil, &dates); err != nil {
-		return nil, fmt.Errorf("acuity: AvailableDates: %w", err)
-	}
-	out := make([]time.Time, 0, len(dates))
-	for _, d := range dates {
-		t, err := time.ParseInLocation(time.DateOnly, d.Date, month.Location())
-		if err != nil {
-			return nil, fmt.Errorf("acuity: AvailableDates: %w: date %s is not YYYY-MM-DD", elements.ErrInvalidResponse, quote(d.Date))
+	var out []time.Time
+	convert := func() error {
+		out = make([]time.Time, len(dates))
+		for i, d := range dates {
+			t, err := time.ParseInLocation(time.DateOnly, d.Date, month.Location())
+			if err != nil {
+				return fmt.Errorf("date %s is not YYYY-MM-DD", redact.Quote(d.Date))
+			}
+			out[i] = t
 		}
-		out = append(out, t)
+		return nil
+	}
+	if _, err := a.do(ctx, http.MethodGet, path, nil, &dates, convert); err != nil {
+		return nil, fmt.Errorf("acuity: AvailableDates: %w", err)
 	}
 	return out, nil
 }
@@ -252,16 +271,23 @@ func (a *Account) AvailableTimes(ctx context.Context, appointmentTypeID int64, d
 	var slots []struct {
 		Time string `json:"time"`
 	}
-	if _, err := a.do(ctx, http.MethodGet, path, nil, &slots); err != nil {
-		return nil, fmt.Errorf("acuity: AvailableTimes: %w", err)
-	}
-	out := make([]time.Time, 0, len(slots))
-	for _, s := range slots {
-		t, err := parseDatetime("time", s.Time)
-		if err != nil || t.IsZero() {
-			return nil, fmt.Errorf("acuity: AvailableTimes: %w: time %s is not in the layout %s", elements.ErrInvalidResponse, quote(s.Time), DatetimeLayout)
+	var out []time.Time
+	convert := func() error {
+		out = make([]time.Time, len(slots))
+		for i, s := range slots {
+			t, err := parseDatetime("time", s.Time)
+			if err != nil {
+				return err
+			}
+			if t.IsZero() {
+				return fmt.Errorf("element %d has no time", i)
+			}
+			out[i] = t
 		}
-		out = append(out, t)
+		return nil
+	}
+	if _, err := a.do(ctx, http.MethodGet, path, nil, &slots, convert); err != nil {
+		return nil, fmt.Errorf("acuity: AvailableTimes: %w", err)
 	}
 	return out, nil
 }

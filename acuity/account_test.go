@@ -272,6 +272,18 @@ func TestAppointmentsErrors(t *testing.T) {
 			t.Errorf("got %v, %v; want an empty list", got, err)
 		}
 	})
+	// Only the platform's "No … found" is an empty list: any other 404 (an
+	// unknown instance, a proxy's page) is an error, as the doc says.
+	for name, answer := range map[string]string{"other message": `{"message": "No instance with id 5"}`, "HTML page": `<html><title>404 Not Found</title></html>`} {
+		t.Run("404 "+name+" is an error", func(t *testing.T) {
+			t.Parallel()
+			a, _ := newHubAccount(t, wantCall{method: "GET", path: path, status: 404, answer: answer})
+			got, err := collectIDs(a.Appointments(context.Background(), nil), apptID)
+			if len(got) != 0 || !errors.Is(err, elements.ErrNotFound) {
+				t.Errorf("got %v, %v; want an error matching ErrNotFound", got, err)
+			}
+		})
+	}
 	for _, status := range []int{401, 403, 500} {
 		t.Run(fmt.Sprintf("%d on page 2 after page 1", status), func(t *testing.T) {
 			t.Parallel()

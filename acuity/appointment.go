@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/elementsgo/elements/internal/flex"
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // DatetimeLayout is the time layout of Acuity's datetime and datetimeCreated
@@ -223,7 +224,7 @@ func (in *appointmentJSON) appointment(raw json.RawMessage) (Appointment, error)
 		paid = true
 	case "no", "false", "":
 	default:
-		return Appointment{}, fmt.Errorf("paid %s is not \"yes\" or \"no\"", quote(string(in.Paid)))
+		return Appointment{}, fmt.Errorf("paid %s is not \"yes\" or \"no\"", redact.Quote(string(in.Paid)))
 	}
 
 	a := Appointment{
@@ -296,7 +297,7 @@ func parseDatetime(field, v string) (time.Time, error) {
 	if err != nil {
 		var err2 error
 		if t, err2 = time.Parse(time.RFC3339, v); err2 != nil {
-			return time.Time{}, fmt.Errorf("%s %s is not in the layout %s", field, quote(v), DatetimeLayout)
+			return time.Time{}, fmt.Errorf("%s %s is not in the layout %s", field, redact.Quote(v), DatetimeLayout)
 		}
 	}
 	return t, nil

@@ -47,7 +47,7 @@ func (a *Account) Appointment(ctx context.Context, id int64) (*Appointment, erro
 		return nil, err
 	}
 	var appt Appointment
-	if _, err := a.do(ctx, http.MethodGet, appointmentPath(id), nil, &appt); err != nil {
+	if _, err := a.do(ctx, http.MethodGet, appointmentPath(id), nil, &appt, nil); err != nil {
 		return nil, fmt.Errorf("acuity: Appointment: %w", err)
 	}
 	return &appt, nil
@@ -93,11 +93,15 @@ type AppointmentQuery struct {
 //	}
 //
 // The listing ends by the platform's paging rule (its paging guide):
-// a page without a next-page token, an empty page, or a token seen before.
+// a page without a next-page token, an empty page, or a token seen before
+// (one of the last 1024, remembered as digests); a listing that never ends
+// by itself ends when the caller breaks out of the loop or ctx ends.
 // An error (a bad query, a platform error, the end of ctx) is yielded once,
 // as (nil, err), and ends the listing; breaking out of the loop stops it
-// without another request. A 404 "No appointments found" is an empty
-// list; any other 404 is an error. Each range starts at q.NextPage.
+// without another request. A 404 whose message is the platform's "No
+// appointments found" is an empty list; any other 404 (an unknown instance,
+// a proxy's error page) is an error matching elements.ErrNotFound. Each
+// range starts at q.NextPage.
 //
 // To resume a backfill after a crash instead of starting over, list with
 // an AppointmentPager, which says where it is.
@@ -247,7 +251,7 @@ func (a *Account) Book(ctx context.Context, b *Booking) (*Appointment, error) {
 		Phone: b.Phone, Notes: b.Notes, CalendarID: b.CalendarID,
 	}
 	var appt Appointment
-	if _, err := a.do(ctx, http.MethodPost, AppointmentsPath, body, &appt); err != nil {
+	if _, err := a.do(ctx, http.MethodPost, AppointmentsPath, body, &appt, nil); err != nil {
 		return nil, fmt.Errorf("acuity: Book: %w", err)
 	}
 	return &appt, nil
@@ -266,7 +270,7 @@ func (a *Account) Reschedule(ctx context.Context, id int64, at time.Time) (*Appo
 		Datetime string `json:"datetime"`
 	}{at.Format(DatetimeLayout)}
 	var appt Appointment
-	if _, err := a.do(ctx, http.MethodPatch, appointmentPath(id)+"/reschedule", body, &appt); err != nil {
+	if _, err := a.do(ctx, http.MethodPatch, appointmentPath(id)+"/reschedule", body, &appt, nil); err != nil {
 		return nil, fmt.Errorf("acuity: Reschedule: %w", err)
 	}
 	return &appt, nil
@@ -279,7 +283,7 @@ func (a *Account) Cancel(ctx context.Context, id int64) error {
 	if err := checkID("Cancel", "appointment", id); err != nil {
 		return err
 	}
-	if _, err := a.do(ctx, http.MethodDelete, appointmentPath(id), nil, nil); err != nil {
+	if _, err := a.do(ctx, http.MethodDelete, appointmentPath(id), nil, nil, nil); err != nil {
 		return fmt.Errorf("acuity: Cancel: %w", err)
 	}
 	return nil
@@ -411,7 +415,7 @@ func (a *Account) UpdateAppointment(ctx context.Context, id int64, u *Appointmen
 		return nil, fmt.Errorf("acuity: UpdateAppointment: %w", err)
 	}
 	var appt Appointment
-	if _, err := a.do(ctx, http.MethodPatch, appointmentPath(id), body, &appt); err != nil {
+	if _, err := a.do(ctx, http.MethodPatch, appointmentPath(id), body, &appt, nil); err != nil {
 		return nil, fmt.Errorf("acuity: UpdateAppointment: %w", err)
 	}
 	return &appt, nil

@@ -8,6 +8,7 @@ import (
 	"net/url"
 
 	"github.com/elementsgo/elements/internal/flex"
+	"github.com/elementsgo/elements/internal/redact"
 	"github.com/elementsgo/elements/webhook"
 )
 
@@ -25,7 +26,7 @@ func WebhookFromNotification(n *webhook.Notification) (*Webhook, error) {
 		return nil, errors.New("acuity: WebhookFromNotification: nil notification")
 	}
 	if n.ElementKey != "" && n.ElementKey != ElementKey {
-		return nil, fmt.Errorf("%w: element key %s", ErrWrongElement, quote(n.ElementKey))
+		return nil, fmt.Errorf("%w: element key %s", ErrWrongElement, redact.Quote(n.ElementKey))
 	}
 	return ParseRaw(n.Raw)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/elementsgo/elements/internal/redact"
 	"golang.org/x/oauth2"
 )
 
@@ -72,13 +73,19 @@ type AuthError struct {
 	URI         string // error_uri, may be empty
 }
 
+// maxDescription bounds, in bytes, the description an AuthError prints.
+const maxDescription = 200
+
 // Error implements error.
 func (e *AuthError) Error() string {
-	// Both come from the redirect's query, which anyone can craft: quote
-	// and bound them so they cannot forge log lines.
-	msg := fmt.Sprintf("acuity: authorization refused: %.64q", e.ErrorCode)
+	// Both come from the redirect's query, which anyone can craft: by the
+	// SDK's one rule they are one line and bounded, the code (a value)
+	// shown whole or named by its length. The description is prose, cut
+	// after 200 bytes: an error redirect carries no authorization code, so
+	// it holds no secret the SDK knows.
+	msg := "acuity: authorization refused: " + redact.Quote(e.ErrorCode)
 	if e.Description != "" {
-		msg += fmt.Sprintf(": %.200q", e.Description)
+		msg += ": " + redact.Line(e.Description, maxDescription)
 	}
 	return msg
 }

@@ -119,10 +119,13 @@ func TestAuthErrorMessage(t *testing.T) {
 		want string
 	}{
 		{AuthError{ErrorCode: "access_denied"}, `acuity: authorization refused: "access_denied"`},
-		{AuthError{ErrorCode: "access_denied", Description: "no"}, `acuity: authorization refused: "access_denied": "no"`},
-		// Crafted redirect values cannot forge a log line or flood it.
+		{AuthError{ErrorCode: "access_denied", Description: "The user denied access"}, `acuity: authorization refused: "access_denied": The user denied access`},
+		// Crafted redirect values cannot forge a log line or flood it, and a
+		// long code is named by its length, never cut.
 		{AuthError{ErrorCode: "x\nlevel=ERROR msg=forged"}, `acuity: authorization refused: "x\nlevel=ERROR msg=forged"`},
-		{AuthError{ErrorCode: strings.Repeat("a", 100)}, `acuity: authorization refused: "` + strings.Repeat("a", 64) + `"`},
+		{AuthError{ErrorCode: strings.Repeat("a", 100)}, `acuity: authorization refused: a value of 100 bytes`},
+		{AuthError{ErrorCode: "e", Description: "two\nlines" + strings.Repeat("d", 300)},
+			`acuity: authorization refused: "e": two\nlines` + strings.Repeat("d", 200-len(`two\nlines`)) + "…"},
 	}
 	for _, tt := range tests {
 		if got := tt.in.Error(); got != tt.want {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/elementsgo/elements/internal/flex"
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // AppointmentType is one of the account's appointment types (services,
@@ -143,7 +144,7 @@ func minutes(field, v string) (time.Duration, error) {
 	}
 	m, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || m < 0 || m > maxMinutes {
-		return 0, fmt.Errorf("%s %s is not a whole number of minutes", field, quote(v))
+		return 0, fmt.Errorf("%s %s is not a whole number of minutes", field, redact.Quote(v))
 	}
 	return time.Duration(m) * time.Minute, nil
 }

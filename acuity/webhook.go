@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/elementsgo/elements/internal/redact"
 	"github.com/elementsgo/elements/webhook"
 )
 
@@ -100,7 +101,7 @@ func webhookFromForm(form url.Values) (*Webhook, error) {
 		if w.Action == "" {
 			return nil, fmt.Errorf("%w: no action field", ErrUnknownAction)
 		}
-		return nil, fmt.Errorf("%w: action %s", ErrUnknownAction, quote(w.Action))
+		return nil, fmt.Errorf("%w: action %s", ErrUnknownAction, redact.Quote(w.Action))
 	}
 	if !form.Has("id") {
 		return nil, fmt.Errorf("%w: no id field", ErrInvalidID)
@@ -108,7 +109,7 @@ func webhookFromForm(form url.Values) (*Webhook, error) {
 	var err error
 	w.ID, err = strconv.ParseInt(form.Get("id"), 10, 64)
 	if err != nil || w.ID <= 0 {
-		return nil, fmt.Errorf("%w: id %s", ErrInvalidID, quote(form.Get("id")))
+		return nil, fmt.Errorf("%w: id %s", ErrInvalidID, redact.Quote(form.Get("id")))
 	}
 	if w.CalendarID, err = optionalID(form, "calendarID"); err != nil {
 		return nil, err
@@ -127,18 +128,9 @@ func optionalID(form url.Values, key string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%w: %s %s is not a non-negative integer", ErrMalformedWebhook, key, quote(v))
+		return 0, fmt.Errorf("%w: %s %s is not a non-negative integer", ErrMalformedWebhook, key, redact.Quote(v))
 	}
 	return n, nil
-}
-
-// quote quotes s for an error message, cut to a readable length.
-func quote(s string) string {
-	const max = 40
-	if len(s) > max {
-		return strconv.Quote(s[:max]) + "..."
-	}
-	return strconv.Quote(s)
 }
 
 // MarshalJSON encodes w the way the platform passes Acuity's webhook on in a

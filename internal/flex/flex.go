@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // Int64 decodes a JSON number, a string holding a base-10 integer, or null
@@ -37,7 +39,7 @@ func (n *Int64) UnmarshalJSON(b []byte) error {
 		}
 		v, err := strconv.ParseInt(string(s), 10, 64)
 		if err != nil {
-			return fmt.Errorf("flex: %s is not an integer", quote(s))
+			return fmt.Errorf("flex: %s is not an integer", redact.Quote(s))
 		}
 		*n = Int64(v)
 		return nil
@@ -165,14 +167,14 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 			return t.set(v, []byte(s))
 		}
 	}
-	return fmt.Errorf(`flex: %s is not a date (RFC 3339, like "2015-09-22T19:52:16Z", or epoch milliseconds)`, quote(s))
+	return fmt.Errorf(`flex: %s is not a date (RFC 3339, like "2015-09-22T19:52:16Z", or epoch milliseconds)`, redact.Quote(s))
 }
 
 // set sets t to v, read from s, unless v in UTC falls outside the years 0
 // to 9999, which RFC 3339 (and so MarshalJSON) cannot write.
 func (t *Time) set(v time.Time, s []byte) error {
 	if y := v.UTC().Year(); y < 0 || y > 9999 {
-		return fmt.Errorf("flex: %s is outside the years 0 to 9999 in UTC", quote(s))
+		return fmt.Errorf("flex: %s is outside the years 0 to 9999 in UTC", redact.Quote(s))
 	}
 	t.Time = v
 	return nil
@@ -236,22 +238,10 @@ func Text(v any) (string, bool) {
 	return "", false
 }
 
-// maxQuoted bounds, in bytes, how much of a value an error quotes.
-const maxQuoted = 40
-
-// quote returns s for an error message, Go-quoted (so in one line). A value
-// over maxQuoted bytes is named by its length only, never cut: the part of a
-// secret a cut would leave is something no redactor can recognise.
-func quote[T ~string | ~[]byte](s T) string {
-	if len(s) <= maxQuoted {
-		return strconv.Quote(string(s))
-	}
-	return "a value of " + strconv.Itoa(len(s)) + " bytes"
-}
-
-// jsonText names the JSON value b (not a string) for an error message,
-// bounded and in one line: an object or a list by its kind, anything else
-// (a number, a boolean) by its text.
+// jsonText names the JSON value b (not a string) for an error message by
+// the SDK's one rule (redact.Quote): an object or a list by its kind, a
+// short plain literal (a number, a boolean) by its text, anything else as
+// redact.Quote shows it.
 func jsonText(b []byte) string {
 	switch {
 	case len(b) > 0 && b[0] == '{':
@@ -259,12 +249,12 @@ func jsonText(b []byte) string {
 	case len(b) > 0 && b[0] == '[':
 		return "a JSON list"
 	}
-	if len(b) > maxQuoted {
-		return quote(b)
+	if len(b) > redact.MaxQuoted {
+		return redact.Quote(b)
 	}
 	for _, c := range b {
 		if c <= ' ' || c > '~' || c == '"' || c == '\\' {
-			return quote(b)
+			return redact.Quote(b)
 		}
 	}
 	return string(b)

@@ -7,15 +7,26 @@
 // is data on the next page, so a reader stops on a page without a token, on
 // an empty page, or on a token it was already given; it never takes "a token
 // came back" to mean "there is more".
+//
+// "Already given" is checked against the last MaxRemembered (1024) tokens
+// of the listing, each kept as its SHA-256 digest, never as the token:
+// whatever a hub sends (a fresh 64 KiB token with every page, say), the
+// guard holds at most 1024 digests of 32 bytes. A listing that never ends by
+// itself (a hub that sends a non-empty page and a new token every time, or
+// tokens that come back only after more than MaxRemembered pages) is ended
+// by its caller: breaking out of the loop, or the end of the context (a
+// deadline), which is checked before every page.
 package paging
 
 import (
 	"context"
+	"crypto/sha256"
 	"iter"
 	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -72,8 +83,9 @@ func URL(path string, q url.Values, pageSize int, nextPage string) string {
 
 // Seq returns the items of every page, fetched one page at a time and only
 // when the caller asks for the next item after the last of a page: one page
-// is in memory at a time. It stops when the caller breaks, and ends by the
-// platform's rule (no token, an empty page, or a token seen before).
+// is in memory at a time. It stops when the caller breaks or ctx ends, and
+// ends by the platform's rule: no token, an empty page, or a token seen
+// before (one of the last MaxRemembered).
 //
 // A fetch error, or ctx's end (checked before each fetch), is yielded once
 // as (nil, err) and ends the sequence. Nil items (a JSON null in a page) are
@@ -87,7 +99,8 @@ func Seq[T any](ctx context.Context, fetch Fetch[T]) iter.Seq2[*T, error] {
 // tokens lead back to it ends there instead of reading its pages again.
 func SeqFrom[T any](ctx context.Context, start string, fetch Fetch[T]) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
-		seen := map[string]struct{}{start: {}}
+		var seen guard
+		seen.repeat(start)
 		token := start
 		for {
 			if err := ctx.Err(); err != nil {
@@ -108,13 +121,43 @@ func SeqFrom[T any](ctx context.Context, start string, fetch Fetch[T]) iter.Seq2
 			if next == "" || len(items) == 0 {
 				return
 			}
-			if _, ok := seen[next]; ok {
+			if seen.repeat(next) {
 				return
 			}
-			seen[next] = struct{}{}
 			token = next
 		}
 	}
+}
+
+// MaxRemembered is how many of a listing's tokens, the last ones, its loop
+// guard remembers (see the package doc).
+const MaxRemembered = 1024
+
+// guard remembers the SHA-256 digests of the last MaxRemembered tokens of a
+// listing: at most 1024 × 32 bytes, whatever the tokens' size. SHA-256 rather than a
+// shorter (64-bit) hash: two tokens that collide would end a listing early,
+// silently; with SHA-256 that does not happen, and hashing a token, like
+// looking through the digests, costs microseconds next to the request that
+// fetched it.
+type guard struct {
+	ring [][sha256.Size]byte // oldest at next once full
+	next int
+}
+
+// repeat reports whether token is one of the last MaxRemembered tokens it
+// was given, and remembers it, forgetting the oldest when full.
+func (g *guard) repeat(token string) bool {
+	d := sha256.Sum256([]byte(token))
+	if slices.Contains(g.ring, d) {
+		return true
+	}
+	if len(g.ring) < MaxRemembered {
+		g.ring = append(g.ring, d)
+	} else {
+		g.ring[g.next] = d
+		g.next = (g.next + 1) % MaxRemembered
+	}
+	return false
 }
 
 // Collect ranges over seq and returns every item, or the first error with

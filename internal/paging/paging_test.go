@@ -3,8 +3,11 @@ package paging
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -321,5 +324,94 @@ func TestErr(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("yielded %d times, want 1", n)
+	}
+}
+
+func liveHeap() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// A hub that sends a fresh 64 KiB token with every page cannot make a
+// listing's memory grow with it: the loop guard holds a fixed-size digest
+// of each token, never the token. (Not parallel: it measures the heap.)
+func TestSeqGuardHoldsNoTokenBytes(t *testing.T) {
+	const pages, tokenSize = 200, 64 << 10
+	fetch := func(_ context.Context, token string) ([]*int, string, error) {
+		n := 0
+		if token != "" {
+			n, _ = strconv.Atoi(token[:8])
+		}
+		if n == pages {
+			return nil, "", nil
+		}
+		return []*int{&n}, fmt.Sprintf("%08d", n+1) + strings.Repeat("x", tokenSize-8), nil
+	}
+	var at10, atEnd uint64
+	n := 0
+	for _, err := range Seq(context.Background(), fetch) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch n {
+		case 10:
+			at10 = liveHeap()
+		case pages - 1:
+			atEnd = liveHeap()
+		}
+		n++
+	}
+	if n != pages {
+		t.Fatalf("read %d pages, want %d", n, pages)
+	}
+	// 190 tokens kept would be 12 MiB; 190 digests are a few KiB.
+	if grew := int64(atEnd) - int64(at10); grew > 1<<20 {
+		t.Errorf("the live heap grew by %d bytes over %d pages of %d-byte tokens: the guard keeps the tokens", grew, pages-11, tokenSize)
+	}
+}
+
+// The guard remembers the last MaxRemembered tokens, no more.
+func TestGuardRemembersTheLastTokens(t *testing.T) {
+	t.Parallel()
+	var g guard
+	for i := range 2 * MaxRemembered {
+		if g.repeat(strconv.Itoa(i)) {
+			t.Fatalf("token %d is new, guard says seen", i)
+		}
+	}
+	if len(g.ring) != MaxRemembered {
+		t.Errorf("the guard holds %d digests, want %d", len(g.ring), MaxRemembered)
+	}
+	for _, i := range []int{MaxRemembered, 2*MaxRemembered - 1} {
+		if !g.repeat(strconv.Itoa(i)) {
+			t.Errorf("token %d is among the last %d, guard says new", i, MaxRemembered)
+		}
+	}
+	if g.repeat(strconv.Itoa(MaxRemembered - 1)) {
+		t.Errorf("token %d is older than the last %d, guard still has it", MaxRemembered-1, MaxRemembered)
+	}
+}
+
+// Tokens that lead back after MaxRemembered pages still end the listing,
+// and no page is read twice.
+func TestSeqEndsOnALongCycle(t *testing.T) {
+	t.Parallel()
+	fetched := map[string]int{}
+	fetch := func(_ context.Context, token string) ([]*int, string, error) {
+		fetched[token]++
+		// Tokens "", 1, 2, …, MaxRemembered, then 1 again.
+		n, _ := strconv.Atoi(token)
+		return []*int{&n}, strconv.Itoa(n%MaxRemembered + 1), nil
+	}
+	all, err := Collect(Seq(context.Background(), fetch))
+	if err != nil || len(all) != MaxRemembered+1 {
+		t.Errorf("read %d items (err %v), want %d", len(all), err, MaxRemembered+1)
+	}
+	for token, n := range fetched {
+		if n > 1 {
+			t.Errorf("token %q fetched %d times", token, n)
+		}
 	}
 }
