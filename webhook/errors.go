@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // ErrMisconfigured is wrapped by the error a [Handler] reports
@@ -35,7 +37,7 @@ type Error struct {
 // matches". It never holds a key or a signature, and the cause's text is
 // cut after 1 KiB (a parse error may quote what a request sent).
 func (e *Error) Error() string {
-	return "webhook: answered " + strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode) + ": " + clip(e.Err.Error(), 1<<10)
+	return "webhook: answered " + strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode) + ": " + redact.Line(e.Err.Error(), 1<<10)
 }
 
 // Unwrap returns the cause.

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // Handler is an [http.Handler] that receives the platform's event
@@ -162,6 +164,13 @@ func (c callback) instanceID() int64 {
 	return c.n.InstanceID
 }
 
+func (c callback) eventID() string {
+	if c.a != nil {
+		return c.a.EventID
+	}
+	return c.n.EventID
+}
+
 func (c callback) what() string {
 	if c.a != nil {
 		return "asynchronous-request callback"
@@ -185,7 +194,7 @@ func parseCallback(body []byte) (callback, error) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		h.failRequest(w, r, http.StatusMethodNotAllowed, fmt.Errorf("method %.16q not allowed; the platform POSTs callbacks", r.Method))
+		h.failRequest(w, r, http.StatusMethodNotAllowed, fmt.Errorf("method %s not allowed; the platform POSTs callbacks", redact.Quote(r.Method)))
 		return
 	}
 	if err := h.configError(); err != nil {
@@ -240,7 +249,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusOK)
 			return
 		case state == DedupInFlight:
-			h.failRequest(w, r, http.StatusConflict, fmt.Errorf("%s %.64q is still being processed by another delivery", c.what(), key))
+			h.failRequest(w, r, http.StatusConflict, fmt.Errorf("%s %s of instance %d is still being processed by another delivery", c.what(), redact.Quote(c.eventID()), c.instanceID()))
 			return
 		case state != DedupClaimed:
 			h.failRequest(w, r, http.StatusInternalServerError, fmt.Errorf("deduplicator: claim: unknown state %v", state))
@@ -371,6 +380,6 @@ func eventWhere(n *Notification, i int) string {
 		return "OnNotification"
 	}
 	e := &n.Events[i]
-	return fmt.Sprintf("event %d of %d (element %.64q, object type %.64q, event type %.32q, object id %.64q)",
-		i+1, len(n.Events), e.ElementKey, e.ObjectType, e.EventType, e.ObjectID)
+	return fmt.Sprintf("event %d of %d (element %s, object type %s, event type %s, object id %s)",
+		i+1, len(n.Events), redact.Quote(e.ElementKey), redact.Quote(e.ObjectType), redact.Quote(e.EventType), redact.Quote(e.ObjectID))
 }

@@ -25,11 +25,9 @@ func (h *Handler) dedupKey(r *http.Request, c callback, body []byte) string {
 	if h.Deduplicator == nil {
 		return ""
 	}
-	prefix, id := "", ""
+	prefix, id := "", c.eventID()
 	if c.a != nil {
-		prefix, id = "async-", c.a.EventID
-	} else {
-		id = c.n.EventID
+		prefix = "async-"
 	}
 	instance := strconv.FormatInt(c.instanceID(), 10)
 	switch {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // MemoryDeduplicator is a bounded, in-process [Deduplicator]: it remembers the
@@ -135,7 +137,7 @@ func (d *MemoryDeduplicator) finish(key string, owner uint64, done bool) error {
 		if done {
 			op = "done"
 		}
-		return fmt.Errorf("%s of %q: %w", op, key, ErrClaimLost)
+		return fmt.Errorf("%s of %s: %w", op, redact.Quote(key), ErrClaimLost)
 	}
 	if !done {
 		delete(d.keys, key)

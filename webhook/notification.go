@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/elementsgo/elements/internal/flex"
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // ErrMalformedNotification is wrapped by every error [ParseNotification]
@@ -187,7 +188,7 @@ func decodeError(body []byte, err error) error {
 	}
 	// An id or a date that its decoder refused (such errors carry no field
 	// name): find which one, off the hot path.
-	detail := clip(strings.TrimPrefix(err.Error(), "flex: "), 300) // TODO: the shared quoting rule
+	detail := redact.Line(strings.TrimPrefix(err.Error(), "flex: "), 300)
 	if field := badField(body); field != "" {
 		return fmt.Errorf("%w: %q: %s", ErrMalformedNotification, field, detail)
 	}

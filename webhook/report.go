@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"unicode/utf8"
+
+	"github.com/elementsgo/elements/internal/redact"
 )
 
 // failRequest answers status with a generic body and reports err.
@@ -57,28 +58,15 @@ func (h *Handler) logRequest(ctx context.Context, level slog.Level, msg string, 
 		return
 	}
 	if r != nil {
-		attrs = append(attrs, slog.String("remote", r.RemoteAddr), slog.String("webhookId", clip(r.Header.Get(IDHeader), 64)))
+		attrs = append(attrs, slog.String("remote", r.RemoteAddr), slog.String("webhookId", redact.Short(r.Header.Get(IDHeader))))
 	}
 	switch {
 	case c.n != nil:
-		attrs = append(attrs, slog.String("eventId", clip(c.n.EventID, 64)), slog.Int64("instanceId", c.n.InstanceID),
+		attrs = append(attrs, slog.String("eventId", redact.Short(c.n.EventID)), slog.Int64("instanceId", c.n.InstanceID),
 			slog.Int("events", len(c.n.Events)))
 	case c.a != nil:
-		attrs = append(attrs, slog.String("eventId", clip(c.a.EventID, 64)), slog.Int64("instanceId", c.a.InstanceID),
-			slog.String("notificationId", clip(c.a.NotificationID, 64)), slog.Int("events", len(c.a.Events)))
+		attrs = append(attrs, slog.String("eventId", redact.Short(c.a.EventID)), slog.Int64("instanceId", c.a.InstanceID),
+			slog.String("notificationId", redact.Short(c.a.NotificationID)), slog.Int("events", len(c.a.Events)))
 	}
 	h.Logger.LogAttrs(ctx, level, msg, attrs...)
-}
-
-// clip cuts s, text that may come from a request, to at most n bytes
-// (at a character boundary) and marks the cut with "…": no request can make
-// a log record or an error text large.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

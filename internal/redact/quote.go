@@ -27,6 +27,16 @@ func Quote[T ~string | ~[]byte](v T) string {
 	return "a value of " + strconv.Itoa(len(v)) + " bytes"
 }
 
+// Short is [Quote] without the quotes, for an attribute of a structured
+// log record, whose handler quotes and escapes it itself: v when it is at
+// most [MaxQuoted] bytes long, otherwise named by its length only.
+func Short(v string) string {
+	if len(v) <= MaxQuoted {
+		return v
+	}
+	return Quote(v)
+}
+
 // Line returns s, a text that was redacted whole (every secret it might
 // hold already replaced), for an error message or a log record: in one line
 // (control characters, other non-printing characters and invalid UTF-8

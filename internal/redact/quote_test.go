@@ -68,3 +68,16 @@ func TestLine(t *testing.T) {
 		}
 	}
 }
+
+func TestShort(t *testing.T) {
+	for in, want := range map[string]string{
+		"4e2a9c":                            "4e2a9c",
+		strings.Repeat("x", MaxQuoted):      strings.Repeat("x", MaxQuoted),
+		strings.Repeat("x", MaxQuoted+1):    "a value of 41 bytes",
+		strings.Repeat("\x00", MaxQuoted+1): "a value of 41 bytes",
+	} {
+		if got := Short(in); got != want {
+			t.Errorf("Short(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
