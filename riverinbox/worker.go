@@ -77,6 +77,7 @@ type rateLimited interface {
 // running is the job a Worker runs, in the context its callbacks get.
 type running struct {
 	job       *river.Job[NotificationArgs]
+	events    int         // in its notification
 	completed atomic.Bool // CompleteTx succeeded (its transaction may not have committed)
 }
 
@@ -91,7 +92,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[NotificationArgs]) err
 	if err != nil {
 		return river.JobCancel(fmt.Errorf("riverinbox: job %d holds no notification: %w", job.ID, err))
 	}
-	r := &running{job: job}
+	r := &running{job: job, events: len(n.Events)}
 	err = w.h.Dispatch(context.WithValue(ctx, runningKey{}, r), n)
 	if err == nil {
 		return nil
@@ -130,9 +131,10 @@ var ErrNotInWorker = errors.New("riverinbox: CompleteTx: no job in the context; 
 // the transaction of the callback's own write, so that the write and the
 // completion commit together or not at all: a crash or an error before the
 // commit leaves neither and River runs the job again; after it, River never
-// runs it again, and the effect is applied once. Call it from a callback
-// the [Worker] runs, with the context the callback got, on a transaction of
-// the database River uses:
+// runs the job again, so the effect is applied once. Call it from a
+// callback the [Worker] runs, with the context the callback got, on a
+// transaction of the database River uses, as the last thing before the
+// commit:
 //
 //	h.Handle("acuityscheduling", "appointments", "*", func(ctx context.Context, n *webhook.Notification, e webhook.Event) error {
 //		appt, err := account.Appointment(ctx, id) // slow work first, outside the transaction
@@ -145,25 +147,34 @@ var ErrNotInWorker = errors.New("riverinbox: CompleteTx: no job in the context; 
 //		})
 //	})
 //
-// The job completes once, as a whole: call CompleteTx in the transaction of
-// the notification's last write. Acuity's notifications hold one event, so
-// that is the route's transaction; for notifications of several events,
-// write them in OnNotification's transaction, or call CompleteTx only for
-// the last one (e is n.Events[len(n.Events)-1]). A callback that fails
-// after a committed CompleteTx is not retried (the Worker logs it to the
-// handler's Logger).
-//
-// It returns [ErrNotInWorker] outside a Worker's callback, and an error if
-// the job is no longer running (completed by an earlier CompleteTx).
+// The job completes once, as a whole, so CompleteTx serves notifications of
+// one event (Acuity's hold one): for a notification of several it returns
+// an error, since completing the job in the first event's transaction would
+// leave the later events unretried if they failed or the process died. For
+// those, make the writes idempotent and let the Worker complete the job.
+// It also returns an error when a CompleteTx of this job committed before,
+// and [ErrNotInWorker] outside a Worker's callback. A callback that fails
+// after its CompleteTx committed cannot be retried; the Worker logs that
+// to the handler's Logger.
 func CompleteTx(ctx context.Context, tx pgx.Tx) error {
 	r, ok := ctx.Value(runningKey{}).(*running)
 	if !ok {
 		return ErrNotInWorker
 	}
-	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, r.job); err != nil {
-		if errors.Is(err, rivertype.ErrNotFound) {
-			return fmt.Errorf("riverinbox: CompleteTx: job %d is no longer running (completed by an earlier CompleteTx?)", r.job.ID)
+	if r.events > 1 {
+		return fmt.Errorf("riverinbox: CompleteTx: job %d holds a notification of %d events; the job completes as a whole, so CompleteTx serves notifications of one event (make the writes idempotent instead)", r.job.ID, r.events)
+	}
+	client := river.ClientFromContext[pgx.Tx](ctx)
+	if r.completed.Load() { // an earlier CompleteTx: did its transaction commit?
+		row, err := client.JobGetTx(ctx, tx, r.job.ID)
+		if err != nil {
+			return fmt.Errorf("riverinbox: CompleteTx: job %d: %w", r.job.ID, err)
 		}
+		if row.State != rivertype.JobStateRunning {
+			return fmt.Errorf("riverinbox: CompleteTx: job %d is %s already, by an earlier CompleteTx", r.job.ID, row.State)
+		}
+	}
+	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, r.job); err != nil {
 		return fmt.Errorf("riverinbox: CompleteTx: job %d: %w", r.job.ID, err)
 	}
 	r.completed.Store(true)
