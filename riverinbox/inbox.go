@@ -23,9 +23,11 @@
 // River's tables come from River's migrations, run once per database (and
 // again after upgrading River) before the first New: with River's command,
 //
-//	go run github.com/riverqueue/river/cmd/river@v0.51.2 migrate-up --database-url "$DATABASE_URL"
+//	go install github.com/riverqueue/river/cmd/river@latest
+//	river migrate-up --database-url "$DATABASE_URL"
 //
-// or in code, with rivermigrate:
+// or in code, with rivermigrate, which applies the migrations of exactly the
+// River version the application links (as this package's tests do):
 //
 //	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
 //	...
