@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -116,6 +117,19 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden
 	}
 	return false
+}
+
+// RetryAfter reports whether e is a 429 Too Many Requests answer and, if
+// so, how long the platform asked the caller to wait: its Retry-After
+// header (delay seconds or an HTTP date, at most 24 hours), or 0 when it
+// sent none. A queue's worker waits that long instead of counting a failed
+// attempt (riverinbox's Worker snoozes the job).
+func (e *APIError) RetryAfter() (time.Duration, bool) {
+	if e.StatusCode != http.StatusTooManyRequests {
+		return 0, false
+	}
+	d, _ := parseRetryAfter(e.Header.Get("Retry-After"), time.Now())
+	return d, true
 }
 
 // LogValue makes slog print the error's safe fields.

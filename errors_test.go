@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/elementsgo/elements"
 )
@@ -136,5 +137,42 @@ func TestInvalidResponse(t *testing.T) {
 		if !errors.Is(err, elements.ErrInvalidResponse) || strings.Contains(err.Error(), testOrgSecret) {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// RetryAfter says when a rate-limited (429) call may be tried again, and
+// nothing for other answers.
+func TestAPIErrorRetryAfter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		status   int
+		header   string
+		wantWait time.Duration
+		wantOK   bool
+	}{
+		{429, "3", 3 * time.Second, true},
+		{429, "", 0, true},
+		{429, "soon", 0, true},
+		{429, "-5", 0, true},
+		{429, "999999999", 24 * time.Hour, true},
+		{429, "Wed, 21 Oct 2015 07:28:00 GMT", 0, true}, // a date in the past: now
+		{503, "3", 0, false},
+		{500, "", 0, false},
+	}
+	for _, tt := range tests {
+		e := &elements.APIError{StatusCode: tt.status, Header: http.Header{}}
+		if tt.header != "" {
+			e.Header.Set("Retry-After", tt.header)
+		}
+		if d, ok := e.RetryAfter(); d != tt.wantWait || ok != tt.wantOK {
+			t.Errorf("%d with Retry-After %q: RetryAfter() = %v, %t; want %v, %t", tt.status, tt.header, d, ok, tt.wantWait, tt.wantOK)
+		}
+	}
+	future := &elements.APIError{StatusCode: 429, Header: http.Header{"Retry-After": {time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)}}}
+	if d, ok := future.RetryAfter(); !ok || d < 58*time.Minute || d > time.Hour {
+		t.Errorf("Retry-After an hour from now: %v, %t", d, ok)
+	}
+	if d, ok := (&elements.APIError{StatusCode: 429}).RetryAfter(); d != 0 || !ok {
+		t.Errorf("429 without headers: %v, %t; want 0, true", d, ok)
 	}
 }

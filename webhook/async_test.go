@@ -144,8 +144,8 @@ func TestAsyncResponse(t *testing.T) {
 		}
 		// A notification with the same eventId is another callback.
 		n := []byte(`{"message":{"eventId":"ev-9","instanceId":4242,"events":[]}}`)
-		if keys := []string{h.dedupKey(signedPost(n, ""), callback{n: &Notification{EventID: "ev-9", InstanceID: 4242}}, n),
-			h.dedupKey(signedPost(body, ""), callback{a: got[1]}, body)}; keys[0] == keys[1] {
+		if keys := []string{notificationKey(signedPost(n, ""), callback{n: &Notification{EventID: "ev-9", InstanceID: 4242}}, n),
+			notificationKey(signedPost(body, ""), callback{a: got[1]}, body)}; keys[0] == keys[1] {
 			t.Errorf("notification and async callback share the key %q", keys[0])
 		}
 	})

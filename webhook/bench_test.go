@@ -181,6 +181,15 @@ func BenchmarkHandler(b *testing.B) {
 			})
 			run(b, h)
 		})
+		b.Run(size.name+"/impl=inbox", func(b *testing.B) {
+			// Queue-first: the answer waits only for Put (here in memory;
+			// a real Inbox adds its store's round trips).
+			inbox := &memInbox{}
+			run(b, &Handler{SigningKeys: []string{key}, Inbox: inbox})
+			if len(inbox.stored()) != 1 {
+				b.Fatalf("%d notifications stored, want 1 (the same key each time)", len(inbox.stored()))
+			}
+		})
 		b.Run(size.name+"/impl=baseline", func(b *testing.B) {
 			seen := 0
 			run(b, baseHandler(key, func(n *baseNotification) error {

@@ -239,3 +239,45 @@ func ExampleHandler_KeysFor() {
 	// 401
 	// 401
 }
+
+// chanInbox is a toy Inbox over a channel, to show the shape; a real one
+// stores durably (riverinbox on PostgreSQL) and de-duplicates by key.
+type chanInbox chan *webhook.Notification
+
+func (q chanInbox) Put(ctx context.Context, key string, n *webhook.Notification) error {
+	select {
+	case q <- n:
+		return nil // stored: the handler answers 200 now
+	case <-ctx.Done():
+		return ctx.Err() // the handler answers 500: the platform retries
+	}
+}
+
+// Queue-first: the handler stores each notification in an Inbox and answers
+// at once; a worker takes it from the queue and runs the routes with
+// Dispatch, retrying on its own schedule when they fail.
+func ExampleHandler_Dispatch() {
+	queue := make(chanInbox, 100)
+	h := &webhook.Handler{SigningKeys: []string{"shared-demo-key"}, Inbox: queue}
+	h.Handle("acuityscheduling", "appointments", "*", func(ctx context.Context, n *webhook.Notification, e webhook.Event) error {
+		fmt.Printf("worker: %s appointment %s\n", e.EventType, e.ObjectID) // fetch it, write it: may take a while
+		return nil
+	})
+
+	// The platform delivers a notification: stored, answered 200.
+	body := []byte(exampleBody)
+	r := httptest.NewRequest(http.MethodPost, "/events", bytes.NewReader(body))
+	r.Header.Set(webhook.SignatureHeader, webhook.Sign("shared-demo-key", body))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	fmt.Println("answered:", w.Code)
+
+	// The worker, later, in another goroutine or process.
+	n := <-queue
+	if err := h.Dispatch(context.Background(), n); err != nil {
+		log.Printf("retry later: %v", err) // a real queue retries with backoff
+	}
+	// Output:
+	// answered: 200
+	// worker: CREATED appointment 8801
+}

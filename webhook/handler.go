@@ -12,54 +12,66 @@ import (
 )
 
 // Handler is an [http.Handler] that receives the platform's event
-// callbacks: mount it at the path of an instance's
-// event.notification.callback.url. A literal with SigningKeys (or KeysFor,
-// for many instances) and OnNotification (or routes registered with Handle)
-// is ready to serve; every other field has a working zero value.
+// callbacks: mount it at the path of the instances'
+// event.notification.callback.url, with SigningKeys (one instance) or
+// KeysFor (many tenants) to verify them.
 //
-// For each request it works in this order, answering the first failure with
-// a short generic body (details go only to OnError and Logger):
+// Queue-first, the shape for anything that calls out or takes more than a
+// moment: set Inbox. The handler then verifies, parses and stores each
+// notification with Inbox.Put and answers 200 as soon as it is stored;
+// your queue's workers run the callbacks later with [Handler.Dispatch] and
+// retry them on their own schedule. The platform never waits for your
+// work, and nothing is acknowledged before it is stored
+// ([github.com/elementsgo/elements/riverinbox] is an Inbox on River and
+// PostgreSQL):
+//
+//	inbox, err := riverinbox.New(riverClient)
+//	...
+//	h := &webhook.Handler{KeysFor: keysFor, Inbox: inbox}
+//	h.Handle("acuityscheduling", "appointments", "*", onAppointment)
+//	http.Handle("/elements/events", h)                 // stores
+//	river.AddWorker(workers, riverinbox.NewWorker(h)) // runs onAppointment
+//
+// Inline, for quick local work: without an Inbox the handler runs the
+// callbacks (OnNotification, then each event's route; see [Handler.Handle])
+// itself and answers 200 only after all of them returned nil, 500 otherwise
+// so that the platform redelivers. The platform waits meanwhile.
+//
+// Each request goes through these steps; the first failure is answered
+// with a short generic body (details go only to OnError and Logger):
 //
 //  1. method: anything but POST is 405 with "Allow: POST";
-//  2. configuration: with neither SigningKeys nor KeysFor and
-//     InsecureSkipVerify false, or with neither OnNotification nor a route,
-//     every callback is refused with 500 and [ErrMisconfigured] goes
-//     to OnError. 500, not 401, because the fault is the receiver's: the
-//     platform keeps retrying (for about three days) and the events arrive
-//     once the host is fixed;
+//  2. configuration: no usable signing key (and InsecureSkipVerify false),
+//     or neither an Inbox, OnNotification nor a route: 500, and
+//     [ErrMisconfigured] to OnError. 500, not 401, because the fault is the
+//     receiver's: the platform keeps retrying (for days), and the events
+//     arrive once the host is fixed;
 //  3. body: read up to MaxBodyBytes; larger is 413, a failed read 400;
 //  4. signature: [VerifySignature] over the raw bytes with SigningKeys, or
-//     with the keys KeysFor returns for the instance the body names (see
-//     KeysFor); missing or invalid is 401;
+//     with the keys KeysFor returns for the instance the body names;
+//     missing or invalid is 401;
 //  5. parsing: [ParseNotification], or [ParseAsyncResponse] for an
-//     asynchronous-request callback (a body with a top-level "response"
-//     and no "message"); malformed is 400;
-//  6. de-duplication, if a Deduplicator is set, keyed by the instance and
-//     the notification's eventId, or without one by the instance, the
-//     Elements-Webhook-Id header and a digest of the body (a notification
-//     with neither is not de-duplicated; see [Deduplicator] for the keys,
-//     which keep what is unsigned apart from what is signed): a
-//     notification processed before is answered 200 without calling the
-//     host; one whose first delivery is still being processed is answered
-//     409 (the platform retries any non-2xx), so nothing is acknowledged
-//     before the host accepted it;
-//  7. callbacks: OnNotification first, then each event in order to its
-//     route (see [Handler.Handle]); the first error or panic stops
-//     and answers 500, so the platform redelivers the notification (a
-//     callback that ends its goroutine with runtime.Goexit answers 500 too,
-//     and its claim is released). An asynchronous-request callback goes to
-//     OnAsyncResponse instead, de-duplicated the same way; without that
-//     hook it is answered 200 and logged at debug level;
-//  8. 200, only after every callback returned nil.
+//     asynchronous-request callback; malformed is 400;
+//  6. with an Inbox: Put under the notification's de-duplication key (see
+//     [Deduplicator]; "" for a notification with neither an eventId nor an
+//     Elements-Webhook-Id header), then 200; an error or panic in Put is
+//  500. The Deduplicator is not used: the Inbox de-duplicates;
+//  7. without one: de-duplication if a Deduplicator is set (a notification
+//     processed before is answered 200 without calling the host, one still
+//     being processed elsewhere 409), then the callbacks; the first error
+//     or panic stops them and answers 500 (as does a callback that ends its
+//     goroutine with runtime.Goexit), and 200 comes only after all returned
+//     nil.
 //
-// A panic in host code the handler calls (a callback, KeysFor, the
+// Asynchronous-request callbacks ([AsyncResponse]) never go to the Inbox:
+// they take step 7 with OnAsyncResponse, or without it are answered 200
+// and logged at debug level. So with an Inbox, set OnAsyncResponse on the
+// handler that serves HTTP if you want them.
+//
+// A panic in host code the handler calls (Put, a callback, KeysFor, the
 // Deduplicator, OnError) is recovered and reported as a [*PanicError]: the
-// host server never crashes. A panicking KeysFor or Claim answers 500; a
-// panicking Done or Release leaves the answer as it was; a panicking
-// OnError is only logged. Callbacks get the request's context, which ends
-// if the platform hangs up. The platform waits for the answer, so callbacks
-// should be quick; hand slow work to a queue and return once it is safely
-// stored.
+// host server never crashes. Host code gets the request's context, which
+// ends if the platform hangs up.
 //
 // Set the fields before serving and do not change them afterwards; routes
 // may be added at any time. A Handler must not be copied after first
@@ -116,7 +128,7 @@ type Handler struct {
 
 	// OnNotification, if set, receives every verified, parsed notification
 	// before the events are routed. An error stops the notification (no
-	// route is called) and answers 500.
+	// route is called): ServeHTTP answers 500, Dispatch returns it.
 	OnNotification func(ctx context.Context, n *Notification) error
 
 	// OnAsyncResponse, if set, receives every verified, parsed
@@ -142,10 +154,19 @@ type Handler struct {
 	Logger *slog.Logger
 
 	// Deduplicator, if set, makes the handler hand each notification to the
-	// host once; see [Deduplicator] and step 6 above. Nil turns
+	// host once; see [Deduplicator] and step 7 above (with an Inbox it is
+	// not used for notifications: the Inbox de-duplicates). Nil turns
 	// de-duplication off: the platform's retries and the vendor's duplicate
 	// webhooks then reach the host again.
 	Deduplicator Deduplicator
+
+	// Inbox, if set, receives each verified, parsed notification instead of
+	// the callbacks: the handler answers 200 once Put returned nil (the
+	// notification is durably stored, or was stored before under the same
+	// key) and 500 if it failed. Run the callbacks from the queue's workers
+	// with [Handler.Dispatch]. A handler that only serves HTTP with an Inbox
+	// needs no callbacks; the one that Dispatches needs them, and no keys.
+	Inbox Inbox
 
 	router routeTable
 }
@@ -227,13 +248,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			ErrInvalidSignature, head.instanceID, c.instanceID()))
 		return
 	}
+	if c.n != nil && h.Inbox != nil {
+		h.putInInbox(w, r, c, body)
+		return
+	}
 	ctx := r.Context()
 	if c.a != nil && h.OnAsyncResponse == nil {
 		h.logRequest(ctx, slog.LevelDebug, "webhook: asynchronous-request callback acknowledged (no OnAsyncResponse)", r, c)
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	key := h.dedupKey(r, c, body)
+	key := ""
+	if h.Deduplicator != nil {
+		key = notificationKey(r, c, body)
+	}
 	if key != "" {
 		var state DedupState
 		err := callSafely(func() (err error) {
@@ -301,13 +329,24 @@ func (h *Handler) releaseClaim(ctx context.Context, key string, err error) error
 	return err
 }
 
-// configError returns why h must refuse every callback, or nil.
+// configError returns why h must refuse every callback, or nil: no usable
+// signing key, or nowhere to deliver notifications to (neither an Inbox nor
+// a callback).
 func (h *Handler) configError() error {
 	if !h.InsecureSkipVerify && h.KeysFor == nil {
 		if err := checkKeys(h.SigningKeys); err != nil {
 			return fmt.Errorf("%w: %w; set SigningKeys to the instance's signature key (or KeysFor)", ErrMisconfigured, err)
 		}
 	}
+	if h.Inbox != nil {
+		return nil
+	}
+	return h.callbacksError()
+}
+
+// callbacksError returns an error wrapping ErrMisconfigured if h has no
+// callback to hand a notification to, or nil.
+func (h *Handler) callbacksError() error {
 	if h.OnNotification == nil && len(h.router.load()) == 0 {
 		return fmt.Errorf("%w: neither OnNotification nor any route is set, so events would be lost", ErrMisconfigured)
 	}

@@ -7,14 +7,14 @@ import (
 )
 
 // String describes h without its signing keys, e.g.
-// "webhook.Handler{SigningKeys:[2 redacted] KeysFor:off InsecureSkipVerify:false MaxBodyBytes:1048576 Deduplicator:on}".
+// "webhook.Handler{SigningKeys:[2 redacted] KeysFor:off InsecureSkipVerify:false MaxBodyBytes:1048576 Deduplicator:on Inbox:off}".
 func (h *Handler) String() string {
 	limit := h.MaxBodyBytes
 	if limit <= 0 {
 		limit = DefaultMaxBodyBytes
 	}
-	return fmt.Sprintf("webhook.Handler{SigningKeys:%s KeysFor:%s InsecureSkipVerify:%t MaxBodyBytes:%d Deduplicator:%s}",
-		h.SigningKeys, onOff(h.KeysFor != nil), h.InsecureSkipVerify, limit, onOff(h.Deduplicator != nil))
+	return fmt.Sprintf("webhook.Handler{SigningKeys:%s KeysFor:%s InsecureSkipVerify:%t MaxBodyBytes:%d Deduplicator:%s Inbox:%s}",
+		h.SigningKeys, onOff(h.KeysFor != nil), h.InsecureSkipVerify, limit, onOff(h.Deduplicator != nil), onOff(h.Inbox != nil))
 }
 
 func onOff(on bool) string {
@@ -42,5 +42,6 @@ func (h *Handler) LogValue() slog.Value {
 		slog.String("keysFor", onOff(h.KeysFor != nil)),
 		slog.Bool("insecureSkipVerify", h.InsecureSkipVerify),
 		slog.Int64("maxBodyBytes", limit),
-		slog.String("deduplicator", onOff(h.Deduplicator != nil)))
+		slog.String("deduplicator", onOff(h.Deduplicator != nil)),
+		slog.String("inbox", onOff(h.Inbox != nil)))
 }

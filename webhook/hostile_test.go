@@ -182,7 +182,6 @@ func TestDedupKeySpaces(t *testing.T) {
 func TestDedupKeysArePrintable(t *testing.T) {
 	t.Parallel()
 	var keys []string
-	h := &Handler{Deduplicator: NewMemoryDeduplicator(1)}
 	for _, body := range [][]byte{
 		hostileNotification("\"a\xff\"", "7", `{}`), hostileNotification(`"a\u0000b"`, "7", `{}`), hostileNotification("", "7", `{}`),
 		hostileNotification(`"`+strings.Repeat("L", 5000)+`"`, "7", `{}`), hostileNotification("\""+strings.Repeat("\xff", 3000)+"\"", "7", `{}`),
@@ -193,7 +192,7 @@ func TestDedupKeysArePrintable(t *testing.T) {
 		}
 		r := signedPost(body, "")
 		r.Header.Set(IDHeader, "w\x01")
-		keys = append(keys, h.dedupKey(r, callback{n: n}, body))
+		keys = append(keys, notificationKey(r, callback{n: n}, body))
 	}
 	for _, k := range keys {
 		if strings.ContainsFunc(k, func(r rune) bool { return r < 0x20 || r == 0x7f || r == 0xfffd }) {

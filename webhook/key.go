@@ -12,19 +12,17 @@ import (
 	"unicode/utf8"
 )
 
-// dedupKey returns the key under which the Deduplicator remembers c, or
-// "" when there is no Deduplicator or nothing to know c again by. The key
-// formats are documented on [Deduplicator]; each source has its own
+// notificationKey returns the de-duplication key of c, under which the
+// Deduplicator remembers it or the Inbox stores it, or "" when there is
+// nothing to know c again by. The key formats are documented on
+// [Deduplicator]; each source has its own
 // namespace, so that nothing unsigned can stand for a signed eventId.
 // "event-bytes" exists because decoding turns invalid UTF-8 into U+FFFD and
 // would merge ids that differ only there; "delivery" hashes the header with
 // the body, so a body replayed under another notification's header gets a
 // key of its own (the header can tell identical bodies apart, never merge
 // different ones).
-func (h *Handler) dedupKey(r *http.Request, c callback, body []byte) string {
-	if h.Deduplicator == nil {
-		return ""
-	}
+func notificationKey(r *http.Request, c callback, body []byte) string {
 	prefix, id := "", c.eventID()
 	if c.a != nil {
 		prefix = "async-"

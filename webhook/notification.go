@@ -281,6 +281,11 @@ func badField(body []byte) string {
 // So ParseNotification(json.Marshal(n)) gives n back, with its times in UTC
 // and Raw and User compacted. It is an error if Raw or User is not valid
 // JSON or a time's year is outside 0 to 9999.
+//
+// Called directly, it leaves <, > and & as they are (json.Marshal escapes
+// them, as in every value it writes), so a compact Raw comes back byte for
+// byte: a queue that stores n.MarshalJSON() (riverinbox) gives its worker
+// the notification the handler verified.
 func (n Notification) MarshalJSON() ([]byte, error) {
 	m := &wireMessage{
 		ElementKey:   n.ElementKey,
@@ -305,12 +310,18 @@ func (n Notification) MarshalJSON() ([]byte, error) {
 			PollDate:   flex.Time{Time: e.PollDate.UTC()},
 		}
 	}
-	return json.Marshal(wireBody{
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(wireBody{
 		Message:  m,
 		ID:       flex.String(n.ID),
 		Severity: n.Severity,
 		Topic:    n.Topic,
 		Action:   n.Action,
 		User:     n.User,
-	})
+	}); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

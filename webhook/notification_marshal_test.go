@@ -166,3 +166,32 @@ func TestNotificationMarshalJSONErrors(t *testing.T) {
 		})
 	}
 }
+
+// n.MarshalJSON, parsed again, is n: every field, and a compact Raw and
+// User byte for byte, whatever they hold (\u0000, HTML characters, member
+// order, escapes), which a queue storing it needs.
+func TestNotificationMarshalJSONKeepsRawBytes(t *testing.T) {
+	t.Parallel()
+	body := []byte(`{"user":{"z":1,"a":"<&>"},"message":{"elementKey":"acuityscheduling","eventId":"e\u0000<1>",` +
+		`"instanceId":7,"instanceName":"Caf\u00e9 & <b>\u2028","raw":{"zeta":"a\u0000b","alpha":"x=1&y=<2>","n":1.50,` +
+		`"s":"\/\"\\","nested":{"b":[3,2,1],"a":null}},"events":[{"date":"2020-02-14T09:30:00Z","eventType":"UPDATED",` +
+		`"objectId":"1","objectType":"appointments"}]}}`)
+	n, err := ParseNotification(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := n.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := ParseNotification(out)
+	if err != nil {
+		t.Fatalf("ParseNotification(n.MarshalJSON()): %v\n%s", err, out)
+	}
+	if diff := cmp.Diff(n, again); diff != "" {
+		t.Errorf("parse → MarshalJSON → parse (-first +second):\n%s\nbody: %s", diff, out)
+	}
+	if want := `{"zeta":"a\u0000b","alpha":"x=1&y=<2>","n":1.50,"s":"\/\"\\","nested":{"b":[3,2,1],"a":null}}`; string(again.Raw) != want {
+		t.Errorf("Raw = %s, want the bytes sent %s", again.Raw, want)
+	}
+}

@@ -1,0 +1,182 @@
+package riverinbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/elementsgo/elements/webhook"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// Kind is the River job kind of [NotificationArgs].
+const Kind = "elements_notification"
+
+// Bounds of a snooze for a rate limit: a Retry-After of 0 (or none) waits
+// the minimum, and no answer can park a job for longer than the maximum.
+const (
+	minSnooze = time.Second
+	maxSnooze = time.Hour
+)
+
+// NotificationArgs is the job [Inbox.Put] inserts: one verified
+// notification and its de-duplication key.
+//
+// The notification is kept as a string, its wire form as
+// [webhook.Notification.MarshalJSON] writes it, not as nested JSON: River
+// stores args as jsonb, which refuses \u0000 and reorders an object's
+// members. Parsed again with [webhook.ParseNotification], it is the
+// notification the handler verified, field for field: dates as the same
+// instants (in UTC), Raw and User the same bytes when they were sent
+// compact (as the platform does), else the same JSON compacted.
+type NotificationArgs struct {
+	// Key is the handler's de-duplication key; "" for a notification with
+	// neither an eventId nor an Elements-Webhook-Id header.
+	Key string `json:"key,omitempty"`
+	// Notification is the notification's wire form, {"message": {...}}.
+	Notification string `json:"notification"`
+}
+
+// Kind implements river.JobArgs.
+func (NotificationArgs) Kind() string { return Kind }
+
+// Worker is the River worker of [NotificationArgs] jobs: it runs the
+// handler's callbacks with [webhook.Handler.Dispatch]. Register it with
+// river.AddWorker(workers, riverinbox.NewWorker(h)).
+//
+// An error or a panic in a callback fails the attempt: River retries the
+// job with its backoff, up to its max attempts. An error that met a rate
+// limit (with a RetryAfter() (time.Duration, bool) method reporting true,
+// as an *elements.APIError of a 429 answer has) snoozes the job for the
+// Retry-After (at least a second, at most an hour) without counting the
+// attempt. A job whose notification does not parse is cancelled: retrying
+// cannot help. Jobs get River's job timeout (a minute unless the client
+// sets JobTimeout).
+type Worker struct {
+	river.WorkerDefaults[NotificationArgs]
+	h *webhook.Handler
+}
+
+// NewWorker returns a Worker that dispatches to h, typically the handler
+// that serves HTTP (with the Inbox), or one with only the callbacks: h needs
+// OnNotification or routes, and no signing keys.
+func NewWorker(h *webhook.Handler) *Worker { return &Worker{h: h} }
+
+// rateLimited is an error that met a rate limit: ok reports whether it
+// did, d how long to wait. *elements.APIError implements it.
+type rateLimited interface {
+	RetryAfter() (d time.Duration, ok bool)
+}
+
+// running is the job a Worker runs, in the context its callbacks get.
+type running struct {
+	job       *river.Job[NotificationArgs]
+	events    int         // in its notification
+	completed atomic.Bool // CompleteTx succeeded (its transaction may not have committed)
+}
+
+type runningKey struct{}
+
+// Work implements river.Worker.
+func (w *Worker) Work(ctx context.Context, job *river.Job[NotificationArgs]) error {
+	if w.h == nil {
+		return fmt.Errorf("riverinbox: NewWorker(nil): %w", webhook.ErrMisconfigured)
+	}
+	n, err := webhook.ParseNotification([]byte(job.Args.Notification))
+	if err != nil {
+		return river.JobCancel(fmt.Errorf("riverinbox: job %d holds no notification: %w", job.ID, err))
+	}
+	r := &running{job: job, events: len(n.Events)}
+	err = w.h.Dispatch(context.WithValue(ctx, runningKey{}, r), n)
+	if err == nil {
+		return nil
+	}
+	var rl rateLimited
+	if errors.As(err, &rl) {
+		if d, ok := rl.RetryAfter(); ok {
+			return river.JobSnooze(min(max(d, minSnooze), maxSnooze))
+		}
+	}
+	if r.completed.Load() {
+		w.completedThenFailed(ctx, job, err)
+	}
+	return err
+}
+
+// completedThenFailed reports a callback that failed after CompleteTx
+// completed the job: if that completion committed, River cannot retry the
+// job, so the failure would go unnoticed.
+func (w *Worker) completedThenFailed(ctx context.Context, job *river.Job[NotificationArgs], err error) {
+	client := river.ClientFromContext[pgx.Tx](ctx)
+	row, gerr := client.JobGet(ctx, job.ID)
+	if gerr != nil || row.State != rivertype.JobStateCompleted || w.h.Logger == nil {
+		return
+	}
+	w.h.Logger.LogAttrs(ctx, slog.LevelError,
+		"riverinbox: a callback failed after CompleteTx completed the job; River will not retry it (call CompleteTx in the job's last write)",
+		slog.Int64("jobId", job.ID), slog.String("error", err.Error()))
+}
+
+// ErrNotInWorker is returned by [CompleteTx] called outside a callback
+// that a [Worker] runs.
+var ErrNotInWorker = errors.New("riverinbox: CompleteTx: no job in the context; call it from a callback the Worker runs, with the context it got")
+
+// CompleteTx completes the job of the notification being dispatched in tx,
+// the transaction of the callback's own write, so that the write and the
+// completion commit together or not at all: a crash or an error before the
+// commit leaves neither and River runs the job again; after it, River never
+// runs the job again, so the effect is applied once. Call it from a
+// callback the [Worker] runs, with the context the callback got, on a
+// transaction of the database River uses, as the last thing before the
+// commit:
+//
+//	h.Handle("acuityscheduling", "appointments", "*", func(ctx context.Context, n *webhook.Notification, e webhook.Event) error {
+//		appt, err := account.Appointment(ctx, id) // slow work first, outside the transaction
+//		...
+//		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+//			if _, err := tx.Exec(ctx, `INSERT INTO appointments ...`, ...); err != nil {
+//				return err
+//			}
+//			return riverinbox.CompleteTx(ctx, tx)
+//		})
+//	})
+//
+// The job completes once, as a whole, so CompleteTx serves notifications of
+// one event (Acuity's hold one): for a notification of several it returns
+// an error, since completing the job in the first event's transaction would
+// leave the later events unretried if they failed or the process died. For
+// those, make the writes idempotent and let the Worker complete the job.
+// It also returns an error when a CompleteTx of this job committed before,
+// and [ErrNotInWorker] outside a Worker's callback. A callback that fails
+// after its CompleteTx committed cannot be retried; the Worker logs that
+// to the handler's Logger.
+func CompleteTx(ctx context.Context, tx pgx.Tx) error {
+	r, ok := ctx.Value(runningKey{}).(*running)
+	if !ok {
+		return ErrNotInWorker
+	}
+	if r.events > 1 {
+		return fmt.Errorf("riverinbox: CompleteTx: job %d holds a notification of %d events; the job completes as a whole, so CompleteTx serves notifications of one event (make the writes idempotent instead)", r.job.ID, r.events)
+	}
+	client := river.ClientFromContext[pgx.Tx](ctx)
+	if r.completed.Load() { // an earlier CompleteTx: did its transaction commit?
+		row, err := client.JobGetTx(ctx, tx, r.job.ID)
+		if err != nil {
+			return fmt.Errorf("riverinbox: CompleteTx: job %d: %w", r.job.ID, err)
+		}
+		if row.State != rivertype.JobStateRunning {
+			return fmt.Errorf("riverinbox: CompleteTx: job %d is %s already, by an earlier CompleteTx", r.job.ID, row.State)
+		}
+	}
+	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, r.job); err != nil {
+		return fmt.Errorf("riverinbox: CompleteTx: job %d: %w", r.job.ID, err)
+	}
+	r.completed.Store(true)
+	return nil
+}
