@@ -28,6 +28,9 @@ import (
 var server = testserver.Once{Start: testserver.StartPostgres}
 
 func TestMain(m *testing.M) {
+	if cfg := os.Getenv(replicaEnv); cfg != "" { // the soak runs the binary again as a replica
+		os.Exit(runReplica(cfg))
+	}
 	code := m.Run()
 	server.Stop()
 	os.Exit(code)

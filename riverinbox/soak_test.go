@@ -1,0 +1,450 @@
+package riverinbox_test
+
+// The soak: queue-first receiving as a team deploys it. Three receiver
+// replicas, each a separate process (soak_replica_test.go) with a
+// webhook.Handler, the River inbox and River's workers, on one PostgreSQL,
+// behind one URL (a round-robin proxy, soak_proxy_test.go). The fake
+// platform (elementstest) delivers to that URL with the platform's
+// documented retry schedule in real time (the devportal guide's: a retry 4 s
+// after a failure, then 16 s, ...; a 2 s attempt timeout), at most 20
+// deliveries at once, and limits each account's hub calls as Acuity does:
+// 10 a second and 20 at once, 429 with Retry-After beyond.
+//
+// Traffic: a burst of -soak.n events for one tenant (one appointment each,
+// one in 20 delivered twice: the platform's duplicates) while every other
+// tenant sends an event every 2 s, for as long as the burst should take to
+// drain at the hub's rate. Each job fetches its appointment through the
+// scheduling hub and writes it in the transaction that completes the job
+// (riverinbox.CompleteTx). Mid-burst the River leader (replica-1) is killed
+// with SIGKILL and restarted a second later.
+//
+// It checks: every notification was acknowledged and applied exactly once
+// (a row per event in the table the route writes), the only failed
+// delivery attempts are the requests the killed replica took down with it,
+// and every job completed; and it reports the figures BENCHMARKS.md shows.
+//
+//	go test -race -run Soak -v ./riverinbox                # short: a burst of 40, 10 other tenants
+//	go test -race -run Soak -v ./riverinbox -soak.full     # a burst of 500 (+25 duplicates), 50 other tenants
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/elementsgo/elements/acuity"
+	"github.com/elementsgo/elements/elementstest"
+	"github.com/elementsgo/elements/riverinbox"
+	"github.com/elementsgo/elements/webhook"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+)
+
+var (
+	soakFull    = flag.Bool("soak.full", false, "the full soak: a burst of 500 events (+25 duplicates) for one tenant, 50 other tenants")
+	soakBurst   = flag.Int("soak.n", 0, "events in the burst (default 40, or 500 with -soak.full)")
+	soakTenants = flag.Int("soak.tenants", 0, "other tenants sending steady traffic (default 10, or 50 with -soak.full)")
+)
+
+const (
+	soakUser       = "soak-user-secret"
+	soakOrg        = "soak-org-secret"
+	hubRate        = 10 // Acuity's limit per account: calls a second
+	hubConcurrent  = 20 // and at once
+	soakReplicas   = 3
+	soakWorkers    = 10 // River workers per replica
+	soakJobTimeout = 10 * time.Second
+	steadyEvery    = 2 * time.Second // each other tenant sends an event this often
+	stallAfter     = 2 * time.Minute // no effect applied for this long: the soak fails
+)
+
+// soakSize is how much traffic a run sends.
+type soakSize struct {
+	burst   int // events of the burst tenant
+	tenants int // other tenants
+	rounds  int // events each other tenant sends, one every steadyEvery
+}
+
+func soakSizes() soakSize {
+	s := soakSize{burst: 40, tenants: 10}
+	if *soakFull {
+		s = soakSize{burst: 500, tenants: 50}
+	}
+	if *soakBurst > 0 {
+		s.burst = *soakBurst
+	}
+	if *soakTenants > 0 {
+		s.tenants = *soakTenants
+	}
+	// Steady traffic lasts as long as the burst takes to drain at best.
+	s.rounds = max(2, s.burst/hubRate/int(steadyEvery/time.Second))
+	return s
+}
+
+// sentEvent is what the soak sent in one notification.
+type sentEvent struct {
+	instance, appointment int64
+}
+
+func TestSoak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("soak skipped with -short")
+	}
+	size := soakSizes()
+	ctx := context.Background()
+	pool := newDB(t)
+	if _, err := pool.Exec(ctx, effectsTable); err != nil {
+		t.Fatal(err)
+	}
+
+	platform := elementstest.NewServer(
+		elementstest.WithCredentials(soakUser, soakOrg),
+		elementstest.WithHubRateLimit(hubRate, hubConcurrent),
+		elementstest.WithRetrySchedule(elementstest.DevPortalSchedule),
+		elementstest.WithDeliveryConcurrency(20),
+	)
+	t.Cleanup(platform.Close)
+	px := newProxy(soakReplicas)
+	front := httptest.NewServer(px)
+	t.Cleanup(front.Close)
+	tenants := createTenants(t, platform, front.URL+"/events", 1+size.tenants)
+
+	cfg := replicaConfig{
+		DatabaseURL: pool.Config().ConnString(), PlatformURL: platform.URL,
+		UserSecret: soakUser, OrgSecret: soakOrg, Tenants: tenants,
+		Workers: soakWorkers, JobTimeout: soakJobTimeout,
+	}
+	replicas := make([]*replica, soakReplicas)
+	for i := range replicas { // replica-1 first: it becomes River's leader
+		c := cfg
+		c.Name = fmt.Sprintf("replica-%d", i+1)
+		replicas[i] = startReplica(t, c)
+		px.setBackend(i, replicas[i].url)
+	}
+	failed := true
+	defer func() {
+		if failed {
+			for _, r := range replicas {
+				t.Logf("%s's log (its end):\n%s", r.name, r.stderr)
+			}
+		}
+	}()
+
+	// The traffic.
+	killAt := make(chan struct{})
+	var killOnce sync.Once
+	px.onForward = func(n int64) {
+		if n >= int64(size.burst/2) {
+			killOnce.Do(func() { close(killAt) })
+		}
+	}
+	var mu sync.Mutex
+	sent := map[string]sentEvent{}
+	send := func(tenant soakTenant, appointment int64) bool {
+		if err := platform.SetAppointment(tenant.ID, appointmentJSON(appointment)); err != nil {
+			t.Error(err)
+			return false
+		}
+		id, err := platform.Deliver(tenant.ID, webhook.Event{ObjectType: acuity.ObjectAppointments,
+			EventType: webhook.EventCreated, ObjectID: strconv.FormatInt(appointment, 10)})
+		if err != nil {
+			t.Error(err)
+			return false
+		}
+		mu.Lock()
+		sent[id] = sentEvent{tenant.ID, appointment}
+		mu.Unlock()
+		return true
+	}
+	var traffic sync.WaitGroup
+	traffic.Go(func() { // the burst
+		for i := range size.burst {
+			if i%20 == 10 {
+				platform.DuplicateNext(1)
+			}
+			if !send(tenants[0], int64(i+1)) {
+				return
+			}
+		}
+	})
+	traffic.Go(func() { // the other tenants, one event every steadyEvery each
+		for r := range size.rounds {
+			for _, tenant := range tenants[1:] {
+				if !send(tenant, int64(r+1)) {
+					return
+				}
+				time.Sleep(steadyEvery / time.Duration(size.tenants))
+			}
+		}
+	})
+
+	// Mid-burst, the leader dies and comes back a second later.
+	const killed = 0
+	select {
+	case <-killAt:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the burst did not reach its middle within 2 minutes")
+	}
+	replicas[killed].kill()
+	killedAt := time.Now()
+	time.Sleep(time.Second)
+	c := cfg
+	c.Name = replicas[killed].name
+	replicas[killed] = startReplica(t, c)
+	px.setBackend(killed, replicas[killed].url)
+	traffic.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	want := size.burst + size.rounds*size.tenants
+	waitForEffects(t, pool, want)
+	deliveries, err := platform.WaitForDeliveries(ctx, len(platform.Deliveries()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, r := range replicas {
+		wg.Go(r.stop)
+	}
+	wg.Wait()
+
+	r := soakReport{size: size, killedAt: killedAt}
+	r.checkDeliveries(t, deliveries, px.failed(), killed, tenants[0].ID)
+	r.checkEffects(t, pool, sent)
+	r.checkJobs(t, newClient(t, pool, nil, nil), tenants[0].ID)
+	for _, tenant := range tenants {
+		load := platform.HubLoad(tenant.ID)
+		r.hubMax = max(r.hubMax, load.MaxPerSecond)
+		r.hubLimited += load.Limited
+		r.hubCalls += load.Calls
+	}
+	r.log(t)
+	failed = t.Failed()
+}
+
+// createTenants creates n instances on the platform calling back to
+// callbackURL, each with its own signing key.
+func createTenants(t *testing.T, platform *elementstest.Server, callbackURL string, n int) []soakTenant {
+	t.Helper()
+	client, err := platform.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenants := make([]soakTenant, n)
+	for i := range tenants {
+		key := fmt.Sprintf("soak-signing-key-%d", i)
+		req, err := acuity.NewInstanceRequest(acuity.InstanceParams{
+			Code: "code", ClientID: "client-id", ClientSecret: "client-secret", RedirectURI: "https://app.example/oauth",
+			EventCallbackURL: callbackURL, SignatureKey: key, Name: fmt.Sprintf("Tenant %d", i),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := client.Instances.Create(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tenants[i] = soakTenant{ID: in.ID, Token: in.Token, Key: key}
+	}
+	return tenants
+}
+
+func appointmentJSON(id int64) json.RawMessage {
+	return fmt.Appendf(nil, `{"id": %d, "firstName": "Ada", "lastName": "Lovelace", "type": "Initial Consultation",
+"datetime": "2026-02-14T10:30:00-0500", "duration": "45", "calendarID": 12, "appointmentTypeID": 3}`, id)
+}
+
+// waitForEffects waits until want events have been applied, failing t if
+// none is applied for stallAfter.
+func waitForEffects(t *testing.T, pool *pgxpool.Pool, want int) {
+	t.Helper()
+	last, progress := -1, time.Now()
+	for {
+		got := count(t, pool, `SELECT count(DISTINCT event_id) FROM soak_effects`)
+		switch {
+		case got >= want:
+			return
+		case got != last:
+			last, progress = got, time.Now()
+		case time.Since(progress) > stallAfter:
+			t.Fatalf("%d of %d events applied; none for %v", got, want, stallAfter)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// soakReport holds the figures of a run.
+type soakReport struct {
+	size     soakSize
+	killedAt time.Time
+
+	deliveries, duplicates, attempts, failedAttempts, killFailures int
+	answers                                                        []time.Duration
+	firstBurst                                                     time.Time // the burst's first attempt
+
+	events, lost, twice int
+
+	jobsDone, rescued, snoozes int
+	burstJobs, otherJobs       []time.Duration // insert to completion
+	burstDrained               time.Time       // the burst's last job completed
+
+	hubMax, hubLimited, hubCalls int
+}
+
+// checkDeliveries checks that every delivery was acknowledged and that every
+// failed attempt is a request the killed replica took down with it.
+func (r *soakReport) checkDeliveries(t *testing.T, ds []elementstest.Delivery, failures []proxyFailure, killed int, burst int64) {
+	t.Helper()
+	r.deliveries = len(ds)
+	for _, d := range ds {
+		if !d.Delivered {
+			t.Errorf("delivery of %s (instance %d) not acknowledged: %+v", d.EventID, d.InstanceID, d.Attempts)
+		}
+		if d.Duplicate {
+			r.duplicates++
+		}
+		for _, a := range d.Attempts {
+			r.attempts++
+			r.answers = append(r.answers, a.Duration)
+			if a.StatusCode/100 != 2 {
+				r.failedAttempts++
+			}
+		}
+		if len(d.Attempts) > 0 && d.InstanceID == burst && (r.firstBurst.IsZero() || d.Attempts[0].Start.Before(r.firstBurst)) {
+			r.firstBurst = d.Attempts[0].Start
+		}
+	}
+	for _, f := range failures {
+		if f.Replica != killed || f.At.Before(r.killedAt) || f.At.After(r.killedAt.Add(5*time.Second)) {
+			t.Errorf("a request failed on replica-%d at %v (the kill: replica-%d at %v): %s", f.Replica+1, f.At, killed+1, r.killedAt, f.Err)
+		}
+	}
+	r.killFailures = len(failures)
+	if r.failedAttempts != r.killFailures {
+		t.Errorf("%d delivery attempts failed, %d of them taken down by the kill: the others had no injected cause", r.failedAttempts, r.killFailures)
+	}
+}
+
+// checkEffects checks that every event sent was applied exactly once, with its
+// appointment.
+func (r *soakReport) checkEffects(t *testing.T, pool *pgxpool.Pool, sent map[string]sentEvent) {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), `SELECT event_id, instance_id, appointment_id, count(*) FROM soak_effects GROUP BY 1, 2, 3`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied := map[string]int{}
+	for rows.Next() {
+		var id string
+		var e sentEvent
+		var n int
+		if err := rows.Scan(&id, &e.instance, &e.appointment, &n); err != nil {
+			t.Fatal(err)
+		}
+		if want, ok := sent[id]; !ok || want != e {
+			t.Errorf("event %s applied as %+v, sent as %+v (known: %t)", id, e, want, ok)
+		}
+		applied[id] += n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	r.events = len(sent)
+	for id := range sent {
+		switch n := applied[id]; {
+		case n == 0:
+			r.lost++
+		case n > 1:
+			r.twice++
+		}
+	}
+	if r.lost != 0 || r.twice != 0 {
+		t.Errorf("of %d events, %d lost and %d applied more than once", r.events, r.lost, r.twice)
+	}
+}
+
+// checkJobs checks that every job completed and measures how long they took.
+func (r *soakReport) checkJobs(t *testing.T, client *river.Client[pgx.Tx], burst int64) {
+	t.Helper()
+	res, err := client.JobList(context.Background(), river.NewJobListParams().Kinds(riverinbox.Kind).First(10_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Jobs) != r.events {
+		t.Errorf("%d jobs for %d events", len(res.Jobs), r.events)
+	}
+	for _, j := range res.Jobs {
+		if j.State != rivertype.JobStateCompleted || j.FinalizedAt == nil {
+			t.Errorf("job %d is %s", j.ID, j.State)
+			continue
+		}
+		r.jobsDone++
+		var meta struct{ Snoozes int }
+		_ = json.Unmarshal(j.Metadata, &meta) // River's metadata: "snoozes" counts the job's snoozes
+		r.snoozes += meta.Snoozes
+		for _, e := range j.Errors {
+			if e.Error == "Stuck job rescued by JobRescuer" {
+				r.rescued++
+			}
+		}
+		var args riverinbox.NotificationArgs
+		if err := json.Unmarshal(j.EncodedArgs, &args); err != nil {
+			t.Fatal(err)
+		}
+		n, err := webhook.ParseNotification([]byte(args.Notification))
+		if err != nil {
+			t.Fatal(err)
+		}
+		took := j.FinalizedAt.Sub(j.CreatedAt)
+		if n.InstanceID == burst {
+			r.burstJobs = append(r.burstJobs, took)
+			if j.FinalizedAt.After(r.burstDrained) {
+				r.burstDrained = *j.FinalizedAt
+			}
+		} else {
+			r.otherJobs = append(r.otherJobs, took)
+		}
+	}
+}
+
+// percentiles returns p50, p99 and the maximum of ds.
+func percentiles(ds []time.Duration) (p50, p99, most time.Duration) {
+	if len(ds) == 0 {
+		return 0, 0, 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	at := func(p float64) time.Duration { return s[min(len(s)-1, int(p*float64(len(s))))] }
+	return at(0.50), at(0.99), s[len(s)-1]
+}
+
+func (r *soakReport) log(t *testing.T) {
+	t.Helper()
+	row := func(name string, ds []time.Duration) {
+		p50, p99, most := percentiles(ds)
+		t.Logf("  %-34s %6d  p50 %-9s p99 %-9s max %s", name, len(ds), fmtDuration(p50), fmtDuration(p99), fmtDuration(most))
+	}
+	t.Logf("soak: a burst of %d events for one tenant, %d other tenants sending %d each, %d replicas (%d River workers each), replica-1 (the leader) killed mid-burst",
+		r.size.burst, r.size.tenants, r.size.rounds, soakReplicas, soakWorkers)
+	row("answer (every delivery attempt)", r.answers)
+	row("job, the burst tenant", r.burstJobs)
+	row("job, the other tenants", r.otherJobs)
+	t.Logf("  deliveries %d (%d duplicates), attempts %d, platform retries %d, of them caused by the kill %d",
+		r.deliveries, r.duplicates, r.attempts, r.attempts-r.deliveries, r.killFailures)
+	t.Logf("  events %d, lost %d, applied twice %d; jobs completed %d, rescued from the killed replica %d, snoozed for the hub's 429 %d",
+		r.events, r.lost, r.twice, r.jobsDone, r.rescued, r.snoozes)
+	t.Logf("  hub: most calls one account saw in one second %d (limit %d), calls %d, answered 429 %d",
+		r.hubMax, hubRate, r.hubCalls, r.hubLimited)
+	ideal := time.Duration(r.size.burst) * time.Second / hubRate
+	t.Logf("  burst drained in %s (ideal %s: %d events at %d a second)",
+		fmtDuration(r.burstDrained.Sub(r.firstBurst)), fmtDuration(ideal), r.size.burst, hubRate)
+}
