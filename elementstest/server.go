@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -73,6 +75,8 @@ type config struct {
 	workers               int                           // WithDeliveryConcurrency; 0: unbounded
 	hubPerSecond          int                           // WithHubRateLimit; 0: no limit
 	hubConcurrent         int
+	listener              net.Listener // WithListener; nil: a fresh loopback port
+	logger                *slog.Logger // WithLogger; nil: silent
 }
 
 // An Option configures a [Server] in [NewServer].
@@ -130,7 +134,8 @@ func WithDeliveryTimeout(d time.Duration) Option {
 	return func(c *config) { c.timeout = d }
 }
 
-// NewServer starts a fake platform on 127.0.0.1 and returns it. The caller
+// NewServer starts a fake platform on 127.0.0.1 (or [WithListener]'s
+// listener) and returns it. The caller
 // must call Close when done.
 func NewServer(opts ...Option) *Server {
 	cfg := config{scale: 1}
@@ -159,7 +164,12 @@ func NewServer(opts ...Option) *Server {
 		// A redirect is a failed delivery, as any non-2xx answer.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	s.ts = httptest.NewServer(s.routes())
+	s.ts = httptest.NewUnstartedServer(s.logRequests(s.routes()))
+	if cfg.listener != nil {
+		s.ts.Listener.Close()
+		s.ts.Listener = cfg.listener
+	}
+	s.ts.Start()
 	s.URL = s.ts.URL + APIPath
 	return s
 }

@@ -48,7 +48,11 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "backfill failed:", err)
 		os.Exit(1)
 	}
@@ -69,9 +73,22 @@ type options struct {
 func parse(args []string, stderr io.Writer) (*options, error) {
 	flags := flag.NewFlagSet("backfill", flag.ContinueOnError)
 	flags.SetOutput(stderr)
+	flags.Usage = func() {
+		fmt.Fprint(stderr, `Usage: backfill [flags]
+
+Reads one tenant's appointments for the coming days through the scheduling
+hub, page by page. Without -base-url it runs offline against a fake.
+
+Environment (with -base-url): ELEMENTS_USER_SECRET, ELEMENTS_ORG_SECRET,
+ELEMENTS_INSTANCE_TOKEN (go run ./cmd/elementstest prints all three).
+
+Flags:
+`)
+		flags.PrintDefaults()
+	}
 	o := &options{}
 	var from string
-	flags.StringVar(&o.baseURL, "base-url", "", "platform base URL, e.g. "+elements.DefaultBaseURL+"; empty: an offline fake\n(secrets from ELEMENTS_USER_SECRET, ELEMENTS_ORG_SECRET and ELEMENTS_INSTANCE_TOKEN)")
+	flags.StringVar(&o.baseURL, "base-url", "", "platform base URL, e.g. "+elements.DefaultBaseURL+"\n(or a fake: go run ./cmd/elementstest); empty: an offline fake")
 	flags.StringVar(&from, "from", "", "first day, YYYY-MM-DD (default today)")
 	flags.IntVar(&o.days, "days", 30, "number of days to read")
 	flags.IntVar(&o.pageSize, "page-size", 100, "appointments per request")
@@ -109,6 +126,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 	} else {
+		for _, v := range []string{"ELEMENTS_USER_SECRET", "ELEMENTS_ORG_SECRET", "ELEMENTS_INSTANCE_TOKEN"} {
+			if getenv(v) == "" {
+				return fmt.Errorf("set %s (with -base-url the secrets come from ELEMENTS_USER_SECRET, ELEMENTS_ORG_SECRET and ELEMENTS_INSTANCE_TOKEN)", v)
+			}
+		}
 		client, err = elements.NewClient(getenv("ELEMENTS_USER_SECRET"), getenv("ELEMENTS_ORG_SECRET"), elements.WithBaseURL(o.baseURL))
 		if err != nil {
 			return err

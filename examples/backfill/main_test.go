@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -248,9 +249,23 @@ func TestRunFails(t *testing.T) {
 	if err := run(context.Background(), []string{"-checkpoint", bad, "-seed", "0"}, noEnv, &out, &progress); err == nil || !strings.Contains(err.Error(), "-checkpoint "+bad) {
 		t.Errorf("malformed checkpoint: %v", err)
 	}
-	// The real platform without secrets: NewClient says which is missing.
+	// The real platform without secrets: the error names the variable.
 	err := run(context.Background(), []string{"-base-url", "https://platform.example/elements/api-v2"}, noEnv, &out, &progress)
-	if err == nil || !strings.Contains(err.Error(), "user secret is empty") {
+	if err == nil || !strings.HasPrefix(err.Error(), "set ELEMENTS_USER_SECRET") {
 		t.Errorf("no secrets: %v", err)
+	}
+}
+
+func TestUsageAndMissingSecrets(t *testing.T) {
+	var usage bytes.Buffer
+	if err := run(context.Background(), []string{"-h"}, noEnv, &usage, &usage); !errors.Is(err, flag.ErrHelp) ||
+		!strings.Contains(usage.String(), "ELEMENTS_INSTANCE_TOKEN") {
+		t.Errorf("-h: %v\n%s", err, usage.String())
+	}
+	env := map[string]string{"ELEMENTS_USER_SECRET": "u", "ELEMENTS_ORG_SECRET": "o"}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"-base-url", "http://127.0.0.1:1"}, func(k string) string { return env[k] }, &out, &out)
+	if err == nil || !strings.HasPrefix(err.Error(), "set ELEMENTS_INSTANCE_TOKEN") {
+		t.Errorf("without the instance token: %v, want an error naming ELEMENTS_INSTANCE_TOKEN", err)
 	}
 }

@@ -90,7 +90,7 @@ func parseFlags(args []string, getenv func(string) string, out io.Writer) (*conf
 	fs.StringVar(&c.clientSecret, "client-secret", "", "Acuity OAuth client secret (default: env ACUITY_CLIENT_SECRET)")
 	fs.StringVar(&c.redirect, "redirect", "http://127.0.0.1:8085/oauth/callback", "OAuth redirect URI registered with Acuity; the program listens there")
 	fs.StringVar(&c.callbackURL, "callback-url", "", "where the platform sends events (default: env ELEMENTS_EVENT_CALLBACK_URL)")
-	fs.StringVar(&c.signingKey, "signing-key", "", "key the platform signs events with (default: env ELEMENTS_SIGNING_KEY)")
+	fs.StringVar(&c.signingKey, "signing-key", "", "key the platform signs events with (default: env ELEMENTS_SIGNING_KEY; empty: one is generated and printed)")
 	fs.StringVar(&c.name, "name", "Acuity Scheduling", "instance name")
 	fs.StringVar(&c.tagList, "tags", "", "comma-separated instance tags")
 	fs.BoolVar(&c.showToken, "show-token", false, "print the instance token in full (it is a secret)")
@@ -228,9 +228,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 			tags = append(tags, t)
 		}
 	}
+	// Without a signature key the platform signs nothing and the receiver
+	// (webhook.Handler) refuses every event: one is generated if none was
+	// given, and printed below for the receiver.
+	signingKey, generated := c.signingKey, false
+	if signingKey == "" {
+		signingKey, generated = rand.Text(), true
+	}
 	req, err := acuity.NewInstanceRequest(acuity.InstanceParams{
 		Code: res.code, ClientID: c.clientID, ClientSecret: c.clientSecret, RedirectURI: redirect.String(),
-		EventCallbackURL: c.callbackURL, SignatureKey: c.signingKey, Tags: tags, Name: c.name,
+		EventCallbackURL: c.callbackURL, SignatureKey: signingKey, Tags: tags, Name: c.name,
 	})
 	if err != nil {
 		return err
@@ -245,6 +252,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	fmt.Fprintf(out, "Created instance %d (%q).\n", in.ID, in.Name)
 	fmt.Fprintf(out, "Instance token: %s\n", token)
+	if generated {
+		fmt.Fprintf(out, "Signing key (generated, as none was given; the receiver needs it as ELEMENTS_SIGNING_KEY,\n"+
+			"and the platform shows it only masked from now on): %s\n", signingKey)
+	}
 	// The pattern is documented for other elements, not for Acuity: the
 	// instance's page in the platform shows the real URL.
 	fmt.Fprintf(out, "Webhook URL to paste into Acuity (Integrations > API > Webhooks): copy it from the instance's\n"+

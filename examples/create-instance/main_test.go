@@ -6,12 +6,16 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/elementsgo/elements/acuity"
 	"github.com/elementsgo/elements/elementstest"
+	"github.com/elementsgo/elements/webhook"
 )
 
 // env is a fake environment.
@@ -28,6 +32,11 @@ var testEnv = env(map[string]string{
 // the program's listener) and returns everything the program printed.
 func runAgainstFake(t *testing.T, extraArgs ...string) (string, *elementstest.Server) {
 	t.Helper()
+	return runAgainstFakeEnv(t, testEnv, extraArgs...)
+}
+
+func runAgainstFakeEnv(t *testing.T, getenv func(string) string, extraArgs ...string) (string, *elementstest.Server) {
+	t.Helper()
 	srv := elementstest.NewServer(elementstest.WithIssuedCodesOnly(), elementstest.WithCredentials("user-secret", "org-secret"))
 	t.Cleanup(srv.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -37,7 +46,7 @@ func runAgainstFake(t *testing.T, extraArgs ...string) (string, *elementstest.Se
 	done := make(chan error, 1)
 	args := append([]string{"-base-url", srv.URL, "-redirect", "http://127.0.0.1:0/oauth/callback", "-tags", "a, b"}, extraArgs...)
 	go func() {
-		err := run(ctx, args, testEnv, pw)
+		err := run(ctx, args, getenv, pw)
 		pw.CloseWithError(err)
 		done <- err
 	}()
@@ -82,6 +91,40 @@ func TestCreateInstanceAgainstFake(t *testing.T) {
 		if strings.Contains(out, secret) {
 			t.Errorf("output shows the secret %q:\n%s", secret, out)
 		}
+	}
+}
+
+// Without a signing key one is generated and printed, and the platform
+// signs the instance's events with it: a receiver holding the printed key
+// accepts them.
+func TestCreateInstanceGeneratesASigningKey(t *testing.T) {
+	t.Parallel()
+	var key atomic.Value
+	key.Store("")
+	handled := make(chan struct{}, 1)
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := &webhook.Handler{SigningKeys: webhook.Secrets{key.Load().(string)}}
+		h.HandleDefault(func(context.Context, *webhook.Notification, webhook.Event) error { handled <- struct{}{}; return nil })
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(rcv.Close)
+	noKey := env(map[string]string{
+		"ELEMENTS_USER_SECRET": "user-secret", "ELEMENTS_ORG_SECRET": "org-secret",
+		"ACUITY_CLIENT_ID": "client-id", "ACUITY_CLIENT_SECRET": "client-secret",
+	})
+	out, srv := runAgainstFakeEnv(t, noKey, "-callback-url", rcv.URL)
+	m := regexp.MustCompile(`(?s)Signing key \(generated.*?\): (\S+)\n`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no generated signing key printed:\n%s", out)
+	}
+	key.Store(m[1])
+	if _, err := srv.Deliver(1001, webhook.Event{ObjectType: "appointments", EventType: webhook.EventCreated, ObjectID: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-handled:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the receiver holding the printed key never accepted the event: %+v", srv.Deliveries())
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -57,6 +58,22 @@ const appointment = `{"id": 8801, "firstName": "Jane", "lastName": "Doe", "email
   "appointmentTypeID": 3, "calendar": "Front Desk", "calendarID": 12, "price": "60.00", "paid": "no"}`
 
 func main() {
+	flags := flag.NewFlagSet("quickstart", flag.ContinueOnError)
+	flags.Usage = func() {
+		fmt.Fprint(flags.Output(), `Usage: quickstart
+
+Runs the SDK's main job offline, end to end, against an in-process fake
+platform: creates an Acuity Scheduling instance, receives a signed event
+through webhook.Handler and fetches its appointment through the hub. It
+takes no flags and reads no environment variables.
+`)
+	}
+	if err := flags.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
