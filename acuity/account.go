@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -57,8 +58,10 @@ func NewAccount(c *elements.Client, instanceToken string) (*Account, error) {
 
 // SetMinInterval makes every request of this Account start at least d after
 // the one before it, across goroutines: RequestInterval keeps a backfill
-// under Acuity's rate. A waiting request stops when its context ends and
-// returns the context's error, without sending. Retries of one request
+// under Acuity's rate. Waiting requests go in the order they came. A
+// waiting request stops when its context ends and returns the context's
+// error, without sending, and gives its place back: requests that gave up
+// (or came with a context already done) never delay the ones after them. Retries of one request
 // (inside the client) are not paced again; they follow the client's retry
 // policy and Retry-After. d <= 0 (the default) turns pacing off.
 func (a *Account) SetMinInterval(d time.Duration) {
@@ -95,39 +98,91 @@ func (a Account) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("baseURL", base), slog.String("instanceToken", redact.Mask(a.token)))
 }
 
-// pacer spaces requests at least every apart; safe for concurrent use. Each
-// caller reserves the next free start time, then waits for it.
+// pacer spaces requests at least every apart; safe for concurrent use.
+// Callers queue in order; the head is let go when its time comes. A
+// caller whose context is already done never queues, and one whose context
+// ends while it waits leaves the queue, so callers that gave up hold no
+// place in the pace.
 type pacer struct {
-	mu    sync.Mutex
-	every time.Duration
-	next  time.Time
+	mu     sync.Mutex
+	every  time.Duration
+	next   time.Time     // the earliest start of the next request
+	queue  []*paceWaiter // first come first
+	wakeup *time.Timer   // lets the head go at next
+}
+
+type paceWaiter struct {
+	ready chan struct{} // closed when the waiter may start
+	at    time.Time     // when it was let go
 }
 
 func (p *pacer) wait(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	p.mu.Lock()
 	if p.every <= 0 {
 		p.mu.Unlock()
 		return nil
 	}
-	now := time.Now()
-	at := p.next
-	if at.Before(now) {
-		at = now
-	}
-	p.next = at.Add(p.every)
-	p.mu.Unlock()
-	d := at.Sub(now)
-	if d <= 0 {
+	if now := time.Now(); len(p.queue) == 0 && !now.Before(p.next) {
+		p.next = now.Add(p.every)
+		p.mu.Unlock()
 		return nil
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
+	w := &paceWaiter{ready: make(chan struct{})}
+	p.queue = append(p.queue, w)
+	p.dispatch()
+	p.mu.Unlock()
 	select {
-	case <-t.C:
+	case <-w.ready:
 		return nil
 	case <-ctx.Done():
-		return ctx.Err()
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-w.ready: // let go as the context ended: give the slot back
+		if p.next.Equal(w.at.Add(p.every)) {
+			p.next = w.at
+		}
+	default:
+		p.queue = slices.DeleteFunc(p.queue, func(q *paceWaiter) bool { return q == w })
+	}
+	p.dispatch()
+	return ctx.Err()
+}
+
+// dispatch lets the head of the queue go if its time has come, or else
+// sets the timer for it. p.mu is held.
+func (p *pacer) dispatch() {
+	if len(p.queue) == 0 {
+		return
+	}
+	now := time.Now()
+	if now.Before(p.next) {
+		if p.wakeup == nil {
+			p.wakeup = time.AfterFunc(p.next.Sub(now), p.wake)
+		} else {
+			p.wakeup.Reset(p.next.Sub(now))
+		}
+		return
+	}
+	w := p.queue[0]
+	p.queue[0] = nil
+	p.queue = p.queue[1:]
+	w.at = now
+	p.next = now.Add(p.every)
+	close(w.ready)
+	if len(p.queue) > 0 {
+		p.dispatch() // sets the timer for the new head
+	}
+}
+
+func (p *pacer) wake() {
+	p.mu.Lock()
+	p.dispatch()
+	p.mu.Unlock()
 }
 
 // do sends one paced hub request with the instance token and decodes the
