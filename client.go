@@ -58,10 +58,15 @@ type Client struct {
 
 	maxAnswer int64 // MaxResponseBytes; smaller in tests
 
+	limiter Limiter // paces requests per account (limiter.go)
+
 	// The retrying clients, built once in NewClient (retryablehttp.Client is
 	// safe for concurrent use): retry for requests that may be repeated,
 	// retryOnce for those that must not be once they may have been sent.
+	// Both send each attempt through sender, whose Transport (pacer) paces
+	// it, then sends it with httpClient.
 	retry, retryOnce *retryablehttp.Client
+	sender           *http.Client
 }
 
 // An Option configures a Client in NewClient.
@@ -170,8 +175,10 @@ func WithUserAgent(product string) Option {
 // 60-second timeout per attempt and a connection pool of its own (a clone of
 // http.DefaultTransport, so that closing its idle connections after a failed
 // call touches no other code's connections), retries with
-// [DefaultMaxRetries], [DefaultMinWait] and [DefaultMaxWait], and logs
-// nothing.
+// [DefaultMaxRetries], [DefaultMinWait] and [DefaultMaxWait], paces the
+// requests to each account (instance token) in-process with a
+// [MemoryLimiter] of its own (see [Limiter]; for several replicas use the
+// redislimit module), and logs nothing.
 //
 // Each secret must be at least 4 characters long, printable, without spaces
 // or commas, as the platform issues them; NewClient rejects anything else
@@ -210,7 +217,13 @@ func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, 
 		}
 	}
 	c.base = c.baseURL.String()
+	if c.limiter == nil {
+		c.limiter = NewMemoryLimiter(DefaultRequestInterval, DefaultConcurrentRequests)
+	}
 	c.httpClient = withoutRedirects(c.httpClient, c) // a copy: the caller's stays as it is
+	c.sender = &http.Client{Transport: pacer{c}, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse // c.httpClient refused it already
+	}}
 	c.retry = c.newRetrier(true)
 	c.retryOnce = c.newRetrier(false)
 	c.Instances = &InstancesService{client: c}
@@ -262,7 +275,7 @@ func (c Client) LogValue() slog.Value {
 // requests that may (repeatable) or may not be repeated once sent.
 func (c *Client) newRetrier(repeatable bool) *retryablehttp.Client {
 	rc := &retryablehttp.Client{
-		HTTPClient:   c.httpClient,
+		HTTPClient:   c.sender,
 		RetryMax:     c.maxRetries,
 		RetryWaitMin: c.minWait,
 		RetryWaitMax: c.maxWait,

@@ -8,9 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/elementsgo/elements"
@@ -27,17 +25,15 @@ import (
 // the redaction of secrets and the token from errors and logs.
 //
 // Acuity allows about 10 requests a second (and 20 at once) per account.
-// To pace a backfill, or several goroutines working on one account, share
-// one Account per instance and call SetMinInterval(RequestInterval).
+// The client paces every request it sends with the instance's token, from
+// any number of Account values, GetAppointment calls and goroutines, to
+// that limit (see elements.Limiter): an Account is cheap and holds no pace
+// of its own. Replicas that work on the same accounts share the pace
+// through a shared limiter (the redislimit module).
 type Account struct {
 	client *elements.Client
 	token  string
-	pace   *pacer
 }
-
-// RequestInterval spaces requests to one account at Acuity's documented
-// rate of about 10 requests a second; see Account.SetMinInterval.
-const RequestInterval = 100 * time.Millisecond
 
 // NewAccount returns the account behind the instance whose token is
 // instanceToken (Instance.Token, kept from Instances.Create). The token is
@@ -53,24 +49,7 @@ func NewAccount(c *elements.Client, instanceToken string) (*Account, error) {
 	if _, err := c.NewRequest(context.Background(), http.MethodGet, AppointmentsPath, nil, elements.WithElementToken(instanceToken)); err != nil {
 		return nil, fmt.Errorf("acuity: NewAccount: %w", err)
 	}
-	return &Account{client: c, token: instanceToken, pace: &pacer{}}, nil
-}
-
-// SetMinInterval makes every request of this Account start at least d after
-// the one before it, across goroutines: RequestInterval keeps a backfill
-// under Acuity's rate. Waiting requests go in the order they came. A
-// waiting request stops when its context ends and returns the context's
-// error, without sending, and gives its place back: requests that gave up
-// (or came with a context already done) never delay the ones after them. Retries of one request
-// (inside the client) are not paced again; they follow the client's retry
-// policy and Retry-After. d <= 0 (the default) turns pacing off.
-func (a *Account) SetMinInterval(d time.Duration) {
-	if a.pace == nil {
-		return // not made by NewAccount; its calls fail anyway
-	}
-	a.pace.mu.Lock()
-	a.pace.every = d
-	a.pace.mu.Unlock()
+	return &Account{client: c, token: instanceToken}, nil
 }
 
 // String describes the account without its token.
@@ -98,101 +77,11 @@ func (a Account) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("baseURL", base), slog.String("instanceToken", redact.Mask(a.token)))
 }
 
-// pacer spaces requests at least every apart; safe for concurrent use.
-// Callers queue in order; the head is let go when its time comes. A
-// caller whose context is already done never queues, and one whose context
-// ends while it waits leaves the queue, so callers that gave up hold no
-// place in the pace.
-type pacer struct {
-	mu     sync.Mutex
-	every  time.Duration
-	next   time.Time     // the earliest start of the next request
-	queue  []*paceWaiter // first come first
-	wakeup *time.Timer   // lets the head go at next
-}
-
-type paceWaiter struct {
-	ready chan struct{} // closed when the waiter may start
-	at    time.Time     // when it was let go
-}
-
-func (p *pacer) wait(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	p.mu.Lock()
-	if p.every <= 0 {
-		p.mu.Unlock()
-		return nil
-	}
-	if now := time.Now(); len(p.queue) == 0 && !now.Before(p.next) {
-		p.next = now.Add(p.every)
-		p.mu.Unlock()
-		return nil
-	}
-	w := &paceWaiter{ready: make(chan struct{})}
-	p.queue = append(p.queue, w)
-	p.dispatch()
-	p.mu.Unlock()
-	select {
-	case <-w.ready:
-		return nil
-	case <-ctx.Done():
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	select {
-	case <-w.ready: // let go as the context ended: give the slot back
-		if p.next.Equal(w.at.Add(p.every)) {
-			p.next = w.at
-		}
-	default:
-		p.queue = slices.DeleteFunc(p.queue, func(q *paceWaiter) bool { return q == w })
-	}
-	p.dispatch()
-	return ctx.Err()
-}
-
-// dispatch lets the head of the queue go if its time has come, or else
-// sets the timer for it. p.mu is held.
-func (p *pacer) dispatch() {
-	if len(p.queue) == 0 {
-		return
-	}
-	now := time.Now()
-	if now.Before(p.next) {
-		if p.wakeup == nil {
-			p.wakeup = time.AfterFunc(p.next.Sub(now), p.wake)
-		} else {
-			p.wakeup.Reset(p.next.Sub(now))
-		}
-		return
-	}
-	w := p.queue[0]
-	p.queue[0] = nil
-	p.queue = p.queue[1:]
-	w.at = now
-	p.next = now.Add(p.every)
-	close(w.ready)
-	if len(p.queue) > 0 {
-		p.dispatch() // sets the timer for the new head
-	}
-}
-
-func (p *pacer) wake() {
-	p.mu.Lock()
-	p.dispatch()
-	p.mu.Unlock()
-}
-
-// do sends one paced hub request with the instance token and decodes the
-// answer into v (unless nil).
+// do sends one hub request with the instance token (paced by the client)
+// and decodes the answer into v (unless nil).
 func (a *Account) do(ctx context.Context, method, path string, body, v any) (*elements.Response, error) {
-	if a.client == nil || a.pace == nil {
+	if a.client == nil {
 		return nil, errors.New("the Account was not created with NewAccount")
-	}
-	if err := a.pace.wait(ctx); err != nil {
-		return nil, err
 	}
 	req, err := a.client.NewRequest(ctx, method, path, body, elements.WithElementToken(a.token))
 	if err != nil {

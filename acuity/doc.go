@@ -21,8 +21,14 @@
 // the platform's scheduling hub with the instance's token: appointments
 // (listed page by page as an iter.Seq2, by date range, calendar, type or
 // email), one appointment, Book, Reschedule, Cancel, appointment types,
-// calendars and free dates and times. [Account.SetMinInterval] paces a
-// backfill under Acuity's rate of about 10 requests a second per account.
+// calendars and free dates and times.
+//
+// Pacing: Acuity allows about 10 requests a second and 20 at once per
+// account. One elements.Client per process paces every request it sends
+// with an instance's token (every Account, every GetAppointment) to that
+// limit by default, and waits out 429 answers; for several replicas, give
+// their Clients one shared limiter from the redislimit module (see
+// elements.Limiter).
 //
 // For webhooks Acuity sends straight to the app, [VerifySignature] checks the
 // X-Acuity-Signature header over the raw body and [ParseWebhook] parses the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -13,56 +14,133 @@ import (
 	"github.com/jarcoal/httpmock"
 )
 
-// pacedAccount returns, inside a synctest bubble, an Account on an
-// in-memory transport paced at interval, and the start times of the
-// requests that reached the transport.
-func pacedAccount(t *testing.T, interval time.Duration) (*Account, func() []time.Time) {
+const otherToken = "XYZ/Dxe2Ci7ozl4ySs3XIjq4mtl8zhIlohvj9NhCUrc="
+
+// sendLog records when each request reached the transport, by its
+// instance token.
+type sendLog struct {
+	mu    sync.Mutex
+	times map[string][]time.Time
+}
+
+func (l *sendLog) record(r *http.Request) {
+	_, tok, _ := strings.Cut(r.Header.Get("Authorization"), "Element ")
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.times[tok] = append(l.times[tok], time.Now())
+}
+
+func (l *sendLog) of(token string) []time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]time.Time(nil), l.times[token]...)
+}
+
+// pacedClient returns, inside a synctest bubble, a client with the default
+// pacing on an in-memory hub that answers ping and appointment 1, and the
+// log of the requests that reached it.
+func pacedClient(t *testing.T) (*elements.Client, *sendLog) {
 	t.Helper()
-	var mu sync.Mutex
-	var starts []time.Time
+	log := &sendLog{times: make(map[string][]time.Time)}
 	mt := httpmock.NewMockTransport()
-	mt.RegisterResponder("GET", "https://platform.test/elements/api-v2/hubs/scheduling/ping", func(*http.Request) (*http.Response, error) {
-		mu.Lock()
-		starts = append(starts, time.Now())
-		mu.Unlock()
-		return httpmock.NewStringResponse(http.StatusOK, `{}`), nil
-	})
+	for path, answer := range map[string]string{"/hubs/scheduling/ping": `{}`, "/hubs/scheduling/appointments/1": `{"id": 1}`} {
+		mt.RegisterResponder("GET", "https://platform.test/elements/api-v2"+path, func(r *http.Request) (*http.Response, error) {
+			log.record(r)
+			return httpmock.NewStringResponse(http.StatusOK, answer), nil
+		})
+	}
 	c, err := elements.NewClient(testUser, testOrg, elements.WithBaseURL("https://platform.test/elements/api-v2"),
 		elements.WithRetry(0, 0, 0), elements.WithHTTPClient(&http.Client{Transport: mt}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := NewAccount(c, testToken)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.SetMinInterval(interval)
-	return a, func() []time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]time.Time(nil), starts...)
-	}
+	return c, log
 }
 
-// TestPacerSlotsReturned: callers that gave up (their context ended while
-// they waited, as deliveries the platform timed out do) or that came with
-// a context already done hold no place in the pace: the next caller starts
-// within one interval of the last request that was sent.
-func TestPacerSlotsReturned(t *testing.T) {
+// TestPaceSharedPerAccount: everything one Client sends with one token
+// (two Account values, GetAppointment, a request of the caller's own with
+// WithElementToken) shares one pace, DefaultRequestInterval apart; another
+// token has a pace of its own.
+func TestPaceSharedPerAccount(t *testing.T) {
 	t.Parallel()
-	const interval = 100 * time.Millisecond
 	synctest.Test(t, func(t *testing.T) {
-		a, starts := pacedAccount(t, interval)
+		c, log := pacedClient(t)
+		a1, err := NewAccount(c, testToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a2, err := NewAccount(c, testToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := NewAccount(c, otherToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		calls := []func() error{
+			func() error { return a1.Ping(ctx) },
+			func() error { return a2.Ping(ctx) },
+			func() error { _, err := GetAppointment(ctx, c, testToken, 1); return err },
+			func() error {
+				req, err := c.NewRequest(ctx, "GET", "/hubs/scheduling/ping", nil, elements.WithElementToken(testToken))
+				if err != nil {
+					return err
+				}
+				_, err = c.Do(req, nil)
+				return err
+			},
+			func() error { return other.Ping(ctx) },
+		}
+		t0 := time.Now()
+		var wg sync.WaitGroup
+		for range 3 {
+			for _, call := range calls {
+				wg.Go(func() {
+					if err := call(); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+		}
+		wg.Wait()
+		for token, want := range map[string]int{testToken: 12, otherToken: 3} {
+			got := log.of(token)
+			if len(got) != want {
+				t.Fatalf("%d requests with one token, want %d", len(got), want)
+			}
+			for i, at := range got { // all asked at t0: one every interval
+				if d := at.Sub(t0); d != time.Duration(i)*elements.DefaultRequestInterval {
+					t.Errorf("request %d of %d with one token started at %v, want %v", i, want, d, time.Duration(i)*elements.DefaultRequestInterval)
+				}
+			}
+		}
+	})
+}
+
+// TestPaceSlotsReturned (issue 16): callers that gave up (their context
+// ended while they waited, as deliveries the platform timed out do) or that
+// came with a context already done hold no place in the pace: the next
+// caller starts within one interval of the last request that was sent.
+func TestPaceSlotsReturned(t *testing.T) {
+	t.Parallel()
+	const interval = elements.DefaultRequestInterval
+	synctest.Test(t, func(t *testing.T) {
+		c, log := pacedClient(t)
+		a, err := NewAccount(c, testToken)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := a.Ping(context.Background()); err != nil { // takes the first slot
 			t.Fatal(err)
 		}
 		var wg sync.WaitGroup
-		for range 100 { // each would wait; each gives up after 50 ms
+		for range 100 { // each would wait; each gives up halfway through the interval
 			wg.Go(func() {
 				ctx, cancel := context.WithTimeout(context.Background(), interval/2)
 				defer cancel()
 				if err := a.Ping(ctx); !errors.Is(err, context.DeadlineExceeded) {
-					t.Errorf("Ping with a 50 ms deadline = %v, want DeadlineExceeded", err)
+					t.Errorf("Ping with a deadline before its turn = %v, want DeadlineExceeded", err)
 				}
 			})
 		}
@@ -78,57 +156,15 @@ func TestPacerSlotsReturned(t *testing.T) {
 		if err := a.Ping(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		got := starts()
+		got := log.of(testToken)
 		if len(got) != 2 {
 			t.Fatalf("%d requests sent, want 2 (the first and the last caller)", len(got))
 		}
 		if wait := got[1].Sub(before); wait > interval {
 			t.Errorf("the next caller waited %v after 200 callers gave up, want at most one interval (%v)", wait, interval)
 		}
-		if gap := got[1].Sub(got[0]); gap < interval {
-			t.Errorf("two requests %v apart, want at least %v", gap, interval)
-		}
-	})
-}
-
-// TestPacerOrder: waiters are served in the order they came, one interval
-// apart, and one that gives up in the middle of the queue lets the ones
-// behind it move up.
-func TestPacerOrder(t *testing.T) {
-	t.Parallel()
-	const interval = 100 * time.Millisecond
-	synctest.Test(t, func(t *testing.T) {
-		a, starts := pacedAccount(t, interval)
-		t0 := time.Now()
-		var wg sync.WaitGroup
-		for i := range 5 {
-			ctx, cancel := context.Background(), context.CancelFunc(func() {})
-			if i == 2 { // the third gives up at 150 ms, before its turn at 200 ms
-				ctx, cancel = context.WithTimeout(ctx, 150*time.Millisecond)
-			}
-			wg.Go(func() {
-				defer cancel()
-				err := a.Ping(ctx)
-				if (i == 2) != (err != nil) {
-					t.Errorf("caller %d: Ping = %v", i, err)
-				}
-			})
-			synctest.Wait() // queued in this order
-		}
-		wg.Wait()
-		var got []time.Duration
-		for _, at := range starts() {
-			got = append(got, at.Sub(t0))
-		}
-		want := []time.Duration{0, interval, 2 * interval, 3 * interval}
-		if len(got) != len(want) {
-			t.Fatalf("requests started at %v, want %v", got, want)
-		}
-		for i := range want {
-			if got[i] != want[i] {
-				t.Errorf("requests started at %v, want %v", got, want)
-				break
-			}
+		if gap := got[1].Sub(got[0]); gap != interval {
+			t.Errorf("two requests %v apart, want %v", gap, interval)
 		}
 	})
 }
