@@ -280,6 +280,9 @@ func TestLimiterOptions(t *testing.T) {
 	if _, err := elements.NewClient(testUserSecret, testOrgSecret, elements.WithLimiter(nil)); err == nil {
 		t.Error("WithLimiter(nil) accepted")
 	}
+	if _, err := elements.NewClient(testUserSecret, testOrgSecret, elements.WithRateLimitWait(-time.Second)); err == nil {
+		t.Error("WithRateLimitWait(-1s) accepted")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for _, l := range []elements.Limiter{elements.NewMemoryLimiter(0, 0), elements.NewMemoryLimiter(time.Hour, 1)} {

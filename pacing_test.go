@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -17,8 +19,8 @@ import (
 	"github.com/elementsgo/elements"
 )
 
-// The client's pacing, in synctest bubbles on in-memory transports: every
-// wait is exact.
+// The client's pacing and its handling of 429 answers, in synctest bubbles
+// on in-memory transports: every wait is exact.
 
 // clock records when each request reached the transport, relative to its
 // start, and answers with the responses in turn (the last one repeats).
@@ -60,6 +62,115 @@ func hubGet(ctx context.Context, c *elements.Client, path string) error {
 	}
 	_, err = c.Do(req, nil)
 	return err
+}
+
+func TestRateLimitedRequestIsSentAgain(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var logs bytes.Buffer
+		logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c, mt := newTestClient(t, elements.WithRetry(0, time.Millisecond, time.Minute), elements.WithLogger(logger))
+		clk := newClock(mt, answer(429, "", "Retry-After: 2"), answer(429, "", "Retry-After: 1"), answer(200, `{}`))
+		if err := hubGet(context.Background(), c, "/hubs/scheduling/ping"); err != nil {
+			t.Fatalf("GET after two 429s, with no retries for failures: %v", err)
+		}
+		if diff := cmp.Diff([]string{"0s", "2s", "3s"}, clk.starts()); diff != "" {
+			t.Errorf("attempts (-want +got):\n%s", diff)
+		}
+		if n := strings.Count(logs.String(), "rate limited (429)"); n != 2 {
+			t.Errorf("%d rate-limit waits logged, want 2:\n%s", n, logs.String())
+		}
+		assertNoSecret(t, "logs", logs.String())
+	})
+	t.Run("POST", func(t *testing.T) {
+		t.Parallel()
+		synctest.Test(t, func(t *testing.T) {
+			c, mt := newTestClient(t, elements.WithRetry(0, time.Millisecond, time.Minute))
+			clk := newClock(mt, answer(429, "", "Retry-After: 1"), answer(200, `{"id": 5}`))
+			if _, err := c.Instances.Create(context.Background(), seedRequest()); err != nil {
+				t.Fatalf("Create after a 429: %v", err)
+			}
+			if diff := cmp.Diff([]string{"0s", "1s"}, clk.starts()); diff != "" {
+				t.Errorf("attempts (-want +got):\n%s", diff)
+			}
+			if clk.bodies[0] != clk.bodies[1] || clk.bodies[0] == "" {
+				t.Errorf("sent again with another body:\n%s\n%s", clk.bodies[0], clk.bodies[1])
+			}
+		})
+	})
+	t.Run("Retry-After capped at maxWait, no Retry-After: the backoff", func(t *testing.T) {
+		t.Parallel()
+		synctest.Test(t, func(t *testing.T) {
+			c, mt := newTestClient(t, elements.WithRetry(0, time.Second, time.Second))
+			clk := newClock(mt, answer(429, "", "Retry-After: 3600"), answer(429, ""), answer(200, `{}`))
+			if err := hubGet(context.Background(), c, "/hubs/scheduling/ping"); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{"0s", "1s", "2s"}, clk.starts()); diff != "" {
+				t.Errorf("attempts (-want +got):\n%s", diff)
+			}
+		})
+	})
+}
+
+// TestRateLimitWait: a call waits out 429s for WithRateLimitWait in total,
+// then returns the 429 as an *APIError with its Retry-After; it returns it
+// at once when the wait would pass its deadline; a context that ends during
+// the wait ends the call.
+func TestRateLimitWait(t *testing.T) {
+	t.Parallel()
+	tooMany := answer(429, `{"message": "slow down"}`, "Retry-After: 1")
+	tests := []struct {
+		name     string
+		wait     time.Duration // WithRateLimitWait
+		deadline time.Duration // 0: none
+		cancelAt time.Duration // 0: never
+		want     []string      // attempts
+		wantAt   time.Duration // when the call returned
+		wantErr  error         // errors.Is; nil: the 429 as an *APIError
+	}{
+		{name: "within the wait", wait: 3 * time.Second, want: []string{"0s", "1s", "2s", "3s"}, wantAt: 3 * time.Second},
+		{name: "0: the first 429 at once", wait: 0, want: []string{"0s"}},
+		{name: "the deadline comes first", wait: time.Minute, deadline: 2500 * time.Millisecond, want: []string{"0s", "1s", "2s"}, wantAt: 2 * time.Second},
+		{name: "canceled during the wait", wait: time.Minute, cancelAt: 1500 * time.Millisecond, want: []string{"0s", "1s"},
+			wantAt: 1500 * time.Millisecond, wantErr: context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				c, mt := newTestClient(t, elements.WithRateLimitWait(tt.wait), elements.WithRetry(3, time.Millisecond, time.Minute))
+				clk := newClock(mt, tooMany)
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				if tt.deadline > 0 {
+					ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+					defer cancel()
+				}
+				if tt.cancelAt > 0 {
+					time.AfterFunc(tt.cancelAt, cancel)
+				}
+				err := hubGet(ctx, c, "/hubs/scheduling/ping")
+				if at := time.Since(clk.t0); at != tt.wantAt {
+					t.Errorf("returned after %v, want %v", at, tt.wantAt)
+				}
+				if diff := cmp.Diff(tt.want, clk.starts()); diff != "" {
+					t.Errorf("attempts (-want +got):\n%s", diff)
+				}
+				if tt.wantErr != nil {
+					var reqErr *elements.RequestError
+					if !errors.Is(err, tt.wantErr) || !errors.As(err, &reqErr) {
+						t.Errorf("err = %v, want a *RequestError wrapping %v", err, tt.wantErr)
+					}
+					return
+				}
+				var apiErr *elements.APIError
+				if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 || apiErr.Header.Get("Retry-After") != "1" {
+					t.Errorf("err = %v, want the 429 as an *APIError with its Retry-After", err)
+				}
+			})
+		})
+	}
 }
 
 // TestRateLimitHoldsTheAccount: a 429 tells the limiter, so the account's
