@@ -8,6 +8,12 @@
 //   - a [WebhookHandler], an [net/http.Handler] that verifies (HMAC signature)
 //     and parses the standardized event callbacks the platform sends.
 //
+// One Client per process is paced per account by default: every request it
+// sends with an instance's token waits its turn under Acuity's limits, and a
+// 429 answer is waited out, not returned; for several replicas, give every
+// replica's Client one shared limiter from the redislimit module (see
+// [Limiter] and [WithRateLimitWait]).
+//
 // The acuity sub-package holds what is specific to the Acuity Scheduling
 // element, and elementstest provides an in-memory fake of the platform for
 // offline tests.
