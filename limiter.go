@@ -54,8 +54,10 @@ type Limiter interface {
 	// Backoff tells the limiter that the platform answered the account
 	// with 429 Too Many Requests and asked for d (its Retry-After, capped):
 	// no request to the account should start before d has passed. The
-	// Client calls it before it waits d and sends the request again; an
-	// error is logged, and the wait happens anyway.
+	// Client calls it for every 429 to a request with a token, before it
+	// waits d and sends the request again (or returns the 429, see
+	// WithRateLimitWait); an error is logged at warn level, and changes
+	// nothing else.
 	Backoff(ctx context.Context, account string, d time.Duration) error
 }
 

@@ -159,8 +159,9 @@ func (l *Limiter) Wait(ctx context.Context, account string) (func(), error) {
 // theoretical arrival time) up to d from now, on Redis's clock: it reads
 // how far ahead the schedule is booked (a request of cost 0), then books
 // the rest as one request of that cost, with a burst that lets it through.
-// A hold already longer than d is kept, and two replicas that meet the same
-// 429 hold the account for d, not for twice d.
+// A hold already as long as d (to within one interval) is kept as it is,
+// so replicas that meet the same 429 hold the account for d, not each for
+// d again.
 func (l *Limiter) Backoff(ctx context.Context, account string, d time.Duration) error {
 	every := l.limit.Period / time.Duration(l.limit.Rate)
 	for range 3 { // booked by others between the two calls: read again
@@ -169,7 +170,7 @@ func (l *Limiter) Backoff(ctx context.Context, account string, d time.Duration) 
 			return fmt.Errorf("redislimit: reading the account's schedule: %w", err)
 		}
 		booked := max(res.ResetAfter, 0)
-		if booked >= d {
+		if booked > d-every { // within one request's interval of d: enough
 			return nil
 		}
 		n := ceilDiv(d-booked, every)
