@@ -275,7 +275,7 @@ func saveCheckpoint(file string, cp checkpoint) error {
 // day before them (which the backfill must leave out). It returns the
 // instance's token. Its client does not pace: the fake has no rate limit.
 func seedFake(ctx context.Context, fake *elementstest.Server, o *options, stderr io.Writer) (string, error) {
-	client, err := fake.NewClient(elements.WithLimiter(elements.NewMemoryLimiter(0, 0)))
+	client, err := fake.NewClient() // no pacing: the fake has no rate limit
 	if err != nil {
 		return "", err
 	}
