@@ -62,10 +62,16 @@ type Client struct {
 
 	maxAnswer int64 // MaxResponseBytes; smaller in tests
 
+	limiter       Limiter       // paces requests per account (limiter.go)
+	rateLimitWait time.Duration // WithRateLimitWait (pacing.go)
+
 	// The retrying clients, built once in NewClient (retryablehttp.Client is
 	// safe for concurrent use): retry for requests that may be repeated,
 	// retryOnce for those that must not be once they may have been sent.
+	// Both send each attempt through sender, whose Transport (pacer) paces
+	// it, sends it with httpClient and waits out 429 answers.
 	retry, retryOnce *retryablehttp.Client
+	sender           *http.Client
 }
 
 // An Option configures a Client in NewClient.
@@ -124,10 +130,12 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithRetry sets the retry policy: at most maxRetries retries after the first
-// attempt (0 disables retries), waiting between minWait and maxWait, growing
-// exponentially. A Retry-After header is honoured but never waited longer
-// than maxWait.
+// WithRetry sets the retry policy for failures: at most maxRetries retries
+// after the first attempt (0 disables retries), waiting between minWait and
+// maxWait, growing exponentially. A Retry-After header is honoured but never
+// waited longer than maxWait. A 429 answer is not a failure (the platform
+// did not process the request): it is waited out and sent again without
+// counting against maxRetries, within [WithRateLimitWait].
 func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
 	return func(c *Client) error {
 		switch {
@@ -174,8 +182,11 @@ func WithUserAgent(product string) Option {
 // 60-second timeout per attempt and a connection pool of its own (a clone of
 // http.DefaultTransport, so that closing its idle connections after a failed
 // call touches no other code's connections), retries with
-// [DefaultMaxRetries], [DefaultMinWait] and [DefaultMaxWait], and logs
-// nothing.
+// [DefaultMaxRetries], [DefaultMinWait] and [DefaultMaxWait], waits out
+// 429 answers for up to [DefaultRateLimitWait], paces the requests to each
+// account (instance token) in-process with a [MemoryLimiter] of its own
+// (see [Limiter]; for several replicas use the redislimit module), and
+// logs nothing.
 //
 // Each secret must be at least 4 characters long, printable, without spaces
 // or commas, as the platform issues them; NewClient rejects anything else
@@ -204,6 +215,8 @@ func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, 
 		minWait:    DefaultMinWait,
 		maxWait:    DefaultMaxWait,
 		maxAnswer:  MaxResponseBytes,
+
+		rateLimitWait: DefaultRateLimitWait,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -214,7 +227,13 @@ func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, 
 		}
 	}
 	c.base = c.baseURL.String()
+	if c.limiter == nil {
+		c.limiter = NewMemoryLimiter(DefaultRequestInterval, DefaultConcurrentRequests)
+	}
 	c.httpClient = withoutRedirects(c.httpClient, func(r *http.Request) redactor { return c.redactorFor(r, callOptions{}) }) // a copy: the caller's stays as it is
+	c.sender = &http.Client{Transport: pacer{c}, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse // c.httpClient refused it already
+	}}
 	c.retry = c.newRetrier(true)
 	c.retryOnce = c.newRetrier(false)
 	c.Instances = &InstancesService{client: c}
@@ -267,7 +286,7 @@ func (c Client) LogValue() slog.Value {
 // requests that may (repeatable) or may not be repeated once sent.
 func (c *Client) newRetrier(repeatable bool) *retryablehttp.Client {
 	rc := &retryablehttp.Client{
-		HTTPClient:   c.httpClient,
+		HTTPClient:   c.sender,
 		RetryMax:     c.maxRetries,
 		RetryWaitMin: c.minWait,
 		RetryWaitMax: c.maxWait,

@@ -106,11 +106,11 @@ func wantAttemptTimeout(err error) error {
 var faultCases = []faultCase{
 	{name: "429 storm on create, then success", faults: rep(tooMany("0"), 5), retries: 6, call: "create",
 		wantAttempts: 6, wantInstances: 1},
-	{name: "429 storm outlasting the retries", faults: rep(tooMany("0"), 10), retries: 3, call: "create",
-		wantErr: wantAPIError(http.StatusTooManyRequests), wantAttempts: 4},
-	{name: "Retry-After outlasting the deadline: one attempt, then the deadline", faults: rep(tooMany("3600"), 10),
-		retries: 3, maxWait: time.Minute, deadline: 100 * time.Millisecond, call: "create",
-		wantErr: wantRequestError(context.DeadlineExceeded), wantAttempts: 1},
+	{name: "429 storm longer than the retries: 429s are not retries", faults: rep(tooMany("0"), 10), retries: 3, call: "create",
+		wantAttempts: 11, wantInstances: 1},
+	{name: "Retry-After past the deadline: the 429 at once", faults: rep(tooMany("3600"), 10),
+		retries: 3, maxWait: time.Minute, deadline: 10 * time.Second, call: "create",
+		wantErr: wantAPIError(http.StatusTooManyRequests), wantAttempts: 1},
 	{name: "Retry-After capped at maxWait", faults: rep(tooMany("3600"), 2), retries: 3, maxWait: 10 * time.Millisecond,
 		call: "create", wantAttempts: 3, wantInstances: 1},
 	{name: "429 storm on get", faults: rep(tooMany("0"), 3), retries: 3, call: "get", wantAttempts: 4},
@@ -301,7 +301,7 @@ func runFaultCase(t *testing.T, tc faultCase) {
 
 func testConcurrentCreates(t *testing.T) {
 	const creates = 20
-	rig := newFaultRig(t, 25, 0, 0) // more retries than 429s: no create can run out
+	rig := newFaultRig(t, 0, 0, 0) // no retries: 429s are waited out all the same
 	// 30 calls: two 429s, then one let through, ten times.
 	rig.srv.InjectNext(slices.Repeat([]elementstest.Fault{tooMany("0"), tooMany("0"), {}}, 10)...)
 

@@ -448,7 +448,9 @@ func TestRetryRules(t *testing.T) {
 		{"POST unexpected EOF is not retried", "POST", []func() (*http.Response, error){failWith(io.ErrUnexpectedEOF), ok}, 1, true, 0},
 		{"PATCH 503 is not retried", "PATCH", []func() (*http.Response, error){answer(503, ""), ok}, 1, true, 503},
 		{"PATCH 429 then 200", "PATCH", []func() (*http.Response, error){answer(429, ""), ok}, 2, false, 0},
-		{"PATCH 429 until retries run out", "PATCH", []func() (*http.Response, error){answer(429, "")}, 4, true, 429},
+		{"PATCH 429s do not use up the retries", "PATCH", []func() (*http.Response, error){answer(429, ""), answer(429, ""), answer(429, ""), answer(429, ""), answer(429, ""), ok}, 6, false, 0},
+		{"GET 429s between 503s do not use up the retries", "GET", []func() (*http.Response, error){answer(503, ""), answer(429, ""), answer(503, ""), answer(429, ""), answer(503, ""), answer(429, ""), ok}, 7, false, 0},
+		{"GET 503s past the retries, with 429s between", "GET", []func() (*http.Response, error){answer(503, ""), answer(429, ""), answer(503, ""), answer(503, ""), answer(429, ""), answer(503, ""), ok}, 6, true, 503},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,4 +10,10 @@
 // Scheduling element is in package [github.com/elementsgo/elements/acuity];
 // package [github.com/elementsgo/elements/elementstest] is an in-memory fake
 // of the platform for offline tests.
+//
+// One Client per process is paced per account by default: every request it
+// sends with an instance's token waits its turn under Acuity's limits, and a
+// 429 answer is waited out, not returned; for several replicas, give every
+// replica's Client one shared limiter from the redislimit module (see
+// [Limiter] and [WithRateLimitWait]).
 package elements

@@ -382,7 +382,7 @@ func leakHostilePlatform(t *testing.T, s *sweep, logger *slog.Logger) {
 			}
 		}))
 		client, err := elements.NewClient(leakUser, leakOrg, elements.WithBaseURL(echo.URL), elements.WithLogger(logger),
-			elements.WithRetry(1, 0, time.Millisecond))
+			elements.WithRetry(1, 0, time.Millisecond), elements.WithRateLimitWait(5*time.Millisecond))
 		if err != nil {
 			t.Fatal(err)
 		}

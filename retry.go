@@ -28,10 +28,13 @@ func isIdempotent(method string) bool {
 // retryPolicy is the CheckRetry for one request.
 //
 //   - idempotent methods: connection errors (except certificate failures),
-//     429, 502, 503 and 504;
-//   - POST and PATCH: 429 (the platform did not process the request) and
-//     dial errors (the request never left);
-//   - never a refused redirect, nor once the context has ended.
+//     502, 503 and 504;
+//   - POST and PATCH: dial errors (the request never left);
+//   - never a refused redirect, nor once the context has ended;
+//   - never a 429: the pacer (pacing.go) sends any method again after a
+//     429, which means the request was not processed, without counting it
+//     as a retry; a 429 that reaches this policy is one the call returns
+//     (WithRateLimitWait or the deadline would be passed).
 func retryPolicy(idempotent bool) retryablehttp.CheckRetry {
 	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -47,8 +50,6 @@ func retryPolicy(idempotent bool) retryablehttp.CheckRetry {
 			return isDialError(err), nil
 		}
 		switch resp.StatusCode {
-		case http.StatusTooManyRequests:
-			return true, nil
 		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			return idempotent, nil
 		}

@@ -146,14 +146,14 @@ func echoing(secrets []string) map[string]struct {
 		rawInChain bool
 	}
 	return map[string]failure{
-		"JSON error echoing secrets": {respond: answer(400, fmt.Sprintf(`{"message":%q,"providerMessage":%q,"requestId":%q}`, echo, echo, echo))},
-		"HTML page echoing secrets":  {respond: answer(500, "<html><title>"+echo+"</title></html>")},
-		"text echoing secrets":       {respond: answer(401, echo)},
-		"non-JSON 2xx":               {respond: answer(200, "<html>"+echo+"</html>")},
-		"transport error text":       {respond: failWith(errors.New("proxy refused " + echo)), rawInChain: true},
-		"dial error":                 {respond: failWith(dialErr)},
-		"connection reset":           {respond: failWith(resetErr)},
-		"429 until retries run out":  {respond: answer(429, echo, "Retry-After: 0")},
+		"JSON error echoing secrets":   {respond: answer(400, fmt.Sprintf(`{"message":%q,"providerMessage":%q,"requestId":%q}`, echo, echo, echo))},
+		"HTML page echoing secrets":    {respond: answer(500, "<html><title>"+echo+"</title></html>")},
+		"text echoing secrets":         {respond: answer(401, echo)},
+		"non-JSON 2xx":                 {respond: answer(200, "<html>"+echo+"</html>")},
+		"transport error text":         {respond: failWith(errors.New("proxy refused " + echo)), rawInChain: true},
+		"dial error":                   {respond: failWith(dialErr)},
+		"connection reset":             {respond: failWith(resetErr)},
+		"429 past the rate-limit wait": {respond: answer(429, echo, "Retry-After: 0")},
 	}
 }
 
@@ -209,7 +209,7 @@ func TestNoSecretInAnyError(t *testing.T) {
 				t.Parallel()
 				var logs bytes.Buffer
 				logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-				c, mt := newTestClient(t, elements.WithLogger(logger))
+				c, mt := newTestClient(t, elements.WithLogger(logger), elements.WithRateLimitWait(20*time.Millisecond))
 				mock(mt, fail.respond)
 				err := call.call(c)
 				if err == nil {

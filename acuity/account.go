@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/elementsgo/elements"
@@ -27,17 +26,15 @@ import (
 // the redaction of secrets and the token from errors and logs.
 //
 // Acuity allows about 10 requests a second (and 20 at once) per account.
-// To pace a backfill, or several goroutines working on one account, share
-// one Account per instance and call SetMinInterval(RequestInterval).
+// The client paces every request it sends with the instance's token, from
+// any number of Account values, GetAppointment calls and goroutines, to
+// that limit (see elements.Limiter): an Account is cheap and holds no pace
+// of its own. Replicas that work on the same accounts share the pace
+// through a shared limiter (the redislimit module).
 type Account struct {
 	client *elements.Client
 	token  string
-	pace   *pacer
 }
-
-// RequestInterval spaces requests to one account at Acuity's documented
-// rate of about 10 requests a second; see Account.SetMinInterval.
-const RequestInterval = 100 * time.Millisecond
 
 // NewAccount returns the account behind the instance whose token is
 // instanceToken (Instance.Token, kept from Instances.Create). The token is
@@ -53,22 +50,7 @@ func NewAccount(c *elements.Client, instanceToken string) (*Account, error) {
 	if _, err := c.NewRequest(context.Background(), http.MethodGet, AppointmentsPath, nil, elements.WithElementToken(instanceToken)); err != nil {
 		return nil, fmt.Errorf("acuity: NewAccount: %w", err)
 	}
-	return &Account{client: c, token: instanceToken, pace: &pacer{}}, nil
-}
-
-// SetMinInterval makes every request of this Account start at least d after
-// the one before it, across goroutines: RequestInterval keeps a backfill
-// under Acuity's rate. A waiting request stops when its context ends and
-// returns the context's error, without sending. Retries of one request
-// (inside the client) are not paced again; they follow the client's retry
-// policy and Retry-After. d <= 0 (the default) turns pacing off.
-func (a *Account) SetMinInterval(d time.Duration) {
-	if a.pace == nil {
-		return // not made by NewAccount; its calls fail anyway
-	}
-	a.pace.mu.Lock()
-	a.pace.every = d
-	a.pace.mu.Unlock()
+	return &Account{client: c, token: instanceToken}, nil
 }
 
 // String describes the account without its token.
@@ -96,53 +78,16 @@ func (a Account) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("baseURL", base), slog.String("instanceToken", redact.Mask(a.token)))
 }
 
-// pacer spaces requests at least every apart; safe for concurrent use. Each
-// caller reserves the next free start time, then waits for it.
-type pacer struct {
-	mu    sync.Mutex
-	every time.Duration
-	next  time.Time
-}
-
-func (p *pacer) wait(ctx context.Context) error {
-	p.mu.Lock()
-	if p.every <= 0 {
-		p.mu.Unlock()
-		return nil
-	}
-	now := time.Now()
-	at := p.next
-	if at.Before(now) {
-		at = now
-	}
-	p.next = at.Add(p.every)
-	p.mu.Unlock()
-	d := at.Sub(now)
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// do sends one paced hub request with the instance token and decodes the
-// answer into v (unless nil). If check is not nil, it then converts or
-// checks what was decoded: its error, which may quote what the hub sent,
-// becomes the client's invalid answer (elements.Client.InvalidResponse),
-// which wraps elements.ErrInvalidResponse, redacts every secret of the
-// request from it and is logged, like an answer Do itself cannot decode.
+// do sends one hub request with the instance token (paced by the client)
+// and decodes the answer into v (unless nil). If check is not nil, it then
+// converts or checks what was decoded: its error, which may quote what the
+// hub sent, becomes the client's invalid answer
+// (elements.Client.InvalidResponse), which wraps elements.ErrInvalidResponse,
+// redacts every secret of the request from it and is logged, like an answer
+// Do itself cannot decode.
 func (a *Account) do(ctx context.Context, method, path string, body, v any, check func() error) (*elements.Response, error) {
-	if a.client == nil || a.pace == nil {
+	if a.client == nil {
 		return nil, errors.New("the Account was not created with NewAccount")
-	}
-	if err := a.pace.wait(ctx); err != nil {
-		return nil, err
 	}
 	req, err := a.client.NewRequest(ctx, method, path, body, elements.WithElementToken(a.token))
 	if err != nil {

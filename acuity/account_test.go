@@ -39,19 +39,6 @@ type hubServer struct {
 	mu    sync.Mutex
 	calls []wantCall
 	n     int
-	times []time.Time // when the client sent each request (sendClock)
-}
-
-// sendClock records in hs.times when the client hands each request to its
-// transport: pacing is about when requests start, which the server's
-// arrival times blur with the network's jitter.
-type sendClock struct{ hs *hubServer }
-
-func (c sendClock) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.hs.mu.Lock()
-	c.hs.times = append(c.hs.times, time.Now())
-	c.hs.mu.Unlock()
-	return http.DefaultTransport.RoundTrip(r)
 }
 
 func newHubAccount(t *testing.T, calls ...wantCall) (*Account, *hubServer) {
@@ -60,7 +47,7 @@ func newHubAccount(t *testing.T, calls ...wantCall) (*Account, *hubServer) {
 	srv := httptest.NewServer(hs)
 	t.Cleanup(srv.Close)
 	c, err := elements.NewClient(testUser, testOrg, elements.WithBaseURL(srv.URL+"/elements/api-v2"),
-		elements.WithRetry(0, 0, 0), elements.WithHTTPClient(&http.Client{Transport: sendClock{hs}}))
+		elements.WithRetry(0, 0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -565,7 +552,6 @@ func TestAccountBadInput(t *testing.T) {
 func TestZeroAccount(t *testing.T) {
 	t.Parallel()
 	var a Account
-	a.SetMinInterval(RequestInterval)
 	if err := a.Ping(context.Background()); err == nil || !strings.Contains(err.Error(), "NewAccount") {
 		t.Errorf("Ping on a zero Account = %v, want an error naming NewAccount", err)
 	}
@@ -585,65 +571,4 @@ func TestAccountPrintsNoToken(t *testing.T) {
 			t.Errorf("%q does not show the token as [REDACTED]", s)
 		}
 	}
-}
-
-func TestAccountPacing(t *testing.T) {
-	t.Parallel()
-	const interval = 30 * time.Millisecond
-	calls := make([]wantCall, 8)
-	for i := range calls {
-		calls[i] = wantCall{method: "GET", path: "/hubs/scheduling/ping", answer: `{}`}
-	}
-	a, hs := newHubAccount(t, calls...)
-	a.SetMinInterval(interval)
-	var wg sync.WaitGroup
-	for range 4 { // concurrent callers share the pace
-		wg.Go(func() {
-			for range 2 {
-				if err := a.Ping(context.Background()); err != nil {
-					t.Error(err)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	hs.mu.Lock()
-	times := hs.times
-	hs.mu.Unlock()
-	// Requests start at least interval apart (allow a little for the time
-	// between the pacer's release and the transport).
-	first, last := times[0], times[0]
-	for _, at := range times {
-		first, last = minTime(first, at), maxTime(last, at)
-	}
-	if span := last.Sub(first); span < 7*interval-5*time.Millisecond {
-		t.Errorf("8 paced requests spanned %v, want at least %v", span, 7*interval)
-	}
-
-	// A wait that would outlast the context returns the context's error
-	// without sending.
-	a2, _ := newHubAccount(t, wantCall{method: "GET", path: "/hubs/scheduling/ping", answer: `{}`})
-	a2.SetMinInterval(time.Hour)
-	if err := a2.Ping(context.Background()); err != nil { // the first goes at once
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	if err := a2.Ping(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Ping while paced past the deadline = %v, want DeadlineExceeded", err)
-	}
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }

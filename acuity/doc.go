@@ -25,8 +25,14 @@
 // times. Every record keeps its JSON in Raw, so fields the SDK does not
 // model are not lost. [Account.AppointmentPager] says where a listing is, so
 // that a backfill that crashed resumes from its saved position instead of
-// the first page. [Account.SetMinInterval] paces a backfill under Acuity's
-// rate of about 10 requests a second per account.
+// the first page.
+//
+// Pacing: Acuity allows about 10 requests a second and 20 at once per
+// account. One elements.Client per process paces every request it sends
+// with an instance's token (every Account, every GetAppointment) to that
+// limit by default, and waits out 429 answers; for several replicas, give
+// their Clients one shared limiter from the redislimit module (see
+// elements.Limiter).
 //
 // For webhooks Acuity sends straight to the app, [VerifySignature] checks the
 // X-Acuity-Signature header over the raw body and [ParseWebhook] parses the

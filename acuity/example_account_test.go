@@ -38,8 +38,8 @@ func ExampleAccount_Appointments() {
 	defer fake.Close()
 	ctx := context.Background()
 
-	// Acuity allows about 10 requests a second per account.
-	account.SetMinInterval(acuity.RequestInterval)
+	// The client paces the requests under Acuity's limit of about 10 a
+	// second per account, and waits out 429 answers.
 	q := &acuity.AppointmentQuery{
 		MinDate:  time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
 		MaxDate:  time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC),

@@ -30,7 +30,9 @@ func pagedAppointments(t *testing.T, total, size int) *Account {
 		_, _ = w.Write(appointmentPage(t, n, start+1))
 	}))
 	t.Cleanup(srv.Close)
-	c, err := elements.NewClient(testUser, testOrg, elements.WithBaseURL(srv.URL), elements.WithRetry(0, 0, 0))
+	// A local server with no rate limit: pacing off.
+	c, err := elements.NewClient(testUser, testOrg, elements.WithBaseURL(srv.URL), elements.WithRetry(0, 0, 0),
+		elements.WithLimiter(elements.NewMemoryLimiter(0, 0)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,13 @@
 package elementstest
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/acuity"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -132,5 +135,30 @@ func TestHubRateLimitWire(t *testing.T) {
 	}
 	if diff := cmp.Diff(HubLoad{Calls: 1, MaxPerSecond: 1, MaxConcurrent: 1}, srv.HubLoad(1002)); diff != "" {
 		t.Errorf("HubLoad(1002) (-want +got):\n%s", diff)
+	}
+}
+
+// A fake that limits hub calls as Acuity does gets a NewClient that paces
+// as in production: a burst of calls meets no 429.
+func TestNewClientPacesAgainstARateLimitedFake(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(WithHubRateLimit(10, 20))
+	t.Cleanup(srv.Close)
+	c, err := srv.NewClient(elements.WithRetry(0, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := newAcuityInstance(t, c, "https://app.example/events")
+	a, err := acuity.NewAccount(c, in.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 12 {
+		if err := a.Ping(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if load := srv.HubLoad(in.ID); load.Calls != 12 || load.Limited != 0 || load.MaxPerSecond > 10 {
+		t.Errorf("hub load %+v, want 12 calls, none limited, at most 10 in a second", load)
 	}
 }

@@ -321,12 +321,21 @@ const (
 // [WithCredentials], or [DefaultUserSecret] and [DefaultOrganizationSecret].
 // opts come after the base URL, so they may add a logger, an http.Client or
 // a faster retry policy for tests (elements.WithRetry).
+//
+// The client does not pace hub calls, so a test's hundred calls take
+// milliseconds, not Acuity's ten seconds, unless the fake limits them as
+// Acuity does ([WithHubRateLimit]): then the client keeps its default
+// pacing, as in production. elements.WithLimiter in opts decides either way.
 func (s *Server) NewClient(opts ...elements.Option) (*elements.Client, error) {
 	user, org := s.cfg.userSecret, s.cfg.orgSecret
 	if user == "" && org == "" {
 		user, org = DefaultUserSecret, DefaultOrganizationSecret
 	}
-	return elements.NewClient(user, org, append([]elements.Option{elements.WithBaseURL(s.URL)}, opts...)...)
+	base := []elements.Option{elements.WithBaseURL(s.URL)}
+	if s.cfg.hubPerSecond == 0 && s.cfg.hubConcurrent == 0 {
+		base = append(base, elements.WithLimiter(elements.NewMemoryLimiter(0, 0)))
+	}
+	return elements.NewClient(user, org, append(base, opts...)...)
 }
 
 // String describes the server by its URL; it never shows the configured

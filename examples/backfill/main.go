@@ -16,9 +16,9 @@
 //	ELEMENTS_USER_SECRET=... ELEMENTS_ORG_SECRET=... ELEMENTS_INSTANCE_TOKEN=... \
 //	  go run ./examples/backfill -base-url https://api.cloud-elements.com/elements/api-v2
 //
-// Requests are paced at -min-interval (default acuity.RequestInterval, about
-// 10 a second, Acuity's per-account rate); the client also waits out any
-// 429's Retry-After.
+// The client paces the requests to the account at -min-interval (default
+// elements.DefaultRequestInterval: 9 a second, under Acuity's per-account
+// rate of about 10) and waits out any 429's Retry-After.
 //
 // With -checkpoint FILE the backfill keeps its position in FILE as it goes
 // (once per page) and, run again with the same flags after a crash or an
@@ -92,7 +92,7 @@ Flags:
 	flags.StringVar(&from, "from", "", "first day, YYYY-MM-DD (default today)")
 	flags.IntVar(&o.days, "days", 30, "number of days to read")
 	flags.IntVar(&o.pageSize, "page-size", 100, "appointments per request")
-	flags.DurationVar(&o.interval, "min-interval", acuity.RequestInterval, "least time between two requests to the account (0: no pacing)")
+	flags.DurationVar(&o.interval, "min-interval", elements.DefaultRequestInterval, "least time between two requests to the account (0: no pacing)")
 	flags.IntVar(&o.seed, "seed", 250, "appointments to book first in the offline fake")
 	flags.StringVar(&o.checkpoint, "checkpoint", "", "file keeping the backfill's position: resumed from if it exists, removed when done")
 	if err := flags.Parse(args); err != nil {
@@ -117,31 +117,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	pace := elements.WithLimiter(elements.NewMemoryLimiter(o.interval, elements.DefaultConcurrentRequests))
 	var client *elements.Client
 	var token string
 	if o.baseURL == "" {
 		fake := elementstest.NewServer()
 		defer fake.Close()
-		if client, token, err = seedFake(ctx, fake, o, stderr); err != nil {
+		if token, err = seedFake(ctx, fake, o, stderr); err != nil {
 			return err
 		}
+		client, err = fake.NewClient(pace)
 	} else {
 		for _, v := range []string{"ELEMENTS_USER_SECRET", "ELEMENTS_ORG_SECRET", "ELEMENTS_INSTANCE_TOKEN"} {
 			if getenv(v) == "" {
 				return fmt.Errorf("set %s (with -base-url the secrets come from ELEMENTS_USER_SECRET, ELEMENTS_ORG_SECRET and ELEMENTS_INSTANCE_TOKEN)", v)
 			}
 		}
-		client, err = elements.NewClient(getenv("ELEMENTS_USER_SECRET"), getenv("ELEMENTS_ORG_SECRET"), elements.WithBaseURL(o.baseURL))
+		client, err = elements.NewClient(getenv("ELEMENTS_USER_SECRET"), getenv("ELEMENTS_ORG_SECRET"), elements.WithBaseURL(o.baseURL), pace)
 		if err != nil {
 			return err
 		}
 		token = getenv("ELEMENTS_INSTANCE_TOKEN")
 	}
+	if err != nil {
+		return err
+	}
 	account, err := acuity.NewAccount(client, token)
 	if err != nil {
 		return err
 	}
-	account.SetMinInterval(o.interval)
 	return backfill(ctx, account, o, stdout, stderr)
 }
 
@@ -266,35 +270,36 @@ func saveCheckpoint(file string, cp checkpoint) error {
 	return nil
 }
 
-// seedFake creates an Acuity instance on the fake through the client and
-// books o.seed appointments through the API: most in the backfill's days,
-// one in ten the day before them (which the backfill must leave out).
-func seedFake(ctx context.Context, fake *elementstest.Server, o *options, stderr io.Writer) (*elements.Client, string, error) {
-	client, err := fake.NewClient()
+// seedFake creates an Acuity instance on the fake and books o.seed
+// appointments through the API: most in the backfill's days, one in ten the
+// day before them (which the backfill must leave out). It returns the
+// instance's token. Its client does not pace: the fake has no rate limit.
+func seedFake(ctx context.Context, fake *elementstest.Server, o *options, stderr io.Writer) (string, error) {
+	client, err := fake.NewClient() // no pacing: the fake has no rate limit
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	req, err := acuity.NewInstanceRequest(acuity.InstanceParams{
 		Code: "backfill-code", ClientID: "backfill-client-id", ClientSecret: "backfill-client-secret",
 		RedirectURI: "https://app.example/oauth/acuity", EventCallbackURL: "https://app.example/events", Name: "Backfill demo",
 	})
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	inst, err := client.Instances.Create(ctx, req)
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	if err := fake.SetCalendar(inst.ID, json.RawMessage(`{"id": 12, "name": "Front Desk"}`)); err != nil {
-		return nil, "", err
+		return "", err
 	}
 	err = fake.SetAppointmentType(inst.ID, json.RawMessage(`{"id": 3, "name": "Consultation", "duration": 45, "price": "60.00", "calendarIDs": [12]}`))
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	account, err := acuity.NewAccount(client, inst.Token)
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	day0 := time.Date(o.from.Year(), o.from.Month(), o.from.Day(), 9, 0, 0, 0, o.from.Location())
 	for i := range o.seed {
@@ -304,9 +309,9 @@ func seedFake(ctx context.Context, fake *elementstest.Server, o *options, stderr
 		}
 		if _, err := account.Book(ctx, &acuity.Booking{AppointmentTypeID: 3, Datetime: at,
 			FirstName: "Client", LastName: fmt.Sprintf("%03d", i+1), Email: fmt.Sprintf("client%03d@example.com", i+1)}); err != nil {
-			return nil, "", fmt.Errorf("booking appointment %d: %w", i+1, err)
+			return "", fmt.Errorf("booking appointment %d: %w", i+1, err)
 		}
 	}
 	fmt.Fprintf(stderr, "backfill: offline fake with instance %d and %d booked appointments\n", inst.ID, o.seed)
-	return client, inst.Token, nil
+	return inst.Token, nil
 }

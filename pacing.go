@@ -1,0 +1,161 @@
+package elements
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// DefaultRateLimitWait is how long one call waits out 429 answers in
+// total unless WithRateLimitWait sets another bound.
+const DefaultRateLimitWait = 5 * time.Minute
+
+// WithRateLimitWait bounds how long one call waits out 429 Too Many
+// Requests answers in total. A 429 means the platform did not process the
+// request, so every method is sent again after the answer's Retry-After
+// (or, without one, the retry backoff), each wait capped at WithRetry's
+// maxWait and at least its minWait; these sends do not count against
+// WithRetry's maxRetries, which are for failures. The call returns the 429
+// as an *APIError (its Header holds the Retry-After) when the next wait
+// would pass total, or the context's deadline: a host whose queue reschedules
+// work can then reschedule it by the Retry-After instead of holding a
+// worker. 0 returns the first 429 at once. The context ends every wait.
+func WithRateLimitWait(total time.Duration) Option {
+	return func(c *Client) error {
+		if total < 0 {
+			return fmt.Errorf("elements: WithRateLimitWait: total must be >= 0, got %v", total)
+		}
+		c.rateLimitWait = total
+		return nil
+	}
+}
+
+// pacer is the Transport of the http.Client the retrying clients send
+// through, so it runs for every attempt: it waits for the account's turn in
+// the Limiter (requests with an element token), sends the attempt with the
+// http.Client the caller gave (its Transport, its Timeout for the attempt
+// alone, no redirects) and waits out 429 answers, sending again.
+type pacer struct{ c *Client }
+
+func (p pacer) RoundTrip(req *http.Request) (*http.Response, error) {
+	c, ctx := p.c, req.Context()
+	var account string
+	if tok := elementToken(req); tok != "" {
+		account = accountKey(tok)
+	}
+	var limited time.Time // when the first 429 came
+	for n := 0; ; n++ {
+		done := noop
+		if account != "" {
+			var err error
+			if done, err = c.limiter.Wait(ctx, account); err != nil {
+				return nil, err
+			}
+		}
+		resp, err := c.httpClient.Do(req)
+		if err != nil {
+			done()
+			if ue, ok := err.(*url.Error); ok {
+				err = ue.Err // the outer http.Client wraps it again
+			}
+			return nil, err
+		}
+		if account != "" {
+			resp.Body = &doneBody{ReadCloser: resp.Body, done: done}
+		}
+		if resp.StatusCode != http.StatusTooManyRequests {
+			return resp, nil
+		}
+		if n == 0 {
+			limited = time.Now()
+		}
+		wait := max(backoff(c.minWait, c.maxWait, n, resp), c.minWait)
+		if account != "" {
+			if err := c.limiter.Backoff(ctx, account, wait); err != nil && c.logger != nil {
+				c.logger.LogAttrs(ctx, slog.LevelWarn, "elements: the limiter failed to note a 429",
+					slog.String("error", c.redactorFor(req, callOptions{}).redact(err.Error())))
+			}
+		}
+		if !c.mayWait(ctx, time.Since(limited), wait) {
+			return resp, nil // the call returns the 429
+		}
+		next, ok := rewound(req)
+		if !ok {
+			return resp, nil
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+		if c.logger != nil {
+			c.logger.LogAttrs(ctx, slog.LevelDebug, "elements: rate limited (429), sending again after a wait",
+				slog.String("method", req.Method), slog.String("url", c.loggedURL(req)), slog.Duration("wait", wait))
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+		req = next
+	}
+}
+
+// CloseIdleConnections closes the idle connections of the caller's
+// http.Client, as go-retryablehttp asks after a call failed.
+func (p pacer) CloseIdleConnections() { p.c.httpClient.CloseIdleConnections() }
+
+// mayWait reports whether a call that met its first 429 waited ago may
+// wait d more and send again: within WithRateLimitWait, and ending
+// before the context's deadline.
+func (c *Client) mayWait(ctx context.Context, waited, d time.Duration) bool {
+	if waited+d > c.rateLimitWait {
+		return false
+	}
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) > d
+}
+
+// rewound returns a copy of req to send again, with a fresh body; false
+// if its body cannot be read again (never for a request of NewRequest).
+func rewound(req *http.Request) (*http.Request, bool) {
+	next := *req
+	if req.Body == nil || req.Body == http.NoBody {
+		return &next, true
+	}
+	if req.GetBody == nil {
+		return nil, false
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return nil, false
+	}
+	next.Body = body
+	return &next, true
+}
+
+// sleep waits d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// doneBody is an answer's body that tells the Limiter the attempt is over
+// when it is closed.
+type doneBody struct {
+	io.ReadCloser
+	once sync.Once
+	done func()
+}
+
+func (b *doneBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.done)
+	return err
+}
