@@ -24,8 +24,12 @@ import (
 )
 
 // One PostgreSQL server for the package's tests and benchmarks, started on
-// first use; each test gets a database of its own (newDB).
-var server = testserver.Once{Start: testserver.StartPostgres}
+// first use; each test gets a database of its own (newDB). The soak's
+// replicas also share a Redis.
+var (
+	server      = testserver.Once{Start: testserver.StartPostgres}
+	redisServer = testserver.Once{Start: func() (*testserver.Server, error) { return testserver.StartRedis() }}
+)
 
 func TestMain(m *testing.M) {
 	if cfg := os.Getenv(replicaEnv); cfg != "" { // the soak runs the binary again as a replica
@@ -33,6 +37,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	server.Stop()
+	redisServer.Stop()
 	os.Exit(code)
 }
 

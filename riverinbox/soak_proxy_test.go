@@ -51,18 +51,19 @@ func (p *proxy) setBackend(i int, baseURL string) {
 	p.backends[i] = baseURL
 }
 
-// pick returns the next replica in turn with a URL, and its index.
-func (p *proxy) pick() (int, string) {
+// order returns the replicas to try for one request, in turn: each replica
+// with a URL once, starting with the next one.
+func (p *proxy) order() (indexes []int, urls []string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for range p.backends {
-		i := p.next
-		p.next = (p.next + 1) % len(p.backends)
-		if p.backends[i] != "" {
-			return i, p.backends[i]
+	start := p.next
+	p.next = (p.next + 1) % len(p.backends)
+	for k := range p.backends {
+		if i := (start + k) % len(p.backends); p.backends[i] != "" {
+			indexes, urls = append(indexes, i), append(urls, p.backends[i])
 		}
 	}
-	return -1, ""
+	return indexes, urls
 }
 
 func (p *proxy) failed() []proxyFailure {
@@ -77,11 +78,9 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "proxy: reading the request", http.StatusBadRequest)
 		return
 	}
-	for range len(p.backends) {
-		i, base := p.pick()
-		if i < 0 {
-			break
-		}
+	indexes, urls := p.order()
+	for k, base := range urls {
+		i := indexes[k]
 		req, err := http.NewRequestWithContext(r.Context(), r.Method, base+r.URL.RequestURI(), bytes.NewReader(body))
 		if err != nil {
 			http.Error(w, "proxy: "+err.Error(), http.StatusInternalServerError)

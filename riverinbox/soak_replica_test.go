@@ -5,8 +5,9 @@ package riverinbox_test
 // with SIGKILL as an orchestrator kills a container. It is what a host
 // application runs: a webhook.Handler with the River inbox, River's workers
 // running riverinbox.NewWorker(h), and a route that fetches the
-// appointment through the paced scheduling hub and writes it in the same
-// transaction as the job's completion.
+// appointment through the scheduling hub, paced per account across the
+// replicas (the client's limiter on Redis, redislimit), and writes it in
+// the same transaction as the job's completion.
 
 import (
 	"context"
@@ -23,10 +24,12 @@ import (
 
 	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/acuity"
+	"github.com/elementsgo/elements/redislimit"
 	"github.com/elementsgo/elements/riverinbox"
 	"github.com/elementsgo/elements/webhook"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 )
@@ -43,6 +46,7 @@ type replicaConfig struct {
 	PlatformURL string // the fake platform's base URL
 	UserSecret  string
 	OrgSecret   string
+	RedisAddr   string // the Redis the replicas share each account's pace in
 	Tenants     []soakTenant
 	Workers     int           // River workers of the replica
 	JobTimeout  time.Duration // River's JobTimeout; stuck jobs are rescued after it
@@ -102,20 +106,22 @@ func serveReplica(ctx context.Context, cfg *replicaConfig, logger *slog.Logger) 
 	}
 	defer pool.Close()
 
-	client, err := elements.NewClient(cfg.UserSecret, cfg.OrgSecret, elements.WithBaseURL(cfg.PlatformURL))
+	rdb := redis.NewClient(&redis.Options{Addr: cfg.RedisAddr})
+	defer rdb.Close()
+	limiter, err := redislimit.New(rdb)
+	if err != nil {
+		return err
+	}
+	client, err := elements.NewClient(cfg.UserSecret, cfg.OrgSecret, elements.WithBaseURL(cfg.PlatformURL),
+		elements.WithLimiter(limiter))
 	if err != nil {
 		return err
 	}
 	keys := map[int64][]string{}
-	accounts := map[int64]*acuity.Account{}
+	tokens := map[int64]string{}
 	for _, t := range cfg.Tenants {
 		keys[t.ID] = []string{t.Key}
-		a, err := acuity.NewAccount(client, t.Token)
-		if err != nil {
-			return err
-		}
-		a.SetMinInterval(acuity.RequestInterval)
-		accounts[t.ID] = a
+		tokens[t.ID] = t.Token
 	}
 
 	h := &webhook.Handler{
@@ -132,13 +138,13 @@ func serveReplica(ctx context.Context, cfg *replicaConfig, logger *slog.Logger) 
 		if err != nil {
 			return fmt.Errorf("appointment id %q: %w", e.ObjectID, err)
 		}
-		account := accounts[n.InstanceID]
-		if account == nil {
-			return fmt.Errorf("instance %d: no account", n.InstanceID)
+		token, ok := tokens[n.InstanceID]
+		if !ok {
+			return fmt.Errorf("instance %d: no token", n.InstanceID)
 		}
-		// The slow part first, outside the transaction: a 429 that outlasts
-		// the client's retries snoozes the job.
-		appt, err := account.Appointment(ctx, id)
+		// The slow part first, outside the transaction: the client waits for
+		// the account's turn; a 429 it does not wait out snoozes the job.
+		appt, err := acuity.GetAppointment(ctx, client, token, id)
 		if err != nil {
 			return err
 		}
@@ -169,7 +175,7 @@ VALUES ($1, $2, $3, $4, $5)`, n.InstanceID, n.EventID, appt.ID, appt.FirstName, 
 		return err
 	}
 	h.Inbox = inbox
-	if err := rc.Start(ctx); err != nil {
+	if err := rc.Start(context.WithoutCancel(ctx)); err != nil { // stopped gracefully below
 		return err
 	}
 	defer func() {

@@ -34,6 +34,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,6 +106,7 @@ func TestSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	rdb := redisServer.Get(t)
 	platform := elementstest.NewServer(
 		elementstest.WithCredentials(soakUser, soakOrg),
 		elementstest.WithHubRateLimit(hubRate, hubConcurrent),
@@ -119,7 +121,7 @@ func TestSoak(t *testing.T) {
 
 	cfg := replicaConfig{
 		DatabaseURL: pool.Config().ConnString(), PlatformURL: platform.URL,
-		UserSecret: soakUser, OrgSecret: soakOrg, Tenants: tenants,
+		UserSecret: soakUser, OrgSecret: soakOrg, RedisAddr: rdb.Addr, Tenants: tenants,
 		Workers: soakWorkers, JobTimeout: soakJobTimeout,
 	}
 	replicas := make([]*replica, soakReplicas)
@@ -193,8 +195,8 @@ func TestSoak(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatal("the burst did not reach its middle within 2 minutes")
 	}
-	replicas[killed].kill()
 	killedAt := time.Now()
+	replicas[killed].kill()
 	time.Sleep(time.Second)
 	c := cfg
 	c.Name = replicas[killed].name
@@ -305,6 +307,7 @@ type soakReport struct {
 func (r *soakReport) checkDeliveries(t *testing.T, ds []elementstest.Delivery, failures []proxyFailure, killed int, burst int64) {
 	t.Helper()
 	r.deliveries = len(ds)
+	var failedAttempts []string
 	for _, d := range ds {
 		if !d.Delivered {
 			t.Errorf("delivery of %s (instance %d) not acknowledged: %+v", d.EventID, d.InstanceID, d.Attempts)
@@ -317,6 +320,8 @@ func (r *soakReport) checkDeliveries(t *testing.T, ds []elementstest.Delivery, f
 			r.answers = append(r.answers, a.Duration)
 			if a.StatusCode/100 != 2 {
 				r.failedAttempts++
+				failedAttempts = append(failedAttempts, fmt.Sprintf("%s (instance %d) at %v: status %d %s",
+					d.EventID, d.InstanceID, a.Start, a.StatusCode, a.Err))
 			}
 		}
 		if len(d.Attempts) > 0 && d.InstanceID == burst && (r.firstBurst.IsZero() || d.Attempts[0].Start.Before(r.firstBurst)) {
@@ -330,7 +335,8 @@ func (r *soakReport) checkDeliveries(t *testing.T, ds []elementstest.Delivery, f
 	}
 	r.killFailures = len(failures)
 	if r.failedAttempts != r.killFailures {
-		t.Errorf("%d delivery attempts failed, %d of them taken down by the kill: the others had no injected cause", r.failedAttempts, r.killFailures)
+		t.Errorf("%d delivery attempts failed, %d of them taken down by the kill: the others had no injected cause:\n%s",
+			r.failedAttempts, r.killFailures, strings.Join(failedAttempts, "\n"))
 	}
 }
 
