@@ -1,11 +1,14 @@
 module github.com/elementsgo/elements/examples/event-receiver
 
-go 1.25.0
+go 1.26.0
 
 require (
 	github.com/elementsgo/elements v0.0.0-00010101000000-000000000000
-	github.com/elementsgo/elements/pgdedup v0.0.0-00010101000000-000000000000
+	github.com/elementsgo/elements/riverinbox v0.0.0-00010101000000-000000000000
 	github.com/jackc/pgx/v5 v5.13.0
+	github.com/riverqueue/river v0.51.2
+	github.com/riverqueue/river/riverdriver/riverpgxv5 v0.51.2
+	github.com/riverqueue/river/rivertype v0.51.2
 )
 
 require (
@@ -14,14 +17,20 @@ require (
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
 	github.com/jackc/puddle/v2 v2.2.3 // indirect
+	github.com/riverqueue/river/riverdriver v0.51.2 // indirect
+	github.com/riverqueue/river/rivershared v0.51.2 // indirect
+	github.com/tidwall/gjson v1.20.0 // indirect
+	github.com/tidwall/match v1.2.0 // indirect
+	github.com/tidwall/pretty v1.2.1 // indirect
+	github.com/tidwall/sjson v1.2.5 // indirect
 	golang.org/x/oauth2 v0.36.0 // indirect
-	golang.org/x/sync v0.22.0 // indirect
-	golang.org/x/text v0.41.0 // indirect
+	golang.org/x/sync v0.24.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
 )
 
 // The checkout's modules; a copy of the example outside the repository
 // uses released versions instead.
 replace (
 	github.com/elementsgo/elements => ../../
-	github.com/elementsgo/elements/pgdedup => ../../pgdedup
+	github.com/elementsgo/elements/riverinbox => ../../riverinbox
 )

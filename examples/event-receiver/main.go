@@ -1,29 +1,45 @@
 // Command event-receiver is an existing multi-tenant web application that
 // also receives the platform's Acuity events: each of its customers
 // connected an Acuity account, so it owns one instance per customer, each
-// with its own signing key, and all of them call back to one URL. Its
-// http.ServeMux keeps its own routes and gets the webhook.Handler at
-// /events, which looks each callback's keys up by instance (KeysFor) and
-// routes one function per kind of event. It shuts down gracefully on SIGINT
-// or SIGTERM, letting requests in flight (an event being handled) finish.
+// with its own signing key and token, and all of them call back to one
+// URL. Its http.ServeMux keeps its own routes and gets the webhook.Handler
+// at /events, which looks each event's keys up by instance (KeysFor) and
+// routes one function per kind of event; the appointment route fetches the
+// appointment through the scheduling hub, paced per account.
 //
-//	ELEMENTS_SIGNING_KEYS='1001=key-a;1002=key-b-new,key-b-old' \
-//	    go run ./examples/event-receiver -addr 127.0.0.1:8080 [-database-url postgres://...]
+// Queue-first, with a database (-database-url or DATABASE_URL): the
+// handler verifies each event, stores it as a River job (riverinbox) and
+// answers the platform at once; River's workers in the same process run the
+// route, which saves the appointment in the transaction that completes the
+// job (riverinbox.CompleteTx). A slow or rate-limited Acuity never holds a
+// delivery open, a failure is retried by River, a crash neither loses an
+// event nor applies it twice, and every replica runs the same code on the
+// same database. The client paces each account in this process; replicas
+// that should keep Acuity's limit together give their clients a shared
+// limiter, elements.WithLimiter(lim) with lim from redislimit.New(rdb).
 //
-// ELEMENTS_SIGNING_KEYS lists each instance's event.notification.signature.key
-// (a real application keeps them in its database, beside the instance ids);
-// during a key rotation give the new and the old key separated by a comma.
-// Point every instance's event.notification.callback.url at
-// https://<your host>/events.
+// Inline, without a database: the route runs in the request and the
+// platform's delivery waits for it; each process de-duplicates in memory.
+// That is for quick, local work with one replica only, and the program
+// says so when it starts.
 //
-// De-duplication: with -database-url (or DATABASE_URL) the replicas of the
-// application share a pgdedup store in PostgreSQL, so a notification is
-// handled once whichever replica receives it; without, each process keeps
-// an in-memory store, which is right for a single replica only.
+//	go run ./cmd/elementstest        # a local fake platform; copy the exports it prints
+//	go run ./examples/event-receiver -database-url postgres://localhost/app
+//
+// ELEMENTS_SIGNING_KEY and ELEMENTS_INSTANCE_TOKEN give each instance's
+// signing key (event.notification.signature.key) and token, as
+// 1001=key-a;1002=key-b-new,key-b-old and 1001=token-a;1002=token-b (during
+// a key rotation, the new key and the old one), or one value for every
+// instance; a real application keeps them in its database. Point every
+// instance's event.notification.callback.url at https://<your host>/events.
+// The program stops gracefully on SIGINT or SIGTERM: requests in flight
+// finish, and so do running jobs (for up to 10 seconds; a job cut short
+// runs again).
 //
 // The example is a module of its own (in the repository's go.work) because
-// it imports pgdedup, and with it pgx: the root module elements stays free
-// of database clients, as an application that never uses PostgreSQL would.
+// it imports riverinbox, and with it River and pgx: the root module
+// elements stays free of database clients, as an application that never
+// uses PostgreSQL would.
 package main
 
 import (
@@ -31,6 +47,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -39,109 +56,157 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/elementsgo/elements/acuity"
-	"github.com/elementsgo/elements/pgdedup"
+	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/webhook"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	dbURL := flag.String("database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL of the de-duplication store shared by the replicas (default: env DATABASE_URL; empty: in memory)")
-	flag.Parse()
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-
-	keys, err := parseKeys(os.Getenv("ELEMENTS_SIGNING_KEYS"))
-	if err == nil && keys.Len() == 0 {
-		err = errors.New("no instance given")
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "event-receiver: ELEMENTS_SIGNING_KEYS: %v; set it to 1001=<key>;1002=<key>,... (each instance's event.notification.signature.key)\n", err)
-		os.Exit(2)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	dedup, closeDedup, err := openDedup(ctx, *dbURL)
-	if err != nil {
-		logger.Error("de-duplication store", "err", err)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(os.Stderr, "event-receiver:", err)
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "event-receiver:", err)
 		os.Exit(1)
 	}
-	defer closeDedup()
-
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		logger.Error("listen", "err", err)
-		os.Exit(1)
-	}
-	logger.Info("listening", "addr", ln.Addr().String(), "events", "/events")
-	if err := serve(ctx, ln, newMux(keys, dedup, logger)); err != nil {
-		logger.Error("serve", "err", err)
-		os.Exit(1)
-	}
-	logger.Info("stopped")
 }
 
-// openDedup opens the de-duplication store: pgdedup over dbURL, shared by
-// every replica, or an in-memory one when dbURL is empty. close releases it.
-func openDedup(ctx context.Context, dbURL string) (d webhook.Deduplicator, close func(), err error) {
-	if dbURL == "" {
-		return webhook.NewMemoryDeduplicator(0), func() {}, nil
+// errUsage marks a mistake in the flags or the environment.
+var errUsage = errors.New("usage")
+
+// config is what the flags and the environment give.
+type config struct {
+	addr, dbURL, baseURL  string
+	workers               int
+	userSecret, orgSecret string
+	tenants               *tenants
+}
+
+const usage = `Usage: event-receiver [flags]
+
+Receives the platform's events for every tenant's Acuity instance at
+/events. With a database (-database-url or DATABASE_URL) it is queue-first:
+each verified event is stored as a River job and answered at once, and River
+workers in this process fetch the appointment through the scheduling hub
+and save it in the transaction that completes the job. Without a database
+it handles each event inline, in the request: for quick, local work only.
+
+Environment:
+  ELEMENTS_SIGNING_KEY     each instance's signing key: 1001=key-a;1002=new,old
+                           (new and old during a rotation), or one key for every instance
+  ELEMENTS_INSTANCE_TOKEN  each instance's token: 1001=token-a;1002=token-b,
+                           or one token for every instance
+  ELEMENTS_USER_SECRET     the user secret
+  ELEMENTS_ORG_SECRET      the organization secret
+  ELEMENTS_BASE_URL        the platform's base URL (the default of -base-url)
+  DATABASE_URL             PostgreSQL (the default of -database-url)
+go run ./cmd/elementstest starts a local fake platform and prints the
+ELEMENTS_ variables for its seeded instance.
+
+Flags:
+`
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	flags := flag.NewFlagSet("event-receiver", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		flags.PrintDefaults()
 	}
-	pool, err := pgxpool.New(ctx, dbURL)
+	c := &config{}
+	flags.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	flags.StringVar(&c.dbURL, "database-url", "", "PostgreSQL URL: queue-first on River (default: env DATABASE_URL; empty: inline)")
+	flags.StringVar(&c.baseURL, "base-url", "", "the platform's base URL (default: env ELEMENTS_BASE_URL, else "+elements.DefaultBaseURL+")")
+	flags.IntVar(&c.workers, "workers", 10, "River workers of this process (queue-first)")
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	// Defaults from the environment after parsing, so that -h never
+	// prints a database password.
+	if c.dbURL == "" {
+		c.dbURL = getenv("DATABASE_URL")
+	}
+	if c.baseURL == "" {
+		c.baseURL = getenv("ELEMENTS_BASE_URL")
+	}
+	if c.baseURL == "" {
+		c.baseURL = elements.DefaultBaseURL
+	}
+	if c.workers < 1 {
+		return nil, fmt.Errorf("%w: -workers %d: want at least 1", errUsage, c.workers)
+	}
+	c.userSecret, c.orgSecret = getenv("ELEMENTS_USER_SECRET"), getenv("ELEMENTS_ORG_SECRET")
+	for _, v := range []string{"ELEMENTS_SIGNING_KEY", "ELEMENTS_INSTANCE_TOKEN", "ELEMENTS_USER_SECRET", "ELEMENTS_ORG_SECRET"} {
+		if getenv(v) == "" {
+			return nil, fmt.Errorf("%w: set %s (event-receiver -h lists the environment)", errUsage, v)
+		}
+	}
+	t, err := parseTenants(getenv("ELEMENTS_SIGNING_KEY"), getenv("ELEMENTS_INSTANCE_TOKEN"))
 	if err != nil {
-		return nil, nil, fmt.Errorf("database URL: %w", err) // pgx's errors do not show the password
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
-	store, err := pgdedup.New(ctx, pool)
+	c.tenants = t
+	return c, nil
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	c, err := parseConfig(args, getenv, stderr)
 	if err != nil {
-		pool.Close()
-		return nil, nil, err
+		return err
 	}
-	return store, pool.Close, nil
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	client, err := elements.NewClient(c.userSecret, c.orgSecret, elements.WithBaseURL(c.baseURL))
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	var h *webhook.Handler
+	if c.dbURL == "" {
+		h = newHandler(c.tenants, client, logSaver{logger}, logger)
+		h.Deduplicator = webhook.NewMemoryDeduplicator(0) // the platform redelivers: handle each event once
+		logger.Warn("no database: each event is handled inline, in the request, and de-duplicated in this process's memory; " +
+			"for quick, local work with one replica only. Give -database-url (or DATABASE_URL) to store each event first and process it from a River queue")
+	} else {
+		q, err := openQueue(ctx, c.dbURL)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer q.close() // after the server: no new jobs, then the running ones finish
+		h = newHandler(c.tenants, client, q, logger)
+		if err := q.start(ctx, h, c.workers, logger); err != nil {
+			ln.Close()
+			return err
+		}
+		logger.Info("queue-first: each event is stored as a River job and answered at once", "workers", c.workers)
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "events", "/events", "instances", c.tenants.Len())
+	if err := serve(ctx, ln, newMux(h)); err != nil {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
 }
 
 // newMux is the application's router: its own pages plus the events of
 // every tenant's instance.
-func newMux(keys *keyStore, dedup webhook.Deduplicator, logger *slog.Logger) *http.ServeMux {
+func newMux(events http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "Front desk app")
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
-	})
-
-	events := &webhook.Handler{
-		KeysFor:      keys.KeysFor, // each tenant's instance signs with its own key
-		Deduplicator: dedup,        // the platform redelivers; handle each notification once
-		Logger:       logger,
-		// Results of asynchronous API calls arrive at the same URL.
-		OnAsyncResponse: func(ctx context.Context, a *webhook.AsyncResponse) error {
-			logger.InfoContext(ctx, "asynchronous request done", "instance", a.InstanceID, "events", len(a.Events))
-			return nil
-		},
-	}
-	events.Handle(acuity.ElementKey, acuity.ObjectAppointments, webhook.EventCreated,
-		func(ctx context.Context, n *webhook.Notification, e webhook.Event) error {
-			logger.InfoContext(ctx, "appointment scheduled", "instance", n.InstanceID, "appointment", e.ObjectID)
-			// The event is thin: fetch the appointment with
-			// acuity.GetAppointment(ctx, client, instanceToken, id) when you
-			// need its details, or queue the id and return quickly.
-			return nil
-		})
-	events.Handle(acuity.ElementKey, acuity.ObjectAppointments, webhook.EventUpdated,
-		func(ctx context.Context, n *webhook.Notification, e webhook.Event) error {
-			// Canceled, rescheduled and changed all arrive as UPDATED; Acuity's
-			// own action tells them apart.
-			action := "changed"
-			if wh, err := acuity.WebhookFromNotification(n); err == nil {
-				action = wh.Action
-			}
-			logger.InfoContext(ctx, "appointment updated", "instance", n.InstanceID, "appointment", e.ObjectID, "action", action)
-			return nil
-		})
-	events.HandleDefault(func(ctx context.Context, n *webhook.Notification, e webhook.Event) error {
-		logger.InfoContext(ctx, "other event", "element", e.ElementKey, "object", e.ObjectType, "type", e.EventType, "id", e.ObjectID)
-		return nil
 	})
 	mux.Handle("/events", events)
 	return mux
