@@ -5,6 +5,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/elementsgo/elements/riverinbox"
 	"github.com/elementsgo/elements/webhook"
@@ -36,7 +37,7 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	h := &webhook.Handler{SigningKeys: webhook.Secrets{os.Getenv("ELEMENTS_SIGNATURE_KEY")}}
+	h := &webhook.Handler{SigningKeys: webhook.Secrets{os.Getenv("ELEMENTS_SIGNING_KEY")}}
 	h.Handle("acuityscheduling", "appointments", "*", func(ctx context.Context, n *webhook.Notification, e webhook.Event) error {
 		// Slow work first, outside the transaction: fetch the appointment
 		// (acuity.Account.Appointment); a 429 from the hub snoozes the job.
@@ -54,6 +55,10 @@ func Example() {
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
 		Workers: workers,
+		// Jobs a killed replica was running wait this long before River runs
+		// them again (its default is an hour); keep it above JobTimeout.
+		JobTimeout:           time.Minute,
+		RescueStuckJobsAfter: 2 * time.Minute,
 	})
 	if err != nil {
 		log.Fatal(err)

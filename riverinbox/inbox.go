@@ -47,6 +47,15 @@
 // job's completion commit together; a crash before the commit leaves
 // neither, and River runs the job again.
 //
+// After a crash: a notification whose Put returned nil is in the database
+// whatever happens to the process next. The jobs a killed process was
+// running stay running until River's rescuer, on the leader, takes them
+// back: RescueStuckJobsAfter after they started (an hour unless the River
+// client sets it; it must be at least JobTimeout), checked every 30
+// seconds, after a new leader is elected if the killed process led (up to
+// about 20 seconds). Set both for your routes, for example a JobTimeout of a
+// minute and RescueStuckJobsAfter of two.
+//
 // Rate limits: a callback error with a RetryAfter() (time.Duration, bool)
 // method that reports true, as an *elements.APIError of a 429 answer has,
 // snoozes the job for that long instead of counting a failed attempt.
