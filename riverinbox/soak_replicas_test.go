@@ -71,6 +71,9 @@ func startReplica(t *testing.T, cfg replicaConfig) *replica {
 	return r
 }
 
+// riverID is the ID of the replica's River client (the replica sets it).
+func (r *replica) riverID() string { return fmt.Sprintf("%s-%d", r.name, r.cmd.Process.Pid) }
+
 // kill ends the replica at once, as SIGKILL (the default of os.Process.Kill
 // on Unix) does: no shutdown, no goodbye to PostgreSQL.
 func (r *replica) kill() {
