@@ -349,7 +349,7 @@ type soakReport struct {
 	events, lost, twice int
 
 	jobsDone, rescued, snoozes int
-	lastRescued                time.Duration   // from the kill to the last rescued job's completion
+	rescuedAfter, rescuedDone  time.Duration   // from the kill to the last rescue, and to the last rescued job's completion
 	burstJobs, otherJobs       []time.Duration // insert to completion
 	burstDrained               time.Time       // the burst's last job completed
 
@@ -454,7 +454,8 @@ func (r *soakReport) checkJobs(t *testing.T, client *river.Client[pgx.Tx], burst
 		for _, e := range j.Errors {
 			if e.Error == "Stuck job rescued by JobRescuer" {
 				r.rescued++
-				r.lastRescued = max(r.lastRescued, j.FinalizedAt.Sub(r.killedAt))
+				r.rescuedAfter = max(r.rescuedAfter, e.At.Sub(r.killedAt))
+				r.rescuedDone = max(r.rescuedDone, j.FinalizedAt.Sub(r.killedAt))
 			}
 		}
 		var args riverinbox.NotificationArgs
@@ -503,10 +504,10 @@ func (r *soakReport) log(t *testing.T) {
 		r.deliveries, r.duplicates, r.attempts, r.attempts-r.deliveries, r.killFailures)
 	t.Logf("  events %d, lost %d, applied twice %d; jobs completed %d, snoozed for the hub's 429 %d",
 		r.events, r.lost, r.twice, r.jobsDone, r.snoozes)
-	t.Logf("  jobs the killed replica was running %d, rescued by River and completed by %s after the kill",
-		r.rescued, fmtDuration(r.lastRescued))
-	t.Logf("  hub: most calls one account saw in one second %d (limit %d), calls %d, answered 429 %d",
-		r.hubMax, hubRate, r.hubCalls, r.hubLimited)
+	t.Logf("  jobs the killed replica was running %d: rescued by River %s after the kill, completed by %s after it",
+		r.rescued, fmtDuration(r.rescuedAfter), fmtDuration(r.rescuedDone))
+	t.Logf("  hub: most calls one account saw in one second %d (limit %d); calls %d for %d events (a job killed between its fetch and its commit fetches again), answered 429 %d",
+		r.hubMax, hubRate, r.hubCalls, r.events, r.hubLimited)
 	ideal := time.Duration(r.size.burst) * time.Second / hubRate
 	paced := time.Duration(r.size.burst) * elements.DefaultRequestInterval
 	t.Logf("  burst drained in %s (ideal %s: %d events at Acuity's %d a second; %s at the client's pace, %d a second)",
