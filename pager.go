@@ -81,7 +81,7 @@ func newPager[W, T any](c *Client, path string, q url.Values, pageSize int, star
 	case pageSize < 0:
 		p.err = fmt.Errorf("elements: GET %s: page size must be >= 0, got %d", path, pageSize)
 	case strings.ContainsAny(path, "?#"):
-		p.err = fmt.Errorf("elements: NewPager: the path holds a query or fragment; pass the query as q")
+		p.err = errors.New("elements: NewPager: the path holds a query or fragment; pass the query as q")
 	case q.Has(paging.PageSizeParam) || q.Has(paging.NextPageParam):
 		p.err = fmt.Errorf("elements: NewPager: q holds %s or %s; pass them as pageSize and start", paging.PageSizeParam, paging.NextPageParam)
 	}
