@@ -36,7 +36,7 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	h := &webhook.Handler{SigningKeys: webhook.Secrets{os.Getenv("ELEMENTS_SIGNATURE_KEY")}}
+	h := &webhook.Handler{SigningKeys: webhook.Secrets{os.Getenv("ELEMENTS_SIGNING_KEY")}}
 	h.Handle("acuityscheduling", "appointments", "*", func(ctx context.Context, n *webhook.Notification, e webhook.Event) error {
 		// Slow work first, outside the transaction: fetch the appointment
 		// (acuity.Account.Appointment); a 429 from the hub snoozes the job.
