@@ -23,13 +23,7 @@ import (
 // One Redis server for the package's tests, started on first use: a
 // one-node cluster holding every slot, so that both a plain client and a
 // cluster client can use it (replicas may use either).
-var (
-	server = testserver.Once{Start: func() (*testserver.Server, error) {
-		return testserver.StartRedis("--cluster-enabled", "yes", "--cluster-announce-ip", "127.0.0.1")
-	}}
-	slots   sync.Once
-	slotErr error
-)
+var server = testserver.Once{Start: testserver.StartRedisCluster}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -44,32 +38,9 @@ func clients(tb testing.TB) (plain, cluster redis.UniversalClient) {
 	addr := server.Get(tb).Addr
 	p := redis.NewClient(&redis.Options{Addr: addr})
 	tb.Cleanup(func() { p.Close() })
-	slots.Do(func() { slotErr = assignSlots(p) })
-	if slotErr != nil {
-		tb.Fatal(slotErr)
-	}
 	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
 	tb.Cleanup(func() { c.Close() })
 	return p, c
-}
-
-// assignSlots gives the one node every slot and waits for the cluster.
-func assignSlots(rdb *redis.Client) error {
-	ctx := context.Background()
-	if err := rdb.ClusterAddSlotsRange(ctx, 0, 16383).Err(); err != nil {
-		return err
-	}
-	for range 200 {
-		info, err := rdb.ClusterInfo(ctx).Result()
-		if err != nil {
-			return err
-		}
-		if strings.Contains(info, "cluster_state:ok") {
-			return nil
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return errors.New("the one-node cluster did not reach cluster_state:ok")
 }
 
 // prefix is a key prefix of one test's own.
