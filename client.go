@@ -1,7 +1,6 @@
 package elements
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -74,108 +73,6 @@ type Client struct {
 	sender           *http.Client
 }
 
-// An Option configures a Client in NewClient.
-type Option func(*Client) error
-
-// WithBaseURL sets the platform host, for example [BaseURLOpenConnectorsEU10]
-// or the URL of an elementstest server. A trailing slash is ignored and the
-// path is kept. The URL must be absolute http or https, without query or
-// fragment.
-func WithBaseURL(rawURL string) Option {
-	return func(c *Client) error {
-		u, err := url.Parse(rawURL)
-		if err != nil {
-			var ue *url.Error
-			if errors.As(err, &ue) {
-				err = ue.Err // not the URL itself: it may hold credentials
-			}
-			return fmt.Errorf("elements: WithBaseURL: invalid URL: %w", err)
-		}
-		if u.Scheme != "http" && u.Scheme != "https" {
-			return fmt.Errorf("elements: WithBaseURL: scheme must be http or https, got %s", redact.Quote(u.Scheme))
-		}
-		if u.Host == "" {
-			return errors.New("elements: WithBaseURL: URL has no host")
-		}
-		if u.User != nil {
-			return errors.New("elements: WithBaseURL: URL must not carry user information")
-		}
-		if u.RawQuery != "" || u.Fragment != "" {
-			return errors.New("elements: WithBaseURL: URL must not have a query or fragment")
-		}
-		u.Path = strings.TrimRight(u.Path, "/")
-		u.RawPath = strings.TrimRight(u.RawPath, "/")
-		c.baseURL = u
-		return nil
-	}
-}
-
-// WithHTTPClient sets the http.Client whose Transport sends each attempt; the
-// retry logic runs around it. Its Timeout, if any, bounds each attempt.
-//
-// go-retryablehttp, which runs the retries, calls hc.CloseIdleConnections
-// when a call fails for good or its context ends, so give the client its own
-// http.Client (it may share a Transport's configuration, not the pool) if
-// other parts of the program depend on keeping idle connections warm.
-//
-// The client uses a copy of hc whose CheckRedirect refuses every redirect
-// (see [ErrRedirect]); hc itself is not changed.
-func WithHTTPClient(hc *http.Client) Option {
-	return func(c *Client) error {
-		if hc == nil {
-			return errors.New("elements: WithHTTPClient: nil *http.Client")
-		}
-		c.httpClient = hc
-		return nil
-	}
-}
-
-// WithRetry sets the retry policy for failures: at most maxRetries retries
-// after the first attempt (0 disables retries), waiting between minWait and
-// maxWait, growing exponentially. A Retry-After header is honoured but never
-// waited longer than maxWait. A 429 answer is not a failure (the platform
-// did not process the request): it is waited out and sent again without
-// counting against maxRetries, within [WithRateLimitWait].
-func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
-	return func(c *Client) error {
-		switch {
-		case maxRetries < 0:
-			return fmt.Errorf("elements: WithRetry: maxRetries must be >= 0, got %d", maxRetries)
-		case minWait < 0:
-			return fmt.Errorf("elements: WithRetry: minWait must be >= 0, got %v", minWait)
-		case maxWait < minWait:
-			return fmt.Errorf("elements: WithRetry: maxWait (%v) must be >= minWait (%v)", maxWait, minWait)
-		}
-		c.maxRetries, c.minWait, c.maxWait = maxRetries, minWait, maxWait
-		return nil
-	}
-}
-
-// WithLogger makes the client log requests, retries and failures at Debug
-// and Error level. Secrets are redacted. Without it the client is silent.
-func WithLogger(l *slog.Logger) Option {
-	return func(c *Client) error {
-		if l == nil {
-			return errors.New("elements: WithLogger: nil *slog.Logger")
-		}
-		c.logger = l
-		return nil
-	}
-}
-
-// WithUserAgent puts product (for example "myapp/1.2") in front of the
-// SDK's own User-Agent.
-func WithUserAgent(product string) Option {
-	return func(c *Client) error {
-		product = strings.TrimSpace(product)
-		if product == "" || strings.ContainsAny(product, "\r\n") {
-			return errors.New("elements: WithUserAgent: empty or multi-line user agent")
-		}
-		c.userAgent = product + " " + defaultUserAgent
-		return nil
-	}
-}
-
 // NewClient returns a client that authenticates with the organization's
 // user secret and organization secret (Authorization: User …, Organization …).
 // Without options it talks to [DefaultBaseURL] through an http.Client with a
@@ -192,7 +89,9 @@ func WithUserAgent(product string) Option {
 // or commas, as the platform issues them; NewClient rejects anything else
 // with an error that names the secret, never its value. (The minimum lets
 // the client redact the secrets from every error and log: a shorter
-// "secret" is a truncated or placeholder value anyway.)
+// "secret" is a truncated or placeholder value anyway.) It checks the
+// options too: a value it cannot use is the error, naming the option (every
+// such option, joined, when there are several).
 func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, error) {
 	if err := checkSecret("user secret", userSecret); err != nil {
 		return nil, err
@@ -200,33 +99,43 @@ func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, 
 	if err := checkSecret("organization secret", organizationSecret); err != nil {
 		return nil, err
 	}
-	base, _ := url.Parse(DefaultBaseURL)
-	var transport http.RoundTripper // http.DefaultTransport, if it is not an *http.Transport
-	if t, ok := http.DefaultTransport.(*http.Transport); ok {
-		transport = t.Clone()
+	o := options{baseURL: DefaultBaseURL, maxRetries: DefaultMaxRetries, minWait: DefaultMinWait, maxWait: DefaultMaxWait,
+		rateLimitWait: DefaultRateLimitWait}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	base, err := o.check()
+	if err != nil {
+		return nil, err
 	}
 	c := &Client{
 		baseURL:    base,
-		httpClient: &http.Client{Timeout: 60 * time.Second, Transport: transport},
+		base:       base.String(),
+		httpClient: o.httpClient,
 		userSecret: userSecret,
 		orgSecret:  organizationSecret,
 		userAgent:  defaultUserAgent,
-		maxRetries: DefaultMaxRetries,
-		minWait:    DefaultMinWait,
-		maxWait:    DefaultMaxWait,
+		logger:     o.logger,
+		maxRetries: o.maxRetries,
+		minWait:    o.minWait,
+		maxWait:    o.maxWait,
 		maxAnswer:  MaxResponseBytes,
 
-		rateLimitWait: DefaultRateLimitWait,
+		limiter:       o.limiter,
+		rateLimitWait: o.rateLimitWait,
 	}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(c); err != nil {
-			return nil, err
-		}
+	if o.given.product {
+		c.userAgent = strings.TrimSpace(o.product) + " " + defaultUserAgent
 	}
-	c.base = c.baseURL.String()
+	if c.httpClient == nil {
+		var transport http.RoundTripper // http.DefaultTransport, if it is not an *http.Transport
+		if t, ok := http.DefaultTransport.(*http.Transport); ok {
+			transport = t.Clone()
+		}
+		c.httpClient = &http.Client{Timeout: 60 * time.Second, Transport: transport}
+	}
 	if c.limiter == nil {
 		c.limiter = NewMemoryLimiter(DefaultRequestInterval, DefaultConcurrentRequests)
 	}

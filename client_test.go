@@ -51,6 +51,10 @@ func TestNewClientRejectsBadInput(t *testing.T) {
 		{"max wait below min wait", testUserSecret, testOrgSecret, []elements.Option{elements.WithRetry(1, 2*time.Second, time.Second)}, "must be >= minWait"},
 		{"nil logger", testUserSecret, testOrgSecret, []elements.Option{elements.WithLogger(nil)}, "nil *slog.Logger"},
 		{"empty user agent", testUserSecret, testOrgSecret, []elements.Option{elements.WithUserAgent(" ")}, "empty or multi-line"},
+		{"multi-line user agent", testUserSecret, testOrgSecret, []elements.Option{elements.WithUserAgent("a\nb")}, "empty or multi-line"},
+		{"nil limiter", testUserSecret, testOrgSecret, []elements.Option{elements.WithLimiter(nil)}, "WithLimiter: nil Limiter"},
+		{"negative rate limit wait", testUserSecret, testOrgSecret, []elements.Option{elements.WithRateLimitWait(-time.Second)}, "WithRateLimitWait: total must be >= 0, got -1s"},
+		{"a bad base URL after a good one", testUserSecret, testOrgSecret, []elements.Option{elements.WithBaseURL(testBaseURL), elements.WithBaseURL("h.test")}, "scheme must be http or https"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +73,36 @@ func TestNewClientRejectsBadInput(t *testing.T) {
 	}
 	if _, err := elements.NewClient("q7zX", "€x"); err != nil {
 		t.Errorf("NewClient with 4-byte secrets: %v", err)
+	}
+}
+
+// NewClient checks what the options set, after applying them all: the last
+// of an option given twice counts, a nil Option is skipped, and every
+// option it cannot use is in its error.
+func TestNewClientChecksTheOptions(t *testing.T) {
+	t.Parallel()
+	c, err := elements.NewClient(testUserSecret, testOrgSecret,
+		elements.WithBaseURL("ftp://h.test"), elements.WithRetry(-1, 0, 0), nil,
+		elements.WithBaseURL("https://h.test/"), elements.WithRetry(0, 0, 0))
+	if err != nil || c.BaseURL() != "https://h.test" {
+		t.Fatalf("bad options set right later: %v, %v; want a client on https://h.test", c, err)
+	}
+	_, err = elements.NewClient(testUserSecret, testOrgSecret, elements.WithBaseURL("https://u:p@h.test/"),
+		elements.WithHTTPClient(nil), elements.WithRetry(0, time.Second, 0), elements.WithLogger(nil))
+	want := []string{
+		"elements: WithBaseURL: URL must not carry user information",
+		"elements: WithHTTPClient: nil *http.Client",
+		"elements: WithRetry: maxWait (0s) must be >= minWait (1s)",
+		"elements: WithLogger: nil *slog.Logger",
+	}
+	if err == nil {
+		t.Fatal("NewClient accepted four bad options")
+	}
+	if diff := cmp.Diff(want, strings.Split(err.Error(), "\n")); diff != "" {
+		t.Errorf("error lines (-want +got):\n%s", diff)
+	}
+	if strings.Contains(err.Error(), "u:p") {
+		t.Errorf("the error quotes the URL's credentials: %v", err)
 	}
 }
 

@@ -158,7 +158,9 @@ func (s *DeliveriesService) Queued(ctx context.Context, callbackURL string) iter
 		return paging.Err[Delivery](fmt.Errorf("elements: Queued: %w", err))
 	}
 	q := url.Values{"where": {where}, "hydrate": {"true"}}
-	return pages(ctx, s.client, "Queued", deliveriesPath, q, 0, "", func(d *Delivery) (*Delivery, error) { return d, nil })
+	return func(yield func(*Delivery, error) bool) {
+		NewPager[Delivery](s.client, deliveriesPath, q, 0, "").All(ctx)(yield)
+	}
 }
 
 // Redeliver releases what the platform queued for one callback URL: PUT

@@ -103,7 +103,8 @@ func (s *InstancesService) List(ctx context.Context, opts *ListOptions) ([]*Inst
 // loop or ctx ends. A 404 "No instances found" is an empty sequence. An
 // error (an *APIError, a failed request, the end of ctx, a page with a null
 // element, which wraps ErrInvalidResponse) is yielded once as (nil, err)
-// and ends the sequence. Each range starts again from the first page.
+// and ends the sequence. Each range starts again from the first page (or
+// opts.NextPage); a [Pager] over "/instances" resumes instead.
 func (s *InstancesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[*Instance, error] {
 	var o ListOptions
 	if opts != nil {
@@ -119,58 +120,15 @@ func (s *InstancesService) All(ctx context.Context, opts *ListOptions) iter.Seq2
 	if o.SkipHydrate {
 		q.Set("hydrate", "false")
 	}
-	return pages(ctx, s.client, "List", "/instances", q, o.PageSize, o.NextPage, func(w *instanceWire) (*Instance, error) {
-		inst := new(Instance)
-		return inst, w.instance(inst)
-	})
+	return func(yield func(*Instance, error) bool) {
+		newPager(s.client, "/instances", q, o.PageSize, o.NextPage, instanceFromWire).All(ctx)(yield)
+	}
 }
 
-// pages reads the paged list at path (with the query q) through
-// internal/paging: pageSize, nextPage starting at start, and a 404 "No …
-// found" as an empty list.
-func pages[W, T any](ctx context.Context, c *Client, name, path string, q url.Values, pageSize int, start string, conv func(*W) (*T, error)) iter.Seq2[*T, error] {
-	if pageSize < 0 {
-		return paging.Err[T](fmt.Errorf("elements: %s: page size must be >= 0, got %d", name, pageSize))
-	}
-	return paging.SeqFrom(ctx, start, func(ctx context.Context, next string) ([]*T, string, error) {
-		out, resp, err := getList(ctx, c, paging.URL(path, q, pageSize, next), conv)
-		var ae *APIError
-		if errors.As(err, &ae) && paging.EmptyList(ae.StatusCode, ae.Message) {
-			return nil, "", nil
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		return out, resp.NextPageToken, nil
-	})
-}
-
-// getList GETs the JSON list at path and converts each element of its wire
-// type W with conv, in one pass over the answer. A null element makes the
-// whole answer ErrInvalidResponse: the SDK never hands out a nil pointer,
-// and does not silently drop what it cannot account for.
-func getList[W, T any](ctx context.Context, c *Client, path string, conv func(*W) (*T, error)) ([]*T, *Response, error) {
-	req, err := c.NewRequest(ctx, http.MethodGet, path, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	var ws []*W
-	resp, err := c.do(req, &ws, callOptions{})
-	if err != nil {
-		return nil, resp, err
-	}
-	out := make([]*T, len(ws))
-	for i, w := range ws {
-		if w == nil {
-			err = errors.New("null")
-		} else {
-			out[i], err = conv(w)
-		}
-		if err != nil {
-			return nil, resp, c.failed(c.invalidAnswer(req, resp, callOptions{}, fmt.Errorf("element %d of the list: %w", i, err)))
-		}
-	}
-	return out, resp, nil
+// instanceFromWire converts a listed instance.
+func instanceFromWire(w *instanceWire) (*Instance, error) {
+	inst := new(Instance)
+	return inst, w.instance(inst)
 }
 
 // Update changes an instance in part: PATCH /instances/{id}. Only the
@@ -351,7 +309,9 @@ func (s *InstancesService) Events(ctx context.Context, id int64, opts *EventList
 	if opts != nil {
 		o = *opts
 	}
-	return pages(ctx, s.client, "Events", path+"/events", url.Values{}, o.PageSize, o.NextPage, func(e *InstanceEvent) (*InstanceEvent, error) { return e, nil })
+	return func(yield func(*InstanceEvent, error) bool) {
+		NewPager[InstanceEvent](s.client, path+"/events", nil, o.PageSize, o.NextPage).All(ctx)(yield)
+	}
 }
 
 // Event returns one recorded event: GET /instances/{id}/events/{eventID}.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -59,21 +58,6 @@ type Limiter interface {
 	// WithRateLimitWait); an error is logged at warn level, and changes
 	// nothing else.
 	Backoff(ctx context.Context, account string, d time.Duration) error
-}
-
-// WithLimiter sets the Limiter that paces the client's requests per
-// account (see [Limiter]); without it a Client has its own
-// NewMemoryLimiter(DefaultRequestInterval, DefaultConcurrentRequests).
-// Share one Limiter between Clients that work on the same accounts;
-// NewMemoryLimiter(0, 0) turns pacing off (tests against a fake platform).
-func WithLimiter(l Limiter) Option {
-	return func(c *Client) error {
-		if l == nil {
-			return errors.New("elements: WithLimiter: nil Limiter; NewMemoryLimiter(0, 0) turns pacing off")
-		}
-		c.limiter = l
-		return nil
-	}
 }
 
 // accountKey is the account's name for the Limiter: 32 hex digits of the

@@ -2,7 +2,6 @@ package elements
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,26 +13,6 @@ import (
 // DefaultRateLimitWait is how long one call waits out 429 answers in
 // total unless WithRateLimitWait sets another bound.
 const DefaultRateLimitWait = 5 * time.Minute
-
-// WithRateLimitWait bounds how long one call waits out 429 Too Many
-// Requests answers in total. A 429 means the platform did not process the
-// request, so every method is sent again after the answer's Retry-After
-// (or, without one, the retry backoff), each wait capped at WithRetry's
-// maxWait and at least its minWait; these sends do not count against
-// WithRetry's maxRetries, which are for failures. The call returns the 429
-// as an *APIError (its Header holds the Retry-After) when the next wait
-// would pass total, or the context's deadline: a host whose queue reschedules
-// work can then reschedule it by the Retry-After instead of holding a
-// worker. 0 returns the first 429 at once. The context ends every wait.
-func WithRateLimitWait(total time.Duration) Option {
-	return func(c *Client) error {
-		if total < 0 {
-			return fmt.Errorf("elements: WithRateLimitWait: total must be >= 0, got %v", total)
-		}
-		c.rateLimitWait = total
-		return nil
-	}
-}
 
 // pacer is the Transport of the http.Client the retrying clients send
 // through, so it runs for every attempt: it waits for the account's turn in

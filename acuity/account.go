@@ -8,12 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
 	"github.com/elementsgo/elements"
-	"github.com/elementsgo/elements/internal/paging"
 	"github.com/elementsgo/elements/internal/redact"
 )
 
@@ -102,38 +100,36 @@ func (a *Account) do(ctx context.Context, method, path string, body, v any, chec
 	return resp, err
 }
 
-// list reads a paged hub list: the query q plus the paging parameters, one
-// page per request, by the platform's rule (internal/paging). Each page is
-// decoded into []*T by the client, each element through T's UnmarshalJSON
-// (which keeps its Raw; BENCHMARKS.md says what that costs), so a
-// conversion error is an invalid answer the client redacts and logs. A 404
-// "No … found" is an empty list (paging.EmptyList); any other 404 is an
-// error. at, if not nil, names the page to start at
-// and follows the listing (see cursor); nil starts at the first page.
-func list[T any](ctx context.Context, a *Account, name, path string, q url.Values, pageSize int, at *cursor) iter.Seq2[*T, error] {
-	return paging.SeqFrom(ctx, at.position(), func(ctx context.Context, next string) ([]*T, string, error) {
-		at.reading(next)
-		var page []*T
-		// A JSON null in the page is an invalid answer, as in the root
-		// package's lists: nothing is handed out as nil, and nothing is
-		// skipped silently.
-		noNull := func() error {
-			if i := slices.Index(page, nil); i >= 0 {
-				return fmt.Errorf("element %d of the page is null", i)
+// list reads a paged hub list from its first page, afresh for each range,
+// with the account's token: the client's one paging adapter
+// (elements.Pager), so the empty-list rule, nulls (an invalid answer) and
+// the paging rule are the root package's. Each element is decoded through
+// T's UnmarshalJSON, which keeps its Raw (BENCHMARKS.md says what that
+// costs).
+func list[T any](ctx context.Context, a *Account, name, path string) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
+		named(name, hubPager[T](a, path, nil, 0, "").All(ctx))(yield)
+	}
+}
+
+// hubPager returns the pager of a hub list of the account.
+func hubPager[T any](a *Account, path string, q url.Values, pageSize int, start string) *elements.Pager[T] {
+	return elements.NewPager[T](a.client, path, q, pageSize, start, elements.WithElementToken(a.token))
+}
+
+// named puts the call's name in front of seq's error, as every Account
+// call does.
+func named[T any](name string, seq iter.Seq2[*T, error]) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
+		for it, err := range seq {
+			if err != nil {
+				err = fmt.Errorf("acuity: %s: %w", name, err)
 			}
-			return nil
+			if !yield(it, err) {
+				return
+			}
 		}
-		resp, err := a.do(ctx, http.MethodGet, paging.URL(path, q, pageSize, next), nil, &page, noNull)
-		var ae *elements.APIError
-		if errors.As(err, &ae) && paging.EmptyList(ae.StatusCode, ae.Message) {
-			return nil, "", nil
-		}
-		if err != nil {
-			return nil, "", fmt.Errorf("acuity: %s: %w", name, err)
-		}
-		at.counted(resp.TotalCount)
-		return page, resp.NextPageToken, nil
-	})
+	}
 }
 
 // checkID rejects ids that cannot name anything.
@@ -158,14 +154,14 @@ func (a *Account) Ping(ctx context.Context) error {
 // (GET /hubs/scheduling/appointment-types), page by page as the caller
 // ranges; see Account.Appointments for how errors arrive.
 func (a *Account) AppointmentTypes(ctx context.Context) iter.Seq2[*AppointmentType, error] {
-	return list[AppointmentType](ctx, a, "AppointmentTypes", "/hubs/"+Hub+"/appointment-types", nil, 0, nil)
+	return list[AppointmentType](ctx, a, "AppointmentTypes", "/hubs/"+Hub+"/appointment-types")
 }
 
 // Calendars lists the account's calendars (GET /hubs/scheduling/calendars),
 // page by page as the caller ranges; see Account.Appointments for how errors
 // arrive.
 func (a *Account) Calendars(ctx context.Context) iter.Seq2[*Calendar, error] {
-	return list[Calendar](ctx, a, "Calendars", "/hubs/"+Hub+"/calendars", nil, 0, nil)
+	return list[Calendar](ctx, a, "Calendars", "/hubs/"+Hub+"/calendars")
 }
 
 // AvailableDates returns the dates of month (its year and month, in its

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/elementsgo/elements"
-	"github.com/elementsgo/elements/internal/paging"
 )
 
 // AppointmentsPath is the platform resource of an instance's appointments.
@@ -106,15 +105,9 @@ type AppointmentQuery struct {
 // To resume a backfill after a crash instead of starting over, list with
 // an AppointmentPager, which says where it is.
 func (a *Account) Appointments(ctx context.Context, q *AppointmentQuery) iter.Seq2[*Appointment, error] {
-	query, pageSize, err := appointmentsQuery(q)
-	if err != nil {
-		return paging.Err[Appointment](err)
+	return func(yield func(*Appointment, error) bool) {
+		a.AppointmentPager(q).All(ctx)(yield)
 	}
-	at := &cursor{total: -1}
-	if q != nil {
-		at.token = q.NextPage
-	}
-	return list[Appointment](ctx, a, "Appointments", AppointmentsPath, query, pageSize, at)
 }
 
 // appointmentsQuery checks q (nil: no filter) and returns the list's query

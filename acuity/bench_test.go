@@ -100,7 +100,7 @@ func appointmentPage(tb testing.TB, n, firstID int) []byte {
 	return page.Bytes()
 }
 
-// decodeSDKPage decodes a page as Account.Appointments does (list): the
+// decodeSDKPage decodes a page as Account.Appointments does (its pager): the
 // client's json.Decoder into []*Appointment, then the check for nulls.
 func decodeSDKPage(b []byte) ([]*Appointment, error) {
 	var page []*Appointment

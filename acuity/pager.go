@@ -3,8 +3,9 @@ package acuity
 import (
 	"context"
 	"iter"
-	"net/url"
-	"sync"
+
+	"github.com/elementsgo/elements"
+	"github.com/elementsgo/elements/internal/paging"
 )
 
 // AppointmentPager lists appointments as Account.Appointments does and
@@ -22,15 +23,13 @@ import (
 //	}
 //	deleteCheckpoint() // the loop ended without an error: done
 //
-// Create it with Account.AppointmentPager. Position and Total may be read
-// from any goroutine (a progress reporter, say); range over All from one
-// goroutine at a time.
+// It is the client's elements.Pager over the appointments, with the
+// query's checks in front. Create it with Account.AppointmentPager.
+// Position and Total may be read from any goroutine (a progress reporter,
+// say); range over All from one goroutine at a time.
 type AppointmentPager struct {
-	a        *Account
-	query    url.Values
-	pageSize int
-	err      error // the query cannot be sent
-	at       cursor
+	pager *elements.Pager[Appointment]
+	err   error // the query cannot be sent
 }
 
 // AppointmentPager returns a pager over the appointments that match q,
@@ -38,12 +37,12 @@ type AppointmentPager struct {
 // Nothing is sent until the caller ranges over All; a query that cannot be
 // sent is All's only item, as an error.
 func (a *Account) AppointmentPager(q *AppointmentQuery) *AppointmentPager {
-	p := &AppointmentPager{a: a, at: cursor{total: -1}}
-	p.query, p.pageSize, p.err = appointmentsQuery(q)
+	query, pageSize, err := appointmentsQuery(q)
+	start := ""
 	if q != nil {
-		p.at.token = q.NextPage
+		start = q.NextPage
 	}
-	return p
+	return &AppointmentPager{pager: hubPager[Appointment](a, AppointmentsPath, query, pageSize, start), err: err}
 }
 
 // All lists the appointments page by page, like Account.Appointments,
@@ -51,29 +50,21 @@ func (a *Account) AppointmentPager(q *AppointmentQuery) *AppointmentPager {
 // a break, ranging again goes on from there (re-reading at most that
 // page) instead of from the first page.
 func (p *AppointmentPager) All(ctx context.Context) iter.Seq2[*Appointment, error] {
-	return func(yield func(*Appointment, error) bool) {
-		if p.err != nil {
-			yield(nil, p.err)
-			return
-		}
-		for appt, err := range list[Appointment](ctx, p.a, "Appointments", AppointmentsPath, p.query, p.pageSize, &p.at) {
-			if !yield(appt, err) {
-				return
-			}
-		}
+	if p.err != nil {
+		return paging.Err[Appointment](p.err)
 	}
+	return named("Appointments", p.pager.All(ctx))
 }
 
 // Position is where the listing is, as a page token to save and later pass
 // back as AppointmentQuery.NextPage (with the query otherwise unchanged):
 // the token of the page whose appointments All is handing out, "" for the
-// first page. It moves to the next page's token only once the loop has
-// taken every appointment of the current page and asked for more (when
-// that page is fetched, whether or not the fetch succeeds). So a listing
-// resumed from a saved position skips no appointment the caller had not
-// finished, and hands out again at most one page of appointments it had
-// (those of the saved page before the one in hand): handle appointments
-// idempotently, by ID.
+// first page (see elements.Pager.Position). It moves to the next page's
+// token only once the loop has taken every appointment of the current page
+// and asked for more. So a listing resumed from a saved position skips no
+// appointment the caller had not finished, and hands out again at most one
+// page of appointments it had (those of the saved page before the one in
+// hand): handle appointments idempotently, by ID.
 //
 // As it names the page of the appointment in hand, a position may be saved
 // before that appointment is handled as well as after. "Finished" means the
@@ -86,56 +77,9 @@ func (p *AppointmentPager) All(ctx context.Context) iter.Seq2[*Appointment, erro
 // Whether the platform honours a token after hours or days is not
 // documented; if it refuses an old one, the error comes from All, and the
 // backfill has to start over from "".
-func (p *AppointmentPager) Position() string { return p.at.position() }
+func (p *AppointmentPager) Position() string { return p.pager.Position() }
 
 // Total is the number of appointments the platform counts for the query,
 // from the Elements-Total-Count header of the last page that carried one,
 // or -1 when none has (yet): not every answer carries it.
-func (p *AppointmentPager) Total() int {
-	p.at.mu.Lock()
-	defer p.at.mu.Unlock()
-	return p.at.total
-}
-
-// cursor follows a listing for list: the token of the page being read and
-// the total count the platform announced (-1 for none). A nil *cursor
-// starts at the first page and follows nothing. Safe for concurrent use.
-type cursor struct {
-	mu    sync.Mutex
-	token string
-	total int
-}
-
-// position returns the token of the page being read.
-func (c *cursor) position() string {
-	if c == nil {
-		return ""
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.token
-}
-
-// reading records that the page token names is being fetched: the
-// internal/paging reader fetches a page only after the caller has taken
-// every item of the page before it, so from now on that page is where a
-// resumed listing must start.
-func (c *cursor) reading(token string) {
-	if c == nil {
-		return
-	}
-	c.mu.Lock()
-	c.token = token
-	c.mu.Unlock()
-}
-
-// counted records the Elements-Total-Count of an answer; n < 0 (absent)
-// keeps the count known before.
-func (c *cursor) counted(n int) {
-	if c == nil || n < 0 {
-		return
-	}
-	c.mu.Lock()
-	c.total = n
-	c.mu.Unlock()
-}
+func (p *AppointmentPager) Total() int { return p.pager.Total() }

@@ -65,7 +65,7 @@ func (a *Account) Payments(ctx context.Context, appointmentID int64) ([]*Payment
 	if err := checkID("Payments", "appointment", appointmentID); err != nil {
 		return nil, err
 	}
-	ps, err := paging.Collect(list[Payment](ctx, a, "Payments", appointmentPath(appointmentID)+"/payments", nil, 0, nil))
+	ps, err := paging.Collect(list[Payment](ctx, a, "Payments", appointmentPath(appointmentID)+"/payments"))
 	if err != nil {
 		return nil, err
 	}

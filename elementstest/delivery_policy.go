@@ -234,7 +234,7 @@ func (s *Server) finish(d *delivery, a Attempt, retry int) bool {
 		s.halt(d, d.stop)
 	case !d.sub.active: // deactivated by another delivery meanwhile
 		s.enqueue(d)
-	case retry >= s.cfg.retries || s.policy.failurePolicy() == policyQueue:
+	case retry >= s.cfg.maxRetries() || s.policy.failurePolicy() == policyQueue:
 		s.deactivate(d.sub)
 	default:
 		d.setStatus(DeliveryRetry, now)

@@ -47,79 +47,24 @@ func (rs RetrySchedule) String() string {
 	return fmt.Sprintf("%d retries at %d^x s", rs.Retries, rs.Base)
 }
 
-// WithRetrySchedule makes deliveries follow a documented schedule, usually
-// [DevPortalSchedule] or [SAPHelpSchedule], in the platform's time: run it
-// faster with [WithTimeScale]. It replaces [WithDeliveryRetry]'s waits (the
-// last of the two options wins).
-//
-// Under either, the platform's failure policy decides what a failure does.
-// With "retry" (the account's default; see GET /accounts/settings), a failed
-// delivery is retried on the schedule; when the last retry fails, the
-// subscription of that callback URL is deactivated and the delivery, every
-// other one for the URL waiting to retry and every later one wait queued
-// ([Server.Queued], GET /notifications/subscriptions/deliveries) until a
-// redelivery (PUT /notifications/subscriptions/deliveries) reactivates the
-// subscription. With "queue", the first failure does the same at once.
-//
-// It panics on a schedule with Retries < 0, Base < 2, or a last retry
-// further than time.Duration can count.
-func WithRetrySchedule(rs RetrySchedule) Option {
-	if rs.Retries < 0 || rs.Base < 2 {
-		panic("elementstest: WithRetrySchedule needs Retries >= 0 and Base >= 2")
-	}
-	if float64(rs.Retries)*math.Log(float64(rs.Base)) >= math.Log(float64(math.MaxInt64)/float64(time.Second)) {
-		panic(fmt.Sprintf("elementstest: WithRetrySchedule: %v runs past what time.Duration counts", rs))
-	}
-	return func(c *config) {
-		c.retries, c.platformWaits = rs.Retries, true
-		c.retryWait = func(retry int) time.Duration {
-			if retry <= 1 {
-				return rs.At(1)
-			}
-			return rs.At(retry) - rs.At(retry-1)
-		}
-	}
-}
-
 // platformTimeout is the fake's choice of the platform's delivery attempt
 // timeout, which the platform does not document.
 const platformTimeout = 2 * time.Second
 
-// WithTimeScale runs the platform's clock f times as fast as real time: the
-// waits of [WithRetrySchedule]'s schedule and the platform's attempt timeout
-// (2s) are multiplied by f, together, so a test keeps the platform's
-// proportions: with f = 0.001 an attempt times out after 2 ms and, on
-// [DevPortalSchedule], the first retry comes 4 ms after the first failure. Durations given to [WithDeliveryRetry] and
-// [WithDeliveryTimeout] are real time and not scaled.
-//
-// A scale that fits a retry window of days into milliseconds (1e-6: the
-// devportal schedule's 73 hours last 262 ms) would leave an attempt 2 µs,
-// less than a loopback round trip: set [WithDeliveryTimeout] then. It
-// panics unless 0 < f <= 1.
-func WithTimeScale(f float64) Option {
-	if !(f > 0 && f <= 1) {
-		panic("elementstest: WithTimeScale needs 0 < f <= 1")
-	}
-	return func(c *config) { c.scale = f }
-}
-
-// WithDeliveryConcurrency bounds how many delivery attempts the fake makes
-// at once, to all callback URLs together, like a platform's pool of
-// delivery workers: an attempt waits for a free worker (and its Start is
-// when it got one). Deliveries waiting for a retry hold no worker. Without
-// it (or with n = 0) attempts are not bounded. It panics if n < 0.
-func WithDeliveryConcurrency(n int) Option {
-	if n < 0 {
-		panic("elementstest: WithDeliveryConcurrency needs n >= 0")
-	}
-	return func(c *config) { c.workers = n }
-}
-
 // retryWait is the real wait before retry x.
 func (s *Server) retryWait(x int) time.Duration {
-	w := s.cfg.retryWait(x)
-	if s.cfg.platformWaits {
-		w = scale(w, s.cfg.scale)
+	if rs := s.cfg.schedule; rs != nil { // the platform's time, scaled
+		if x <= 1 {
+			return scale(rs.At(1), s.cfg.scale)
+		}
+		return scale(rs.At(x)-rs.At(x-1), s.cfg.scale)
+	}
+	w := s.cfg.minWait // WithDeliveryRetry's: doubling up to maxWait
+	for i := 1; i < x && w > 0 && w < s.cfg.maxWait; i++ {
+		if w > s.cfg.maxWait/2 {
+			return s.cfg.maxWait
+		}
+		w *= 2
 	}
 	return w
 }

@@ -26,14 +26,14 @@ func TestRetrySchedules(t *testing.T) {
 		if got := tc.rs.At(tc.rs.Retries); got != tc.last || (tc.lastNear-got).Abs() > time.Hour {
 			t.Errorf("%v: last retry at %v, want %v (the docs: about %v)", tc.rs, got, tc.last, tc.lastNear)
 		}
-		c := config{scale: 1}
-		WithRetrySchedule(tc.rs)(&c)
+		s := &Server{cfg: defaultOptions()}
+		WithRetrySchedule(tc.rs)(&s.cfg)
 		var sum time.Duration
-		for x := 1; x <= c.retries; x++ {
-			sum += c.retryWait(x)
+		for x := 1; x <= s.cfg.maxRetries(); x++ {
+			sum += s.retryWait(x)
 		}
-		if c.retries != tc.rs.Retries || sum != tc.last || !c.platformWaits {
-			t.Errorf("%v: %d retries, waits adding up to %v; want %d, %v, scaled", tc.rs, c.retries, sum, tc.rs.Retries, tc.last)
+		if s.cfg.maxRetries() != tc.rs.Retries || sum != tc.last {
+			t.Errorf("%v: %d retries, waits adding up to %v; want %d, %v", tc.rs, s.cfg.maxRetries(), sum, tc.rs.Retries, tc.last)
 		}
 	}
 }
@@ -42,21 +42,22 @@ func TestRetrySchedules(t *testing.T) {
 // the attempt timeout is the platform's 2 s scaled, unless set.
 func TestDeliveryWaitsAndTimeout(t *testing.T) {
 	t.Parallel()
-	var c config
-	WithDeliveryRetry(9, 5*time.Millisecond, 100*time.Millisecond)(&c)
+	c := &Server{cfg: defaultOptions()}
+	WithRetrySchedule(SAPHelpSchedule)(&c.cfg)
+	WithDeliveryRetry(9, 5*time.Millisecond, 100*time.Millisecond)(&c.cfg) // the last wins
 	var waits []time.Duration
 	for x := 1; x <= 9; x++ {
 		waits = append(waits, c.retryWait(x))
 	}
 	ms := time.Millisecond
-	if diff := cmp.Diff([]time.Duration{5 * ms, 10 * ms, 20 * ms, 40 * ms, 80 * ms, 100 * ms, 100 * ms, 100 * ms, 100 * ms}, waits); diff != "" || c.platformWaits {
-		t.Errorf("waits (-want +got):\n%s", diff)
+	if diff := cmp.Diff([]time.Duration{5 * ms, 10 * ms, 20 * ms, 40 * ms, 80 * ms, 100 * ms, 100 * ms, 100 * ms, 100 * ms}, waits); diff != "" || c.cfg.maxRetries() != 9 {
+		t.Errorf("%d retries, waits (-want +got):\n%s", c.cfg.maxRetries(), diff)
 	}
-	WithDeliveryRetry(100000, 0, time.Second)(&c)
+	WithDeliveryRetry(100000, 0, time.Second)(&c.cfg)
 	if w := c.retryWait(100000); w != 0 {
 		t.Errorf("zero minWait: wait %v", w)
 	}
-	WithDeliveryRetry(3, time.Duration(1<<62), time.Duration(1<<62+1))(&c)
+	WithDeliveryRetry(3, time.Duration(1<<62), time.Duration(1<<62+1))(&c.cfg)
 	if w := c.retryWait(3); w != time.Duration(1<<62+1) {
 		t.Errorf("near the limit: wait %v", w)
 	}

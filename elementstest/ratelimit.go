@@ -8,22 +8,6 @@ import (
 	"time"
 )
 
-// WithHubRateLimit limits each instance's scheduling-hub calls as Acuity
-// limits an account (about 10 a second and 20 at once:
-// WithHubRateLimit(10, 20)): a call beyond perSecond calls in the last
-// second (a sliding window), or beyond concurrent calls in progress, is
-// answered 429 with Retry-After (whole seconds) and an error body, and has
-// no effect. Refused calls do not count toward the window. Zero leaves that
-// bound off; without the option the hub is not limited. [Server.HubLoad]
-// shows what each instance sent, with or without a limit. It panics on
-// negative values.
-func WithHubRateLimit(perSecond, concurrent int) Option {
-	if perSecond < 0 || concurrent < 0 {
-		panic("elementstest: WithHubRateLimit needs perSecond >= 0 and concurrent >= 0")
-	}
-	return func(c *config) { c.hubPerSecond, c.hubConcurrent = perSecond, concurrent }
-}
-
 // HubLoad is what one instance sent the scheduling hub, for a test to check
 // a client's pacing: "at most 10 a second" is MaxPerSecond <= 10.
 type HubLoad struct {

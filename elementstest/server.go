@@ -7,13 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/elementsgo/elements"
 )
@@ -41,7 +38,7 @@ type Server struct {
 	URL string
 
 	ts        *httptest.Server
-	cfg       config
+	cfg       options
 	ctx       context.Context // ends at Close; stops waits and deliveries
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup  // delivery goroutines
@@ -64,84 +61,22 @@ type Server struct {
 	hubLoad      *rateLimiter  // hub calls per instance (ratelimit.go)
 }
 
-type config struct {
-	userSecret, orgSecret string
-	issuedCodesOnly       bool
-	retries               int                           // retries after the first failed attempt
-	retryWait             func(retry int) time.Duration // the wait before a retry (1-based)
-	platformWaits         bool                          // retryWait is in the platform's time: scaled
-	scale                 float64                       // WithTimeScale
-	timeout               time.Duration                 // WithDeliveryTimeout; 0: the platform's, scaled
-	workers               int                           // WithDeliveryConcurrency; 0: unbounded
-	hubPerSecond          int                           // WithHubRateLimit; 0: no limit
-	hubConcurrent         int
-	listener              net.Listener // WithListener; nil: a fresh loopback port
-	logger                *slog.Logger // WithLogger; nil: silent
-}
-
-// An Option configures a [Server] in [NewServer].
-type Option func(*config)
-
-// WithCredentials makes the fake accept only this user and organization
-// secret in the Authorization header. Without it, any non-empty pair is
-// accepted.
-func WithCredentials(userSecret, organizationSecret string) Option {
-	return func(c *config) { c.userSecret, c.orgSecret = userSecret, organizationSecret }
-}
-
-// WithIssuedCodesOnly makes instance creation (and PUT ?reAuthenticate=true)
-// accept only a providerData.code that the fake's authorize page issued for
-// the same oauth.api.key and oauth.callback.url (client id and redirect URI),
-// and only once. Without it any non-empty code is accepted, so
-// the documentation's example request works as is.
-func WithIssuedCodesOnly() Option {
-	return func(c *config) { c.issuedCodesOnly = true }
-}
-
-// WithDeliveryRetry sets how event deliveries are retried after a non-2xx
-// answer, a timeout or a connection error: at most maxRetries more attempts,
-// waiting minWait before the first retry and doubling up to maxWait, in real
-// time ([WithTimeScale] does not scale them). When the last retry fails, the
-// subscription is deactivated and the delivery queued, as under
-// [WithRetrySchedule]. The default is 9 retries between 5ms and 100ms. It
-// panics on negative values.
-func WithDeliveryRetry(maxRetries int, minWait, maxWait time.Duration) Option {
-	if maxRetries < 0 || minWait < 0 || maxWait < minWait {
-		panic("elementstest: WithDeliveryRetry needs maxRetries >= 0 and 0 <= minWait <= maxWait")
-	}
-	return func(c *config) {
-		c.retries, c.platformWaits = maxRetries, false
-		c.retryWait = func(retry int) time.Duration {
-			w := minWait
-			for i := 1; i < retry && w > 0 && w < maxWait; i++ {
-				if w > maxWait/2 {
-					return maxWait
-				}
-				w *= 2
-			}
-			return w
+// NewServer starts a fake platform on 127.0.0.1 (or [WithListener]'s
+// listener) and returns it. The caller must call Close when done. It
+// panics, naming the option, on an option value it cannot use (see
+// [Option]).
+func NewServer(opts ...Option) *Server {
+	cfg := defaultOptions()
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&cfg)
 		}
 	}
-}
-
-// WithDeliveryTimeout bounds each delivery attempt to d of real time; an
-// attempt that runs longer counts as failed and is retried. Without it the
-// bound is the platform's 2s, scaled by [WithTimeScale]. It panics if d <= 0.
-func WithDeliveryTimeout(d time.Duration) Option {
-	if d <= 0 {
-		panic("elementstest: WithDeliveryTimeout needs a positive duration")
-	}
-	return func(c *config) { c.timeout = d }
-}
-
-// NewServer starts a fake platform on 127.0.0.1 (or [WithListener]'s
-// listener) and returns it. The caller
-// must call Close when done.
-func NewServer(opts ...Option) *Server {
-	cfg := config{scale: 1}
-	WithDeliveryRetry(9, 5*time.Millisecond, 100*time.Millisecond)(&cfg)
-	for _, o := range opts {
-		o(&cfg)
+	if err := cfg.check(); err != nil {
+		if cfg.listener != nil {
+			_ = cfg.listener.Close()
+		}
+		panic(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -704,31 +705,51 @@ func TestServerPrintsNoSecrets(t *testing.T) {
 	}
 }
 
+// NewServer checks the options and panics on nonsense, naming the option,
+// before it listens; an option given twice counts by its last value.
 func TestOptionsPanicOnNonsense(t *testing.T) {
 	t.Parallel()
-	for name, f := range map[string]func(){
-		"negative retries":  func() { WithDeliveryRetry(-1, 0, 0) },
-		"maxWait < minWait": func() { WithDeliveryRetry(1, time.Second, time.Millisecond) },
-		"zero timeout":      func() { WithDeliveryTimeout(0) },
-		"negative schedule": func() { WithRetrySchedule(RetrySchedule{Retries: -1, Base: 4}) },
-		"base 1":            func() { WithRetrySchedule(RetrySchedule{Retries: 3, Base: 1}) },
-		"schedule too long": func() { WithRetrySchedule(RetrySchedule{Retries: 40, Base: 4}) },
-		"zero scale":        func() { WithTimeScale(0) },
-		"scale above 1":     func() { WithTimeScale(2) },
-		"NaN scale":         func() { WithTimeScale(math.NaN()) },
-		"negative workers":  func() { WithDeliveryConcurrency(-1) },
-		"negative limit":    func() { WithHubRateLimit(-1, 20) },
-		"negative at once":  func() { WithHubRateLimit(10, -1) },
+	for _, tt := range []struct {
+		name string
+		opt  Option
+		want string
+	}{
+		{"negative retries", WithDeliveryRetry(-1, 0, 0), "WithDeliveryRetry needs"},
+		{"maxWait < minWait", WithDeliveryRetry(1, time.Second, time.Millisecond), "WithDeliveryRetry needs"},
+		{"zero timeout", WithDeliveryTimeout(0), "WithDeliveryTimeout needs a positive duration, got 0s"},
+		{"negative schedule", WithRetrySchedule(RetrySchedule{Retries: -1, Base: 4}), "WithRetrySchedule needs"},
+		{"base 1", WithRetrySchedule(RetrySchedule{Retries: 3, Base: 1}), "WithRetrySchedule needs"},
+		{"schedule too long", WithRetrySchedule(RetrySchedule{Retries: 40, Base: 4}), "runs past what time.Duration counts"},
+		{"zero scale", WithTimeScale(0), "WithTimeScale needs 0 < f <= 1, got 0"},
+		{"scale above 1", WithTimeScale(2), "WithTimeScale needs"},
+		{"NaN scale", WithTimeScale(math.NaN()), "WithTimeScale needs"},
+		{"negative workers", WithDeliveryConcurrency(-1), "WithDeliveryConcurrency needs n >= 0, got -1"},
+		{"negative limit", WithHubRateLimit(-1, 20), "WithHubRateLimit needs"},
+		{"negative at once", WithHubRateLimit(10, -1), "WithHubRateLimit needs"},
 	} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
 		func() {
 			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: no panic", name)
+				r := recover()
+				if err, ok := r.(error); !ok || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("%s: NewServer panicked with %v, want an error with %q", tt.name, r, tt.want)
 				}
 			}()
-			f()
+			srv := NewServer(WithListener(ln), tt.opt)
+			srv.Close()
 		}()
+		_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(time.Second)) // an open listener: no wait past it
+		if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("%s: Accept on the refused server's listener: %v, want net.ErrClosed", tt.name, err)
+		}
 	}
+	// Bad values set right later, and a schedule replaced by retries.
+	srv := NewServer(WithTimeScale(0), WithTimeScale(0.5), WithHubRateLimit(-1, 0), WithHubRateLimit(0, 0),
+		WithRetrySchedule(RetrySchedule{Retries: -1}), WithDeliveryRetry(1, 0, 0), nil)
+	srv.Close()
 }
 
 // GET /instances and the events log are paged by the platform's rule: a

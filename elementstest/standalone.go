@@ -2,24 +2,9 @@ package elementstest
 
 import (
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 )
-
-// WithListener serves the fake on l instead of a fresh loopback port, for a
-// fake that runs on its own at a known address (cmd/elementstest). The
-// Server owns l and closes it in Close.
-func WithListener(l net.Listener) Option {
-	return func(c *config) { c.listener = l }
-}
-
-// WithLogger logs every request the fake answers, one record each at info
-// level: method, path (never the query, which may carry OAuth secrets),
-// status, duration and Elements-Request-Id.
-func WithLogger(l *slog.Logger) Option {
-	return func(c *config) { c.logger = l }
-}
 
 // logRequests wraps h with the request log of [WithLogger], if any.
 func (s *Server) logRequests(h http.Handler) http.Handler {

@@ -31,7 +31,7 @@ func Example() {
 		}
 	}()
 	_ = &webhook.Handler{
-		SigningKeys:  []string{os.Getenv("ELEMENTS_SIGNATURE_KEY")},
+		SigningKeys:  []string{os.Getenv("ELEMENTS_SIGNING_KEY")},
 		Deduplicator: store,
 		// OnNotification or routes ...
 	}

@@ -62,9 +62,13 @@ type Store struct {
 	releaseSQL, purgeSQL string
 }
 
-// Option configures a [Store].
+// Option configures a [Store] in [New]. Options only record what they
+// set; New checks it, and a value it cannot use (a table name it cannot
+// quote safely) is New's error. When an option is given twice, the last
+// one counts.
 type Option func(*options)
 
+// options are what the Options set, with New's defaults.
 type options struct {
 	table          string
 	ttl, retention time.Duration
@@ -96,7 +100,9 @@ var tableName = regexp.MustCompile(`^([a-z_][a-z0-9_]{0,54}\.)?[a-z_][a-z0-9_]{0
 func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, error) {
 	o := options{table: DefaultTable, ttl: DefaultClaimTTL, retention: DefaultRetention}
 	for _, opt := range opts {
-		opt(&o)
+		if opt != nil {
+			opt(&o)
+		}
 	}
 	if !tableName.MatchString(o.table) {
 		return nil, fmt.Errorf("pgdedup: table name %q: want [schema.]name of lower-case letters, digits and underscores", o.table)

@@ -14,7 +14,7 @@ import (
 func Example() {
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
 	_ = &webhook.Handler{
-		SigningKeys:  []string{os.Getenv("ELEMENTS_SIGNATURE_KEY")},
+		SigningKeys:  []string{os.Getenv("ELEMENTS_SIGNING_KEY")},
 		Deduplicator: redisdedup.New(rdb, redisdedup.WithClaimTTL(2*time.Minute)),
 		// OnNotification or routes ...
 	}

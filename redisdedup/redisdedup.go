@@ -59,38 +59,48 @@ type Store struct {
 	ttl, retention time.Duration
 }
 
-// Option configures a [Store].
-type Option func(*Store)
+// Option configures a [Store] in [New]. Options only record what they
+// set; New reads it (every value is usable: see each option for what keeps
+// the default). When an option is given twice, the last one counts.
+type Option func(*options)
+
+// options are what the Options set, with New's defaults.
+type options struct {
+	prefix         string
+	ttl, retention time.Duration
+}
 
 // WithPrefix sets the prefix of the Store's Redis keys (default
 // [DefaultPrefix]). A cluster hash tag in it ("{dedup}:") would put every
 // key in one slot; leave it out to spread them.
-func WithPrefix(p string) Option { return func(s *Store) { s.prefix = p } }
+func WithPrefix(p string) Option { return func(o *options) { o.prefix = p } }
 
 // WithClaimTTL sets how long a claim holds (default [DefaultClaimTTL]): after
 // it, the next delivery of the notification takes the claim over. Keep it
 // above your slowest callback. Less than a millisecond keeps the default.
-func WithClaimTTL(d time.Duration) Option { return func(s *Store) { s.ttl = d } }
+func WithClaimTTL(d time.Duration) Option { return func(o *options) { o.ttl = d } }
 
 // WithRetention sets how long a done key is kept (default
 // [DefaultRetention]); keep it above the platform's retry window of about 73
 // hours. Less than a millisecond keeps the default.
-func WithRetention(d time.Duration) Option { return func(s *Store) { s.retention = d } }
+func WithRetention(d time.Duration) Option { return func(o *options) { o.retention = d } }
 
 // New returns a Store over rdb (a *redis.Client, *redis.ClusterClient, ...)
 // with an owner id of its own.
 func New(rdb redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{rdb: rdb, prefix: DefaultPrefix, owner: rand.Text(), ttl: DefaultClaimTTL, retention: DefaultRetention}
+	o := options{prefix: DefaultPrefix, ttl: DefaultClaimTTL, retention: DefaultRetention}
 	for _, opt := range opts {
-		opt(s)
+		if opt != nil {
+			opt(&o)
+		}
 	}
-	if s.ttl < time.Millisecond {
-		s.ttl = DefaultClaimTTL
+	if o.ttl < time.Millisecond {
+		o.ttl = DefaultClaimTTL
 	}
-	if s.retention < time.Millisecond {
-		s.retention = DefaultRetention
+	if o.retention < time.Millisecond {
+		o.retention = DefaultRetention
 	}
-	return s
+	return &Store{rdb: rdb, prefix: o.prefix, owner: rand.Text(), ttl: o.ttl, retention: o.retention}
 }
 
 // Claim implements [webhook.Deduplicator] with one SET NX PX GET.

@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"os"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,13 +19,7 @@ import (
 // One Redis server for the package's tests and benchmarks, started on first
 // use: a one-node cluster holding every slot, so that both a plain client
 // and a cluster client (which sees CROSSSLOT errors) can be tested on it.
-var (
-	server = testserver.Once{Start: func() (*testserver.Server, error) {
-		return testserver.StartRedis("--cluster-enabled", "yes", "--cluster-announce-ip", "127.0.0.1")
-	}}
-	slots   sync.Once
-	slotErr error
-)
+var server = testserver.Once{Start: testserver.StartRedisCluster}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -41,32 +33,9 @@ func clients(tb testing.TB) map[string]redis.UniversalClient {
 	addr := server.Get(tb).Addr
 	plain := redis.NewClient(&redis.Options{Addr: addr})
 	tb.Cleanup(func() { plain.Close() })
-	slots.Do(func() { slotErr = assignSlots(plain) })
-	if slotErr != nil {
-		tb.Fatal(slotErr)
-	}
 	cluster := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
 	tb.Cleanup(func() { cluster.Close() })
 	return map[string]redis.UniversalClient{"plain": plain, "cluster": cluster}
-}
-
-// assignSlots gives the one node every slot and waits for the cluster.
-func assignSlots(rdb *redis.Client) error {
-	ctx := context.Background()
-	if err := rdb.ClusterAddSlotsRange(ctx, 0, 16383).Err(); err != nil {
-		return err
-	}
-	for range 200 {
-		info, err := rdb.ClusterInfo(ctx).Result()
-		if err != nil {
-			return err
-		}
-		if strings.Contains(info, "cluster_state:ok") {
-			return nil
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return errors.New("the one-node cluster did not reach cluster_state:ok")
 }
 
 func prefix() string { return "test-" + rand.Text()[:10] + ":" }

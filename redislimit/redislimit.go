@@ -55,69 +55,71 @@ type Limiter struct {
 	inFlight, asking *elements.MemoryLimiter
 }
 
-// An Option configures a Limiter in New.
-type Option func(*Limiter) error
+// An Option configures a Limiter in [New]. Options only record what they
+// set; New checks it, and a value it cannot use is New's error, naming the
+// option. When an option is given twice, the last one counts.
+type Option func(*options)
 
-// WithLimit sets the pace per account. Burst 1 spaces requests evenly,
-// Period/Rate apart; a larger burst lets that many start at once after a
-// pause, so a one-second window may then hold up to Burst more requests
-// than the rate (Acuity counts strictly: keep Burst 1).
-func WithLimit(l redis_rate.Limit) Option {
-	return func(lim *Limiter) error {
-		if l.Rate < 1 || l.Period <= 0 || l.Burst < 1 {
-			return fmt.Errorf("redislimit: WithLimit: rate, period and burst must be positive, got %v", l)
-		}
-		lim.limit = l
-		return nil
-	}
+// options are what the Options set, with New's defaults.
+type options struct {
+	limit      redis_rate.Limit
+	prefix     string
+	concurrent int
 }
 
-// WithPrefix sets the start of the key names (after redis_rate's "rate:"):
-// Limiters with the same prefix on the same Redis share their pace.
+// WithLimit sets the pace per account; rate, period and burst must be
+// positive. Burst 1 spaces requests evenly, Period/Rate apart; a larger
+// burst lets that many start at once after a pause, so a one-second window
+// may then hold up to Burst more requests than the rate (Acuity counts
+// strictly: keep Burst 1).
+func WithLimit(l redis_rate.Limit) Option {
+	return func(o *options) { o.limit = l }
+}
+
+// WithPrefix sets the start of the key names (after redis_rate's "rate:"),
+// not empty: Limiters with the same prefix on the same Redis share their
+// pace.
 func WithPrefix(p string) Option {
-	return func(lim *Limiter) error {
-		if p == "" {
-			return errors.New("redislimit: WithPrefix: empty prefix")
-		}
-		lim.prefix = p
-		return nil
-	}
+	return func(o *options) { o.prefix = p }
 }
 
 // WithConcurrency sets the most requests to one account this process has
 // in flight at once (default elements.DefaultConcurrentRequests); 0 does
-// not cap them.
+// not cap them, and a negative n is an error.
 func WithConcurrency(n int) Option {
-	return func(lim *Limiter) error {
-		if n < 0 {
-			return fmt.Errorf("redislimit: WithConcurrency: n must be >= 0, got %d", n)
-		}
-		lim.concurrent = n
-		return nil
-	}
+	return func(o *options) { o.concurrent = n }
 }
 
 // New returns a Limiter on rdb (a *redis.Client, *redis.ClusterClient or
 // any redis.UniversalClient), with DefaultLimit, DefaultPrefix and
 // elements.DefaultConcurrentRequests unless options set others. It sends
-// nothing to Redis until the first Wait.
+// nothing to Redis until the first Wait. A nil rdb, or an option it cannot
+// use, is its error (every such option, joined).
 func New(rdb redis.UniversalClient, opts ...Option) (*Limiter, error) {
-	if rdb == nil {
-		return nil, errors.New("redislimit: New: nil Redis client")
-	}
-	lim := &Limiter{rl: redis_rate.NewLimiter(rdb), limit: DefaultLimit, prefix: DefaultPrefix,
-		concurrent: elements.DefaultConcurrentRequests}
+	o := options{limit: DefaultLimit, prefix: DefaultPrefix, concurrent: elements.DefaultConcurrentRequests}
 	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(lim); err != nil {
-			return nil, err
+		if opt != nil {
+			opt(&o)
 		}
 	}
-	lim.inFlight = elements.NewMemoryLimiter(0, lim.concurrent)
-	lim.asking = elements.NewMemoryLimiter(0, 1)
-	return lim, nil
+	var errs []error
+	if rdb == nil {
+		errs = append(errs, errors.New("redislimit: New: nil Redis client"))
+	}
+	if l := o.limit; l.Rate < 1 || l.Period <= 0 || l.Burst < 1 {
+		errs = append(errs, fmt.Errorf("redislimit: WithLimit: rate, period and burst must be positive, got %v", l))
+	}
+	if o.prefix == "" {
+		errs = append(errs, errors.New("redislimit: WithPrefix: empty prefix"))
+	}
+	if o.concurrent < 0 {
+		errs = append(errs, fmt.Errorf("redislimit: WithConcurrency: n must be >= 0, got %d", o.concurrent))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &Limiter{rl: redis_rate.NewLimiter(rdb), limit: o.limit, prefix: o.prefix, concurrent: o.concurrent,
+		inFlight: elements.NewMemoryLimiter(0, o.concurrent), asking: elements.NewMemoryLimiter(0, 1)}, nil
 }
 
 // Wait implements elements.Limiter: it returns once Redis lets a request to

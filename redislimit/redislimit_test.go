@@ -23,13 +23,7 @@ import (
 // One Redis server for the package's tests, started on first use: a
 // one-node cluster holding every slot, so that both a plain client and a
 // cluster client can use it (replicas may use either).
-var (
-	server = testserver.Once{Start: func() (*testserver.Server, error) {
-		return testserver.StartRedis("--cluster-enabled", "yes", "--cluster-announce-ip", "127.0.0.1")
-	}}
-	slots   sync.Once
-	slotErr error
-)
+var server = testserver.Once{Start: testserver.StartRedisCluster}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -44,32 +38,9 @@ func clients(tb testing.TB) (plain, cluster redis.UniversalClient) {
 	addr := server.Get(tb).Addr
 	p := redis.NewClient(&redis.Options{Addr: addr})
 	tb.Cleanup(func() { p.Close() })
-	slots.Do(func() { slotErr = assignSlots(p) })
-	if slotErr != nil {
-		tb.Fatal(slotErr)
-	}
 	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
 	tb.Cleanup(func() { c.Close() })
 	return p, c
-}
-
-// assignSlots gives the one node every slot and waits for the cluster.
-func assignSlots(rdb *redis.Client) error {
-	ctx := context.Background()
-	if err := rdb.ClusterAddSlotsRange(ctx, 0, 16383).Err(); err != nil {
-		return err
-	}
-	for range 200 {
-		info, err := rdb.ClusterInfo(ctx).Result()
-		if err != nil {
-			return err
-		}
-		if strings.Contains(info, "cluster_state:ok") {
-			return nil
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return errors.New("the one-node cluster did not reach cluster_state:ok")
 }
 
 // prefix is a key prefix of one test's own.
@@ -326,21 +297,39 @@ func TestKeysExpire(t *testing.T) {
 	}
 }
 
+// New checks the options (no Redis needed: it sends nothing): each bad
+// value is its error, naming the option; the last of an option given twice
+// counts.
 func TestOptions(t *testing.T) {
 	t.Parallel()
-	plain, _ := clients(t)
-	for name, opt := range map[string]redislimit.Option{
-		"zero rate":            redislimit.WithLimit(redis_rate.Limit{Period: time.Second, Burst: 1}),
-		"zero burst":           redislimit.WithLimit(redis_rate.Limit{Rate: 1, Period: time.Second}),
-		"empty prefix":         redislimit.WithPrefix(""),
-		"negative concurrency": redislimit.WithConcurrency(-1),
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never reached
+	t.Cleanup(func() { _ = rdb.Close() })
+	for _, tt := range []struct {
+		name string
+		opt  redislimit.Option
+		want string
+	}{
+		{"zero rate", redislimit.WithLimit(redis_rate.Limit{Period: time.Second, Burst: 1}), "redislimit: WithLimit: rate, period and burst must be positive"},
+		{"zero period", redislimit.WithLimit(redis_rate.Limit{Rate: 1, Burst: 1}), "redislimit: WithLimit: rate, period and burst must be positive"},
+		{"zero burst", redislimit.WithLimit(redis_rate.Limit{Rate: 1, Period: time.Second}), "redislimit: WithLimit: rate, period and burst must be positive"},
+		{"empty prefix", redislimit.WithPrefix(""), "redislimit: WithPrefix: empty prefix"},
+		{"negative concurrency", redislimit.WithConcurrency(-1), "redislimit: WithConcurrency: n must be >= 0, got -1"},
 	} {
-		if _, err := redislimit.New(plain, opt); err == nil {
-			t.Errorf("%s accepted", name)
+		if _, err := redislimit.New(rdb, tt.opt); err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%s: New = %v, want %q", tt.name, err, tt.want)
 		}
 	}
-	if _, err := redislimit.New(nil); err == nil {
-		t.Error("New(nil) accepted")
+	if _, err := redislimit.New(nil); err == nil || err.Error() != "redislimit: New: nil Redis client" {
+		t.Errorf("New(nil) = %v, want the nil client's error", err)
+	}
+	_, err := redislimit.New(nil, redislimit.WithPrefix(""), redislimit.WithConcurrency(-2))
+	want := "redislimit: New: nil Redis client\nredislimit: WithPrefix: empty prefix\nredislimit: WithConcurrency: n must be >= 0, got -2"
+	if err == nil || err.Error() != want {
+		t.Errorf("three bad arguments: %v, want them all", err)
+	}
+	if _, err := redislimit.New(rdb, redislimit.WithPrefix(""), redislimit.WithConcurrency(-1), nil,
+		redislimit.WithPrefix("p:"), redislimit.WithConcurrency(0)); err != nil {
+		t.Errorf("bad values set right later: %v", err)
 	}
 	if got := redislimit.DefaultLimit; got.Period/time.Duration(got.Rate) != elements.DefaultRequestInterval || got.Burst != 1 {
 		t.Errorf("DefaultLimit = %v, want one request every %v", got, elements.DefaultRequestInterval)

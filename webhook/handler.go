@@ -37,82 +37,32 @@ import (
 // itself and answers 200 only after all of them returned nil, 500 otherwise
 // so that the platform redelivers. The platform waits meanwhile.
 //
-// Each request goes through these steps; the first failure is answered
-// with a short generic body (details go only to OnError and Logger):
-//
-//  1. method: anything but POST is 405 with "Allow: POST";
-//  2. configuration: no usable signing key (and InsecureSkipVerify false),
-//     or neither an Inbox, OnNotification nor a route: 500, and
-//     [ErrMisconfigured] to OnError. 500, not 401, because the fault is the
-//     receiver's: the platform keeps retrying (for days), and the events
-//     arrive once the host is fixed;
-//  3. body: read up to MaxBodyBytes; larger is 413, a failed read 400;
-//  4. signature: [VerifySignature] over the raw bytes with SigningKeys, or
-//     with the keys KeysFor returns for the instance the body names;
-//     missing or invalid is 401;
-//  5. parsing: [ParseNotification], or [ParseAsyncResponse] for an
-//     asynchronous-request callback; malformed is 400;
-//  6. with an Inbox: Put under the notification's de-duplication key (see
-//     [Deduplicator]; "" for a notification with neither an eventId nor an
-//     Elements-Webhook-Id header), then 200; an error or panic in Put is
-//  500. The Deduplicator is not used: the Inbox de-duplicates;
-//  7. without one: de-duplication if a Deduplicator is set (a notification
-//     processed before is answered 200 without calling the host, one still
-//     being processed elsewhere 409), then the callbacks; the first error
-//     or panic stops them and answers 500 (as does a callback that ends its
-//     goroutine with runtime.Goexit), and 200 comes only after all returned
-//     nil.
-//
-// Asynchronous-request callbacks ([AsyncResponse]) never go to the Inbox:
-// they take step 7 with OnAsyncResponse, or without it are answered 200
-// and logged at debug level. So with an Inbox, set OnAsyncResponse on the
-// handler that serves HTTP if you want them.
-//
-// A panic in host code the handler calls (Put, a callback, KeysFor, the
-// Deduplicator, OnError) is recovered and reported as a [*PanicError]: the
-// host server never crashes. Host code gets the request's context, which
-// ends if the platform hangs up.
+// Either way it fails closed: without a usable signing key every callback
+// is refused (500, [ErrMisconfigured]); a bad signature is 401, a malformed
+// body 400, a body over MaxBodyBytes 413. A panic in host code it calls is
+// recovered as a [*PanicError] and answered 500: the host server never
+// crashes. docs/receiving.md in the repository walks through every step.
 //
 // Set the fields before serving and do not change them afterwards; routes
-// may be added at any time. A Handler must not be copied after first
-// use. Printing it with fmt or slog shows how many signing keys it has,
-// never the keys.
+// may be added at any time. A Handler must not be copied after first use.
+// Printing it with fmt or slog shows how many signing keys it has, never
+// the keys.
 type Handler struct {
 	// SigningKeys are the instance's event.notification.signature.key
-	// values; a callback is accepted if any one of them produced its
-	// signature, so during rotation list the new and the old key. An empty
-	// string among them is a misconfiguration (see step 2 above). Its type
-	// is a []string that prints redacted, so the keys stay hidden even when
-	// the handler is printed by value or inside another struct. Ignored when
-	// KeysFor is set.
+	// values; any one may have signed a callback, so during rotation list
+	// the new and the old key. Ignored when KeysFor is set. Secrets prints
+	// redacted.
 	SigningKeys Secrets
 
-	// KeysFor, if set, is used instead of SigningKeys: it returns the
-	// signing keys of the instance a callback names, for a handler that
-	// receives the callbacks of many instances (one per tenant, each with
-	// its own event.notification.signature.key). The handler reads the
-	// instance id from the still unverified body with a cheap, bounded scan
-	// (message.instanceId, or message.instance_id; the top-level instanceId
-	// of an asynchronous-request callback), calls KeysFor with it, verifies
-	// the signature over the raw bytes with the keys returned (any one may
-	// match), and only then parses the body and calls anyone. A body whose
-	// full parse names another instance than the scan found (duplicate or
-	// ambiguous instanceId keys) is refused with 401, so a tenant's own key
-	// can never vouch for another tenant's instance.
-	//
-	// KeysFor returns an error wrapping [ErrUnknownInstance], or no keys,
-	// for an instance the host does not know: 401. Any other error (the
-	// host's store is down) answers 500, so the platform retries; so does an
-	// empty key among those returned (a misconfiguration) and a panic, which
-	// is recovered. It gets the request's context and must be safe for
-	// concurrent use; a request without a signature header never reaches it.
-	//
-	// Rotating one tenant's key: make KeysFor return the new and the old
-	// key, switch the platform to the new one with
-	// [InstancesService.UpdateConfiguration] on the instance's
-	// event.notification.signature.key entry, and drop the old key once the platform's retry window (about 73 hours)
-	// has passed since the switch: until then it may redeliver callbacks
-	// signed with the old key.
+	// KeysFor, if set, is used instead of SigningKeys, for a handler that
+	// receives the callbacks of many instances (tenants), each signed with
+	// its own key: it returns the keys of the instance a callback names,
+	// read from the still unverified body with a bounded scan; the body is
+	// parsed only once verified. Return an error wrapping
+	// [ErrUnknownInstance], or no keys, for an instance you do not know
+	// (401); any other error answers 500, so the platform retries. It must
+	// be safe for concurrent use. docs/receiving.md shows how to rotate one
+	// tenant's key.
 	KeysFor func(ctx context.Context, instanceID int64) ([]string, error)
 
 	// InsecureSkipVerify accepts callbacks without checking any signature,
@@ -144,20 +94,16 @@ type Handler struct {
 	// concurrent use. If it panics, the panic goes to the Logger only.
 	OnError func(r *http.Request, err error)
 
-	// Logger, if set, receives one record per request: debug for a handled
-	// or duplicate notification, info for a duplicate still in flight (409,
-	// normal during a burst), warn for a rejected request, error for a 500
-	// (with the stack after a panic); plus a debug record per event that
-	// matched no route. Nil is silent. Records never hold a key, a signature
-	// or the body, and take at most 64 bytes of the Elements-Webhook-Id
-	// header or the eventId and 1 KiB of an error's text.
+	// Logger, if set, receives one record per request (debug when handled,
+	// info for a duplicate still in flight, warn when rejected, error for a
+	// 500). Nil is silent. Records never hold a key, a signature or the
+	// body, and take at most 40 bytes of any value from the request.
 	Logger *slog.Logger
 
 	// Deduplicator, if set, makes the handler hand each notification to the
-	// host once; see [Deduplicator] and step 7 above (with an Inbox it is
-	// not used for notifications: the Inbox de-duplicates). Nil turns
-	// de-duplication off: the platform's retries and the vendor's duplicate
-	// webhooks then reach the host again.
+	// host once, however often the platform retries it or the vendor repeats
+	// it (see [Deduplicator]; with an Inbox it is not used: the Inbox
+	// de-duplicates). Nil turns de-duplication off.
 	Deduplicator Deduplicator
 
 	// Inbox, if set, receives each verified, parsed notification instead of

@@ -82,9 +82,11 @@ const (
 // whose time is Go's own clock passes [InBubble] and waits for nothing.
 func TestDeduplicator(t *testing.T, open func(t *testing.T) webhook.Deduplicator, opts ...Option) {
 	t.Helper()
-	var cfg config
-	for _, o := range opts {
-		o(&cfg)
+	var cfg options
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&cfg)
+		}
 	}
 	prefix := "elementstest-" + rand.Text()[:12] + "/"
 	tests := []struct {
@@ -113,16 +115,17 @@ func TestDeduplicator(t *testing.T, open func(t *testing.T) webhook.Deduplicator
 }
 
 // Option changes how [TestDeduplicator] runs.
-type Option func(*config)
+type Option func(*options)
 
-type config struct{ bubble bool }
+// options are what the Options set.
+type options struct{ bubble bool }
 
 // InBubble runs each check in a [testing/synctest] bubble, where the claim
 // TTL and the retention pass at once and exactly: for an in-process store
 // that reads Go's clock (time.Now), such as [webhook.MemoryDeduplicator].
 // A store whose clock is elsewhere (a database server's) must not use it:
 // its claims would not expire while the bubble's clock jumps.
-func InBubble() Option { return func(c *config) { c.bubble = true } }
+func InBubble() Option { return func(o *options) { o.bubble = true } }
 
 type dedupChecker struct {
 	t      *testing.T
