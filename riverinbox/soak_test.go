@@ -6,8 +6,9 @@ package riverinbox_test
 // behind one URL (a round-robin proxy, soak_proxy_test.go). The fake
 // platform (elementstest) delivers to that URL with the platform's
 // documented retry schedule in real time (the devportal guide's: a retry 4 s
-// after a failure, then 16 s, ...; a 2 s attempt timeout), at most 20
-// deliveries at once, and limits each account's hub calls as Acuity does:
+// after a failure, then 16 s, ...; attempts time out after 30 s, so that no
+// check races the wall clock), at most 20 deliveries at once, and limits
+// each account's hub calls as Acuity does:
 // 10 a second and 20 at once, 429 with Retry-After beyond.
 //
 // Traffic: a burst of -soak.n events for one tenant (one appointment each,
@@ -113,6 +114,10 @@ func TestSoak(t *testing.T) {
 		elementstest.WithCredentials(soakUser, soakOrg),
 		elementstest.WithHubRateLimit(hubRate, hubConcurrent),
 		elementstest.WithRetrySchedule(elementstest.DevPortalSchedule),
+		// The platform's attempt timeout is not documented (the fake's is
+		// 2 s); the soak measures the answers and must not fail on a loaded
+		// machine's stall, so it waits as long as the pgdedup soak does.
+		elementstest.WithDeliveryTimeout(30*time.Second),
 		elementstest.WithDeliveryConcurrency(20),
 	)
 	t.Cleanup(platform.Close)
