@@ -63,6 +63,7 @@ type Client struct {
 
 	limiter       Limiter       // paces requests per account (limiter.go)
 	rateLimitWait time.Duration // WithRateLimitWait (pacing.go)
+	paceWait      time.Duration // WithPaceWait (pacing.go)
 
 	// The retrying clients, built once in NewClient (retryablehttp.Client is
 	// safe for concurrent use): retry for requests that may be repeated,
@@ -125,6 +126,7 @@ func NewClient(userSecret, organizationSecret string, opts ...Option) (*Client, 
 
 		limiter:       o.limiter,
 		rateLimitWait: o.rateLimitWait,
+		paceWait:      o.paceWait,
 	}
 	if o.given.product {
 		c.userAgent = strings.TrimSpace(o.product) + " " + defaultUserAgent

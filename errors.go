@@ -35,6 +35,12 @@ var (
 	// tells which in one call. For other calls it means the client's user
 	// or organization secret is wrong.
 	ErrUnauthorized = errors.New("elements: unauthorized")
+	// ErrRateLimited matches a call the account's rate limit stopped: an
+	// *APIError of a 429 answer the call returned (WithRateLimitWait), or a
+	// [*RateLimitError] from a call that gave up waiting for its turn
+	// (WithPaceWait). Either has a RetryAfter method saying when to try
+	// again.
+	ErrRateLimited = errors.New("elements: rate limited")
 	// ErrMaskedValue is wrapped by the error of a call that would send
 	// [MaskedValue] ("********", which the platform answers in place of a
 	// secret) as a configuration value or in providerData: sent back, it
@@ -115,6 +121,8 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusNotFound
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
 	}
 	return false
 }

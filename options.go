@@ -30,6 +30,7 @@ type options struct {
 	product          string // WithUserAgent's, put in front of the SDK's User-Agent
 	limiter          Limiter
 	rateLimitWait    time.Duration
+	paceWait         time.Duration
 
 	// given marks the options given whose nil or empty value is an error,
 	// where leaving the option out means the default.
@@ -108,6 +109,17 @@ func WithRateLimitWait(total time.Duration) Option {
 	return func(o *options) { o.rateLimitWait = total }
 }
 
+// WithPaceWait bounds how long one attempt waits for its account's turn in
+// the Limiter. Past d the call sends nothing, gives its turn back and
+// returns an error wrapping [ErrRateLimited] whose RetryAfter() is d: a
+// queue worker snoozes the job (riverinbox does) and serves another
+// tenant, instead of holding the worker while one tenant's burst waits
+// its turns. 0, the default, waits as long as the context allows, as a
+// backfill wants. d must not be negative.
+func WithPaceWait(d time.Duration) Option {
+	return func(o *options) { o.paceWait = d }
+}
+
 // check returns the base URL of o, or every reason o cannot make a Client.
 func (o *options) check() (*url.URL, error) {
 	base, err := parseBaseURL(o.baseURL)
@@ -131,6 +143,9 @@ func (o *options) check() (*url.URL, error) {
 	}
 	if o.given.limiter && o.limiter == nil {
 		errs = append(errs, errors.New("elements: WithLimiter: nil Limiter; NewMemoryLimiter(0, 0) turns pacing off"))
+	}
+	if o.paceWait < 0 {
+		errs = append(errs, fmt.Errorf("elements: WithPaceWait: d must be >= 0, got %v", o.paceWait))
 	}
 	if o.rateLimitWait < 0 {
 		errs = append(errs, fmt.Errorf("elements: WithRateLimitWait: total must be >= 0, got %v", o.rateLimitWait))

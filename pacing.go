@@ -2,6 +2,8 @@ package elements
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -32,7 +34,7 @@ func (p pacer) RoundTrip(req *http.Request) (*http.Response, error) {
 		done := noop
 		if account != "" {
 			var err error
-			if done, err = c.limiter.Wait(ctx, account); err != nil {
+			if done, err = c.waitTurn(ctx, account); err != nil {
 				return nil, err
 			}
 		}
@@ -78,6 +80,21 @@ func (p pacer) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		req = next
 	}
+}
+
+// waitTurn waits for the account's turn in the Limiter, for at most
+// WithPaceWait when it is set: past it, a *RateLimitError.
+func (c *Client) waitTurn(ctx context.Context, account string) (func(), error) {
+	if c.paceWait <= 0 {
+		return c.limiter.Wait(ctx, account)
+	}
+	wctx, cancel := context.WithTimeout(ctx, c.paceWait)
+	defer cancel()
+	done, err := c.limiter.Wait(wctx, account)
+	if err != nil && ctx.Err() == nil && errors.Is(wctx.Err(), context.DeadlineExceeded) {
+		return nil, &RateLimitError{Wait: c.paceWait}
+	}
+	return done, err
 }
 
 // CloseIdleConnections closes the idle connections of the caller's
@@ -138,3 +155,22 @@ func (b *doneBody) Close() error {
 	b.once.Do(b.done)
 	return err
 }
+
+// RateLimitError is the cause of a call that gave up waiting for its
+// account's turn (WithPaceWait): nothing was sent. It wraps
+// [ErrRateLimited]; RetryAfter says when to try again, so that a queue
+// (riverinbox) snoozes the job rather than failing it.
+type RateLimitError struct {
+	Wait time.Duration // how long the call waited for its turn
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("%v: the account's turn did not come within %v (WithPaceWait); nothing was sent, try again later", ErrRateLimited, e.Wait)
+}
+
+// Unwrap returns [ErrRateLimited].
+func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
+
+// RetryAfter reports how long to wait before the call is tried again: the
+// wait it gave up after, by when other calls have had their turns.
+func (e *RateLimitError) RetryAfter() (time.Duration, bool) { return e.Wait, true }

@@ -30,7 +30,8 @@ func isIdempotent(method string) bool {
 //   - idempotent methods: connection errors (except certificate failures),
 //     502, 503 and 504;
 //   - POST and PATCH: dial errors (the request never left);
-//   - never a refused redirect, nor once the context has ended;
+//   - never a refused redirect, a turn given up (WithPaceWait), nor once
+//     the context has ended;
 //   - never a 429: the pacer (pacing.go) sends any method again after a
 //     429, which means the request was not processed, without counting it
 //     as a retry; a 429 that reaches this policy is one the call returns
@@ -41,8 +42,8 @@ func retryPolicy(idempotent bool) retryablehttp.CheckRetry {
 			return false, ctxErr
 		}
 		if err != nil {
-			if errors.Is(err, ErrRedirect) {
-				return false, nil // the same answer again
+			if errors.Is(err, ErrRedirect) || errors.Is(err, ErrRateLimited) {
+				return false, nil // the same answer again; a turn given up (WithPaceWait)
 			}
 			if idempotent {
 				return !isCertificateError(err), nil

@@ -112,8 +112,10 @@ func serveReplica(ctx context.Context, cfg *replicaConfig, logger *slog.Logger) 
 	if err != nil {
 		return err
 	}
+	// A job whose tenant's turn is over a second away snoozes, so the other
+	// tenants' jobs are not stuck behind the burst's.
 	client, err := elements.NewClient(cfg.UserSecret, cfg.OrgSecret, elements.WithBaseURL(cfg.PlatformURL),
-		elements.WithLimiter(limiter))
+		elements.WithLimiter(limiter), elements.WithPaceWait(time.Second))
 	if err != nil {
 		return err
 	}

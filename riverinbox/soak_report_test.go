@@ -185,7 +185,7 @@ func (r *soakReport) log(t *testing.T) {
 	row("job, the other tenants", r.otherJobs)
 	t.Logf("  deliveries %d (%d duplicates), attempts %d, platform retries %d, of them caused by the kill %d",
 		r.deliveries, r.duplicates, r.attempts, r.attempts-r.deliveries, r.killFailures)
-	t.Logf("  events %d, lost %d, applied twice %d; jobs completed %d, snoozed for the hub's 429 %d",
+	t.Logf("  events %d, lost %d, applied twice %d; jobs completed %d, snoozed for the rate limit (a turn over a second away, or a 429) %d",
 		r.events, r.lost, r.twice, r.jobsDone, r.snoozes)
 	t.Logf("  jobs the killed replica was running %d: rescued by River %s after the kill, completed by %s after it",
 		r.rescued, fmtDuration(r.rescuedAfter), fmtDuration(r.rescuedDone))

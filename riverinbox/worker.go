@@ -53,9 +53,11 @@ func (NotificationArgs) Kind() string { return Kind }
 // An error or a panic in a callback fails the attempt: River retries the
 // job with its backoff, up to its max attempts. An error that met a rate
 // limit (with a RetryAfter() (time.Duration, bool) method reporting true,
-// as an *elements.APIError of a 429 answer has) snoozes the job for the
-// Retry-After (at least a second, at most an hour) without counting the
-// attempt. A job whose notification does not parse is cancelled: retrying
+// as an *elements.APIError of a 429 answer and an *elements.RateLimitError
+// have) snoozes the job for the Retry-After (at least a second, at most an
+// hour) without counting the attempt. Give the Client the workers use
+// elements.WithPaceWait (a second, say), so that a job whose tenant's
+// turn is far away snoozes and frees its worker for other tenants. A job whose notification does not parse is cancelled: retrying
 // cannot help. Jobs get River's job timeout (a minute unless the client
 // sets JobTimeout).
 type Worker struct {

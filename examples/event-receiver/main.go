@@ -162,7 +162,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	client, err := elements.NewClient(c.userSecret, c.orgSecret, elements.WithBaseURL(c.baseURL))
+	opts := []elements.Option{elements.WithBaseURL(c.baseURL)}
+	if c.dbURL != "" {
+		// A River worker whose tenant's turn is over a second away snoozes
+		// its job (elements.RateLimitError) and serves another tenant,
+		// instead of waiting behind one tenant's burst.
+		opts = append(opts, elements.WithPaceWait(time.Second))
+	}
+	client, err := elements.NewClient(c.userSecret, c.orgSecret, opts...)
 	if err != nil {
 		return err
 	}
