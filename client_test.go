@@ -547,9 +547,11 @@ func TestRetryResendsTheBody(t *testing.T) {
 
 func TestRetryAfterIsCappedAtMaxWait(t *testing.T) {
 	t.Parallel()
-	// An uncapped Retry-After of an hour would outlive the deadline.
+	// An uncapped Retry-After of an hour would outlive the deadline. (A
+	// 429's Retry-After is waited whole, within WithRateLimitWait: see
+	// pacing_test.go.)
 	c, mt := newTestClient(t, elements.WithRetry(2, time.Millisecond, 5*time.Millisecond))
-	rec := mock(mt, answer(429, "", "Retry-After: 3600"), answer(503, "", "Retry-After: Fri, 31 Dec 2100 23:59:59 GMT"), answer(200, `{"id":1}`))
+	rec := mock(mt, answer(503, "", "Retry-After: 3600"), answer(503, "", "Retry-After: Fri, 31 Dec 2100 23:59:59 GMT"), answer(200, `{"id":1}`))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := c.Instances.Get(ctx, 1); err != nil {

@@ -97,14 +97,14 @@ func WithLimiter(l Limiter) Option {
 // WithRateLimitWait bounds how long one call waits out 429 Too Many
 // Requests answers in total. A 429 means the platform did not process the
 // request, so every method is sent again after the answer's Retry-After
-// (or, without one, the retry backoff), each wait capped at WithRetry's
-// maxWait and at least its minWait; these sends do not count against
-// WithRetry's maxRetries, which are for failures. The call returns the 429
-// as an *APIError (its Header holds the Retry-After) when the next wait
-// would pass total, or the context's deadline: a host whose queue reschedules
-// work can then reschedule it by the Retry-After instead of holding a
-// worker. 0 returns the first 429 at once; total must not be negative. The
-// context ends every wait.
+// (or, without one, the retry backoff, at least a second); these sends do
+// not count against WithRetry's maxRetries, which are for failures. The
+// call returns the 429 as an *APIError (its Header holds the Retry-After;
+// it matches ErrRateLimited) when the next wait would pass total, or the
+// context's deadline: a host whose queue reschedules work can then
+// reschedule it by the Retry-After instead of holding a worker. 0 returns
+// the first 429 at once; total must not be negative. The context ends
+// every wait.
 func WithRateLimitWait(total time.Duration) Option {
 	return func(o *options) { o.rateLimitWait = total }
 }

@@ -55,7 +55,7 @@ func (p pacer) RoundTrip(req *http.Request) (*http.Response, error) {
 		if n == 0 {
 			limited = time.Now()
 		}
-		wait := max(backoff(c.minWait, c.maxWait, n, resp), c.minWait)
+		wait := rateLimitWait(c.minWait, c.maxWait, n, resp)
 		if account != "" {
 			if err := c.limiter.Backoff(ctx, account, wait); err != nil && c.logger != nil {
 				c.logger.LogAttrs(ctx, slog.LevelWarn, "elements: the limiter failed to note a 429",
@@ -80,6 +80,21 @@ func (p pacer) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		req = next
 	}
+}
+
+// minRateLimitWait is the least a 429 without a Retry-After is waited.
+const minRateLimitWait = time.Second
+
+// rateLimitWait is how long to wait after the n-th 429 (resp) before
+// sending again: its Retry-After whole, whatever WithRetry's waits are (the
+// total is bounded by WithRateLimitWait), or without one the retry backoff,
+// at least minRateLimitWait. WithRetry(0, 0, 0) turns retries off; it must
+// not make a 429 a storm of requests sent again at once.
+func rateLimitWait(minWait, maxWait time.Duration, n int, resp *http.Response) time.Duration {
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		return d
+	}
+	return max(backoff(minWait, maxWait, n, nil), minWait, minRateLimitWait)
 }
 
 // waitTurn waits for the account's turn in the Limiter, for at most

@@ -98,15 +98,21 @@ func TestRateLimitedRequestIsSentAgain(t *testing.T) {
 			}
 		})
 	})
-	t.Run("Retry-After capped at maxWait, no Retry-After: the backoff", func(t *testing.T) {
+	t.Run("a Retry-After past WithRateLimitWait: the 429 at once; none: the backoff", func(t *testing.T) {
 		t.Parallel()
 		synctest.Test(t, func(t *testing.T) {
 			c, mt := newTestClient(t, elements.WithRetry(0, time.Second, time.Second))
 			clk := newClock(mt, answer(429, "", "Retry-After: 3600"), answer(429, ""), answer(200, `{}`))
+			var apiErr *elements.APIError
+			if err := hubGet(context.Background(), c, "/hubs/scheduling/ping"); !errors.As(err, &apiErr) || apiErr.StatusCode != 429 {
+				t.Fatalf("an hour's Retry-After, past the default WithRateLimitWait of 5 minutes: %v, want the 429", err)
+			}
 			if err := hubGet(context.Background(), c, "/hubs/scheduling/ping"); err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff([]string{"0s", "1s", "2s"}, clk.starts()); diff != "" {
+			// The account stays held for the hour the platform asked for; then
+			// a 429 without a Retry-After waits the backoff.
+			if diff := cmp.Diff([]string{"0s", "1h0m0s", "1h0m1s"}, clk.starts()); diff != "" {
 				t.Errorf("attempts (-want +got):\n%s", diff)
 			}
 		})
@@ -265,4 +271,34 @@ func TestPacedPlacesAreFreed(t *testing.T) {
 			t.Errorf("%d attempts, want 10", n)
 		}
 	})
+}
+
+// WithRetry(0, 0, 0) turns retries off; it must not turn a 429's
+// Retry-After into a storm of requests sent again at once (6,502 in 300 ms
+// before). The answer's Retry-After is waited whole, and a 429 without one
+// waits at least a second.
+func TestRateLimitWaitsWithoutRetryWaits(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		first func() (*http.Response, error)
+		want  []string
+	}{
+		{"Retry-After 10", answer(429, "", "Retry-After: 10"), []string{"0s", "10s"}},
+		{"no Retry-After", answer(429, ""), []string{"0s", "1s"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				c, mt := newTestClient(t, elements.WithRetry(0, 0, 0))
+				clk := newClock(mt, tt.first, answer(200, `{}`))
+				if err := hubGet(context.Background(), c, "/hubs/scheduling/ping"); err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(tt.want, clk.starts()); diff != "" {
+					t.Errorf("attempts (-want +got):\n%s", diff)
+				}
+			})
+		})
+	}
 }
