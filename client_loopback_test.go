@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/elementsgo/elements"
 )
@@ -86,5 +87,43 @@ func TestLoopbackConnectionDroppedAfterSending(t *testing.T) {
 		if got := hits.Load(); got != tt.wantCalls {
 			t.Errorf("%s: server saw %d requests, want %d", tt.method, got, tt.wantCalls)
 		}
+	}
+}
+
+// A call that fails for good (here one that gave up its account's turn,
+// WithPaceWait) leaves the connection pool alone: other calls, for other
+// tenants, keep their warm connections. go-retryablehttp closed the idle
+// connections after every such failure, before.
+func TestFailedCallKeepsIdleConnections(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"id": 1}`))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c, err := elements.NewClient("user-secret-x", "org-secret-x", elements.WithBaseURL(srv.URL), elements.WithRetry(0, 0, 0),
+		elements.WithLimiter(elements.NewMemoryLimiter(time.Hour, 20)), elements.WithPaceWait(10*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := hubGet(ctx, c, "/hubs/scheduling/ping"); err != nil {
+		t.Fatal(err)
+	}
+	if err := hubGet(ctx, c, "/hubs/scheduling/ping"); !errors.Is(err, elements.ErrRateLimited) {
+		t.Fatalf("a second call within the hour: %v, want ErrRateLimited", err)
+	}
+	if _, err := c.Instances.Get(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections for three sequential calls, want 1: the call that gave up closed the idle ones", n)
 	}
 }

@@ -51,7 +51,7 @@ type Limiter interface {
 	// already done gets its error at once and takes no turn.
 	Wait(ctx context.Context, account string) (done func(), err error)
 	// Backoff tells the limiter that the platform answered the account
-	// with 429 Too Many Requests and asked for d (its Retry-After, capped):
+	// with 429 Too Many Requests and asked for d (its Retry-After, or the backoff without one):
 	// no request to the account should start before d has passed. The
 	// Client calls it for every 429 to a request with a token, before it
 	// waits d and sends the request again (or returns the 429, see

@@ -49,10 +49,9 @@ func WithBaseURL(rawURL string) Option {
 // retry logic runs around it. Its Timeout, if any, bounds each attempt. It
 // must not be nil.
 //
-// go-retryablehttp, which runs the retries, calls hc.CloseIdleConnections
-// when a call fails for good or its context ends, so give the client its own
-// http.Client (it may share a Transport's configuration, not the pool) if
-// other parts of the program depend on keeping idle connections warm.
+// The client never closes hc's idle connections: one tenant's failed call
+// (a timeout, a turn given up) does not cost the others their warm
+// connections.
 //
 // The client uses a copy of hc whose CheckRedirect refuses every redirect
 // (see [ErrRedirect]); hc itself is not changed.

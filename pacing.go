@@ -112,10 +112,6 @@ func (c *Client) waitTurn(ctx context.Context, account string) (func(), error) {
 	return done, err
 }
 
-// CloseIdleConnections closes the idle connections of the caller's
-// http.Client, as go-retryablehttp asks after a call failed.
-func (p pacer) CloseIdleConnections() { p.c.httpClient.CloseIdleConnections() }
-
 // mayWait reports whether a call that met its first 429 waited ago may
 // wait d more and send again: within WithRateLimitWait, and ending
 // before the context's deadline.
