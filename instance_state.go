@@ -41,10 +41,11 @@ const (
 // from one that is gone.
 //
 // A 404 answer is [InstanceDeleted] with a nil error, provided it is the
-// platform's own JSON answer: a 404 page of another kind (a proxy's HTML, a
-// base URL without /elements/api-v2) is returned as an error matching
-// [ErrNotFound], so a misconfigured client never reads every instance as
-// deleted. Any other failure, a 401 or 403 included (this call uses the
+// platform's own answer: JSON with the platform's request id (in the body
+// or the Elements-Request-Id header). A 404 of another kind (a proxy's HTML,
+// a gateway's or framework's JSON for a base URL without /elements/api-v2)
+// is returned as an error matching [ErrNotFound], so a misconfigured client
+// never reads every instance as deleted. Any other failure, a 401 or 403 included (this call uses the
 // client's user and organization secrets: they are wrong), is returned as
 // an error with state "".
 //
@@ -75,7 +76,7 @@ func (s *InstancesService) State(ctx context.Context, id int64) (InstanceState, 
 	}
 	resp, err := c.do(req, &w, callOptions{})
 	var ae *APIError
-	if errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound && isJSON(ae.Header) {
+	if errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound && isJSON(ae.Header) && ae.RequestID != "" {
 		return InstanceDeleted, nil
 	}
 	if err != nil {

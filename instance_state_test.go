@@ -26,7 +26,10 @@ func TestInstanceStateWire(t *testing.T) {
 		{"flags absent: active", []wireAnswer{jsonAnswer(200, `{"id":"42","name":"API Instance"}`)}, 1, elements.InstanceActive, nil},
 		{"flags null: active", []wireAnswer{jsonAnswer(200, `{"id":42,"valid":null,"disabled":null}`)}, 1, elements.InstanceActive, nil},
 		{"404 from the platform: deleted", []wireAnswer{jsonAnswer(404, `{"message":"no instance with id 42","requestId":"r-1"}`)}, 1, elements.InstanceDeleted, nil},
-		{"404 with a +json type: deleted", []wireAnswer{{404, "application/problem+json; charset=utf-8", `{"title":"Not Found"}`, nil}}, 1, elements.InstanceDeleted, nil},
+		{"404 with a +json type and the request id header: deleted", []wireAnswer{{404, "application/problem+json; charset=utf-8", `{"title":"Not Found"}`, []string{"Elements-Request-Id: r-2"}}}, 1, elements.InstanceDeleted, nil},
+		// A gateway's or a framework's JSON 404 (a wrong base path) carries no
+		// request id of the platform's: every tenant must not read as deleted.
+		{"JSON 404 without the platform's request id: an error", []wireAnswer{jsonAnswer(404, `{"error":"Not Found","status":404}`)}, 1, "", elements.ErrNotFound},
 		{"404 HTML page: an error, not deleted", []wireAnswer{htmlAnswer(404, "<html><title>404 Not Found</title></html>")}, 1, "", elements.ErrNotFound},
 		{"404 plain text: an error", []wireAnswer{{404, "text/plain", "404 page not found", nil}}, 1, "", elements.ErrNotFound},
 		{"404 without a type: an error", []wireAnswer{{404, "", "", nil}}, 1, "", elements.ErrNotFound},
