@@ -71,8 +71,8 @@ func accountKey(token string) string {
 // ("User …, Organization …, Element <token>"), or "". Secrets hold no
 // comma or space (checkSecret), so the header splits one way only.
 func elementToken(req *http.Request) string {
-	_, tok, _ := strings.Cut(req.Header.Get("Authorization"), ", Element ")
-	return tok
+	_, tok, _ := strings.Cut(req.Header.Get("Authorization"), "Element ")
+	return strings.TrimSpace(tok)
 }
 
 // MemoryLimiter is the in-process [Limiter]: per account, requests start

@@ -266,8 +266,8 @@ func (c *Client) failed(err error) error {
 // redactorFor lists what must never appear in this request's errors or logs.
 func (c *Client) redactorFor(req *http.Request, o callOptions) redactor {
 	secrets := append([]string{c.userSecret, c.orgSecret}, o.secrets...)
-	if _, tok, ok := strings.Cut(req.Header.Get("Authorization"), "Element "); ok {
-		secrets = append(secrets, strings.TrimSpace(tok))
+	if tok := elementToken(req); tok != "" {
+		secrets = append(secrets, tok)
 	}
 	return redactor(secrets)
 }

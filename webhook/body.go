@@ -9,6 +9,14 @@ import (
 	"slices"
 )
 
+// maxBody is the body size limit: MaxBodyBytes, or DefaultMaxBodyBytes.
+func (h *Handler) maxBody() int64 {
+	if h.MaxBodyBytes <= 0 {
+		return DefaultMaxBodyBytes
+	}
+	return h.MaxBodyBytes
+}
+
 // DefaultMaxBodyBytes is the body size limit a [Handler] applies when
 // MaxBodyBytes is zero or less: 1 MiB, far above 20 events plus a vendor
 // payload.
@@ -24,11 +32,7 @@ const firstBodyBuffer = 1 << 10
 // inflate (48 connections each claiming 1 MiB and sending one byte would
 // otherwise hold 48 MiB).
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
-	limit := h.MaxBodyBytes
-	if limit <= 0 {
-		limit = DefaultMaxBodyBytes
-	}
-	limit = min(limit, math.MaxInt-1) // room for limit+1 below
+	limit := min(h.maxBody(), math.MaxInt-1) // room for limit+1 below
 	if r.ContentLength > limit {
 		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("body of %d bytes is over the limit of %d", r.ContentLength, limit)
 	}

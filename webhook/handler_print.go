@@ -9,12 +9,8 @@ import (
 // String describes h without its signing keys, e.g.
 // "webhook.Handler{SigningKeys:[2 redacted] KeysFor:off InsecureSkipVerify:false MaxBodyBytes:1048576 Deduplicator:on Inbox:off}".
 func (h *Handler) String() string {
-	limit := h.MaxBodyBytes
-	if limit <= 0 {
-		limit = DefaultMaxBodyBytes
-	}
 	return fmt.Sprintf("webhook.Handler{SigningKeys:%s KeysFor:%s InsecureSkipVerify:%t MaxBodyBytes:%d Deduplicator:%s Inbox:%s}",
-		h.SigningKeys, onOff(h.KeysFor != nil), h.InsecureSkipVerify, limit, onOff(h.Deduplicator != nil), onOff(h.Inbox != nil))
+		h.SigningKeys, onOff(h.KeysFor != nil), h.InsecureSkipVerify, h.maxBody(), onOff(h.Deduplicator != nil), onOff(h.Inbox != nil))
 }
 
 func onOff(on bool) string {
@@ -33,15 +29,11 @@ func (h *Handler) Format(f fmt.State, _ rune) {
 // LogValue implements [slog.LogValuer]: a group of the handler's settings,
 // with how many signing keys it has and never the keys.
 func (h *Handler) LogValue() slog.Value {
-	limit := h.MaxBodyBytes
-	if limit <= 0 {
-		limit = DefaultMaxBodyBytes
-	}
 	return slog.GroupValue(
 		slog.Any("signingKeys", h.SigningKeys),
 		slog.String("keysFor", onOff(h.KeysFor != nil)),
 		slog.Bool("insecureSkipVerify", h.InsecureSkipVerify),
-		slog.Int64("maxBodyBytes", limit),
+		slog.Int64("maxBodyBytes", h.maxBody()),
 		slog.String("deduplicator", onOff(h.Deduplicator != nil)),
 		slog.String("inbox", onOff(h.Inbox != nil)))
 }
