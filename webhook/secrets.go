@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -10,9 +11,10 @@ import (
 
 // Secrets is a list of secret values, such as [Handler.SigningKeys],
 // that never prints its contents: fmt (every verb) shows only how many
-// there are, e.g. "[2 redacted]", and slog logs the group {redacted: 2}. It is a plain []string otherwise:
-// assign, append, range and pass it with ... as usual. Its JSON encoding is
-// the list itself, so do not hand a struct holding it to a JSON logger.
+// there are, e.g. "[2 redacted]", slog logs the group {redacted: 2}, and
+// encoding/json writes the string "[2 redacted]" (so a struct holding it
+// is safe in a JSON log too). It is a plain []string otherwise: assign,
+// append, range and pass it with ... as usual.
 type Secrets []string
 
 // String returns how many secrets s holds, e.g. "[2 redacted]", never the
@@ -34,3 +36,7 @@ func (s Secrets) Format(f fmt.State, verb rune) { redact.Format(f, verb, s) }
 // LogValue implements [slog.LogValuer]: a group holding only how many
 // values there are.
 func (s Secrets) LogValue() slog.Value { return slog.GroupValue(slog.Int("redacted", len(s))) }
+
+// MarshalJSON implements [json.Marshaler]: the redacted form as a JSON
+// string, never the secrets.
+func (s Secrets) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }

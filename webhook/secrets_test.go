@@ -58,9 +58,6 @@ func TestHandlerPrintingRedactsKeys(t *testing.T) {
 				lh = slog.NewJSONHandler(&buf, nil)
 			}
 			slog.New(lh).Info("m", "v", v, slog.Group("g", "v", v))
-			if strings.HasSuffix(name, "struct{Secrets}") && format == "JSON" {
-				continue // JSON encodes a Secrets as the list, like any wire type (documented)
-			}
 			assertNoSecret(t, name+" in a slog "+format+" log", buf.String())
 		}
 	}
