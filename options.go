@@ -113,8 +113,10 @@ func WithRateLimitWait(total time.Duration) Option {
 // returns an error wrapping [ErrRateLimited] whose RetryAfter() is d: a
 // queue worker snoozes the job (riverinbox does) and serves another
 // tenant, instead of holding the worker while one tenant's burst waits
-// its turns. 0, the default, waits as long as the context allows, as a
-// backfill wants. d must not be negative.
+// its turns. (MemoryLimiter gives the turn back exactly; redislimit may
+// spend it when the wait ends while Redis grants it.) 0, the default, waits
+// as long as the context allows, as a backfill wants. d must not be
+// negative.
 func WithPaceWait(d time.Duration) Option {
 	return func(o *options) { o.paceWait = d }
 }
