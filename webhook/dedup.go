@@ -55,7 +55,7 @@ const (
 // 73 hours); and it ties each claim to the store value that made it, so Done
 // and Release of a claim that expired and was taken over change nothing and
 // return an error wrapping [ErrClaimLost].
-// [github.com/elementsgo/elements/webhooktest.TestDeduplicator]
+// [github.com/elementsgo/elements/webhook/webhooktest.TestDeduplicator]
 // checks an implementation against these rules.
 //
 // An error from Claim makes the handler answer 500 without calling the host;
