@@ -30,8 +30,8 @@
 //
 // Times are the database's (now()), so the replicas' clocks do not matter.
 // Rows whose time is up stay until a Claim of the same key reuses them or
-// [Store.Purge] deletes them: call Purge now and then (say hourly) from any
-// replica.
+// [Store.Purge] deletes them (an expired claim only after the retention
+// too): call Purge now and then (say hourly) from any replica.
 package pgdedup
 
 import (
@@ -146,8 +146,12 @@ RETURNING d.token = $3, d.done`,
 		doneSQL: `UPDATE ` + t + ` SET done = true, expires_at = now() + $3::float8 * interval '1 second'
 WHERE key = $1 AND owner = $2 AND NOT done`,
 		releaseSQL: `DELETE FROM ` + t + ` WHERE key = $1 AND owner = $2 AND NOT done`,
+		// An expired claim is kept for the retention past its TTL, as a
+		// done key is: its owner's Claim must still find it its own.
 		purgeSQL: `DELETE FROM ` + t + ` WHERE key IN
-(SELECT key FROM ` + t + ` WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+(SELECT key FROM ` + t + ` WHERE expires_at <= now()
+	AND (done OR expires_at <= now() - $2::float8 * interval '1 second')
+	LIMIT $1 FOR UPDATE SKIP LOCKED)`,
 	}, nil
 }
 
@@ -233,15 +237,16 @@ func (s *Store) finish(ctx context.Context, op, key, sql string, args ...any) er
 // purgeBatch bounds the rows one statement of Purge deletes (and locks).
 const purgeBatch = 10000
 
-// Purge deletes the rows whose time is up (claims past their TTL, done keys
-// past their retention), in batches, and returns how many it deleted. Rows
-// in use by a concurrent Claim are skipped. Safe to run from several
-// replicas at once; run it periodically, for example hourly from a goroutine
-// with a [time.Ticker], or from cron.
+// Purge deletes the rows whose time is up (done keys past their retention,
+// claims past their TTL and then the retention: until then an expired
+// claim stays its owner's, see [Store.Claim]), in batches, and returns how
+// many it deleted. Rows in use by a concurrent Claim are skipped. Safe to
+// run from several replicas at once; run it periodically, for example
+// hourly from a goroutine with a [time.Ticker], or from cron.
 func (s *Store) Purge(ctx context.Context) (int64, error) {
 	var total int64
 	for {
-		tag, err := s.pool.Exec(ctx, s.purgeSQL, purgeBatch)
+		tag, err := s.pool.Exec(ctx, s.purgeSQL, purgeBatch, s.retention)
 		if err != nil {
 			return total, fmt.Errorf("pgdedup: purge: %w", err)
 		}
