@@ -14,20 +14,24 @@
 //
 //   - A claim lasts the claim TTL ([WithClaimTTL], default
 //     [DefaultClaimTTL]). Keep it above your slowest callback: a claim whose
-//     TTL passed is taken over by the next delivery, which is how the
-//     notification of a replica that crashed mid-callback gets processed.
+//     TTL passed is taken over by the next delivery to another replica,
+//     which is how the notification of a replica that crashed mid-callback
+//     gets processed.
 //   - Claims belong to the Store value that made them (each [New] makes a
-//     new owner id): a replica whose claim expired and was taken over
-//     cannot complete or release the new holder's claim; Done and Release
-//     then return an error wrapping [webhook.ErrClaimLost].
+//     new owner id). A Store never takes over its own claim, expired or
+//     not: its holder is alive, so a delivery to the same replica answers
+//     409 until that callback ends. A replica whose claim expired and was
+//     taken over by another cannot complete or release the new holder's
+//     claim; Done and Release then return an error wrapping
+//     [webhook.ErrClaimLost].
 //   - A done key is kept for the retention ([WithRetention], default
 //     [DefaultRetention], longer than the platform's retry window of about
 //     73 hours), then may be claimed again.
 //
 // Times are the database's (now()), so the replicas' clocks do not matter.
 // Rows whose time is up stay until a Claim of the same key reuses them or
-// [Store.Purge] deletes them: call Purge now and then (say hourly) from any
-// replica.
+// [Store.Purge] deletes them (an expired claim only after the retention
+// too): call Purge now and then (say hourly) from any replica.
 package pgdedup
 
 import (
@@ -80,8 +84,9 @@ type options struct {
 func WithTable(name string) Option { return func(o *options) { o.table = name } }
 
 // WithClaimTTL sets how long a claim holds (default [DefaultClaimTTL]): after
-// it, the next delivery of the notification takes the claim over. Keep it
-// above your slowest callback. Zero or less keeps the default.
+// it, the next delivery of the notification to another replica (another
+// Store) takes the claim over. Keep it above your slowest callback. Zero or
+// less keeps the default.
 func WithClaimTTL(d time.Duration) Option { return func(o *options) { o.ttl = d } }
 
 // WithRetention sets how long a done key is kept (default
@@ -127,23 +132,36 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, error
 		ttl:       o.ttl.Seconds(),
 		retention: o.retention.Seconds(),
 		// Claim always updates the row it conflicts with, but changes it
-		// only when its time is up; the row lock serialises concurrent
-		// Claims, and the token returned says whether this one won.
+		// only when it takes the row over; the row lock serialises
+		// concurrent Claims, and the token returned says whether this one
+		// won.
 		claimSQL: `INSERT INTO ` + t + ` AS d (key, owner, token, done, expires_at)
 VALUES ($1, $2, $3, false, now() + $4::float8 * interval '1 second')
 ON CONFLICT (key) DO UPDATE SET
-	owner = CASE WHEN d.expires_at <= now() THEN excluded.owner ELSE d.owner END,
-	token = CASE WHEN d.expires_at <= now() THEN excluded.token ELSE d.token END,
-	done = CASE WHEN d.expires_at <= now() THEN false ELSE d.done END,
-	expires_at = CASE WHEN d.expires_at <= now() THEN excluded.expires_at ELSE d.expires_at END
+	owner = CASE WHEN ` + takeOver + ` THEN excluded.owner ELSE d.owner END,
+	token = CASE WHEN ` + takeOver + ` THEN excluded.token ELSE d.token END,
+	done = CASE WHEN ` + takeOver + ` THEN false ELSE d.done END,
+	expires_at = CASE WHEN ` + takeOver + ` THEN excluded.expires_at ELSE d.expires_at END
 RETURNING d.token = $3, d.done`,
 		doneSQL: `UPDATE ` + t + ` SET done = true, expires_at = now() + $3::float8 * interval '1 second'
 WHERE key = $1 AND owner = $2 AND NOT done`,
 		releaseSQL: `DELETE FROM ` + t + ` WHERE key = $1 AND owner = $2 AND NOT done`,
+		// An expired claim is kept for the retention past its TTL, as a
+		// done key is: its owner's Claim must still find it its own.
 		purgeSQL: `DELETE FROM ` + t + ` WHERE key IN
-(SELECT key FROM ` + t + ` WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+(SELECT key FROM ` + t + ` WHERE expires_at <= now()
+	AND (done OR expires_at <= now() - $2::float8 * interval '1 second')
+	LIMIT $1 FOR UPDATE SKIP LOCKED)`,
 	}, nil
 }
+
+// takeOver is when a Claim takes over the row of its key (d) in place of
+// inserting one (excluded): the row's time is up, and it is a done key or
+// another owner's claim. A claim of the Claim's own owner is never taken
+// over, expired or not: its holder is this live Store (a restarted process
+// has a new one), whose callback may still run and would then end the new
+// claim with its Release or Done.
+const takeOver = `(d.expires_at <= now() AND (d.done OR d.owner <> excluded.owner))`
 
 // createTable creates the table and its index unless the table exists,
 // under an advisory lock, as concurrent CREATE TABLE IF NOT EXISTS of one
@@ -172,7 +190,9 @@ func createTable(ctx context.Context, pool *pgxpool.Pool, table, t, name string)
 	})
 }
 
-// Claim implements [webhook.Deduplicator] in one statement.
+// Claim implements [webhook.Deduplicator] in one statement. It takes over
+// a claim whose TTL passed only if another Store holds it: a claim of this
+// Store, expired or not, answers [webhook.DedupInFlight].
 func (s *Store) Claim(ctx context.Context, key string) (webhook.DedupState, error) {
 	var won, done bool
 	if err := s.pool.QueryRow(ctx, s.claimSQL, []byte(key), s.owner, mrand.Int64(), s.ttl).Scan(&won, &done); err != nil {
@@ -217,15 +237,16 @@ func (s *Store) finish(ctx context.Context, op, key, sql string, args ...any) er
 // purgeBatch bounds the rows one statement of Purge deletes (and locks).
 const purgeBatch = 10000
 
-// Purge deletes the rows whose time is up (claims past their TTL, done keys
-// past their retention), in batches, and returns how many it deleted. Rows
-// in use by a concurrent Claim are skipped. Safe to run from several
-// replicas at once; run it periodically, for example hourly from a goroutine
-// with a [time.Ticker], or from cron.
+// Purge deletes the rows whose time is up (done keys past their retention,
+// claims past their TTL and then the retention: until then an expired
+// claim stays its owner's, see [Store.Claim]), in batches, and returns how
+// many it deleted. Rows in use by a concurrent Claim are skipped. Safe to
+// run from several replicas at once; run it periodically, for example
+// hourly from a goroutine with a [time.Ticker], or from cron.
 func (s *Store) Purge(ctx context.Context) (int64, error) {
 	var total int64
 	for {
-		tag, err := s.pool.Exec(ctx, s.purgeSQL, purgeBatch)
+		tag, err := s.pool.Exec(ctx, s.purgeSQL, purgeBatch, s.retention)
 		if err != nil {
 			return total, fmt.Errorf("pgdedup: purge: %w", err)
 		}

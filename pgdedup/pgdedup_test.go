@@ -190,6 +190,38 @@ func TestPurge(t *testing.T) {
 	}
 }
 
+// Purge keeps an expired claim for the retention: its owner, alive, must
+// still find it its own (in flight), not claim the key anew beside its
+// running callback.
+func TestPurgeKeepsExpiredClaims(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := newPool(t, nil)
+	name := table()
+	open := func() *pgdedup.Store {
+		t.Helper()
+		s, err := pgdedup.New(ctx, pool, pgdedup.WithTable(name), pgdedup.WithClaimTTL(time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a, b := open(), open()
+	claim := func(s *pgdedup.Store, who string, want webhook.DedupState) {
+		t.Helper()
+		if got, err := s.Claim(ctx, "k"); err != nil || got != want {
+			t.Errorf("%s: Claim = %v, %v; want %v", who, got, err, want)
+		}
+	}
+	claim(a, "A", webhook.DedupClaimed)
+	time.Sleep(10 * time.Millisecond)
+	if n, err := b.Purge(ctx); err != nil || n != 0 {
+		t.Errorf("Purge = %d, %v; want 0 rows", n, err)
+	}
+	claim(a, "A after the purge", webhook.DedupInFlight)
+	claim(b, "B after the purge", webhook.DedupClaimed) // another owner takes it over
+}
+
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -9,17 +9,22 @@
 // notification's key), always with an expiry, so Redis forgets old keys by
 // itself and nothing needs purging:
 //
-//   - Claim is SET key owner NX PX ttl GET, one round trip: it sets the key
-//     if absent, for the claim TTL ([WithClaimTTL], default
-//     [DefaultClaimTTL]; keep it above your slowest callback), and reads it
-//     otherwise. A claim whose TTL passed is gone, so the next delivery
-//     claims the notification: that is how the notification of a replica
-//     that crashed mid-callback gets processed.
-//   - Done and Release are Lua scripts on that one key (one round trip; no
-//     CROSSSLOT error on a cluster), which act only if the key still holds
-//     this Store's owner id (each [New] makes a new one): a replica whose
-//     claim expired and was taken over cannot complete or delete the new
-//     holder's claim, and gets an error wrapping [webhook.ErrClaimLost].
+//   - Claim, Done and Release are Lua scripts on that one key (one round
+//     trip; no CROSSSLOT error on a cluster).
+//   - Claim sets the key to this Store's owner id (each [New] makes a new
+//     one) and the end of the claim TTL ([WithClaimTTL], default
+//     [DefaultClaimTTL]; keep it above your slowest callback), by Redis's
+//     clock, unless the key holds a done marker or a claim. A claim whose
+//     TTL passed is taken over by the next delivery to another replica:
+//     that is how the notification of a replica that crashed mid-callback
+//     gets processed. A Store never takes over its own claim, expired or
+//     not: its holder is alive, so a delivery to the same replica gets 409
+//     until that callback ends. A claim's key is kept for the retention
+//     past its TTL, so that its owner still finds it.
+//   - Done and Release act only if the key still holds this Store's claim:
+//     a replica whose claim expired and was taken over cannot complete or
+//     delete the new holder's claim, and gets an error wrapping
+//     [webhook.ErrClaimLost].
 //   - Done replaces the claim with a done marker kept for the retention
 //     ([WithRetention], default [DefaultRetention], longer than the
 //     platform's retry window of about 73 hours).
@@ -32,7 +37,6 @@ package redisdedup
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"time"
 
@@ -47,8 +51,8 @@ const (
 	DefaultRetention = 7 * 24 * time.Hour // the platform retries for about 73 hours
 )
 
-// doneValue marks a done key; owner ids (26 base32 characters) never equal
-// it.
+// doneValue marks a done key. A claim's value is "<owner id> <deadline>",
+// which never equals it.
 const doneValue = "done"
 
 // Store is an [webhook.Deduplicator] over Redis. Its methods are safe for
@@ -76,8 +80,9 @@ type options struct {
 func WithPrefix(p string) Option { return func(o *options) { o.prefix = p } }
 
 // WithClaimTTL sets how long a claim holds (default [DefaultClaimTTL]): after
-// it, the next delivery of the notification takes the claim over. Keep it
-// above your slowest callback. Less than a millisecond keeps the default.
+// it, the next delivery of the notification to another replica (another
+// Store) takes the claim over. Keep it above your slowest callback. Less
+// than a millisecond keeps the default.
 func WithClaimTTL(d time.Duration) Option { return func(o *options) { o.ttl = d } }
 
 // WithRetention sets how long a done key is kept (default
@@ -103,28 +108,54 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 	return &Store{rdb: rdb, prefix: o.prefix, owner: rand.Text(), ttl: o.ttl, retention: o.retention}
 }
 
-// Claim implements [webhook.Deduplicator] with one SET NX PX GET.
+// Claim implements [webhook.Deduplicator] in one script. It takes over a
+// claim whose TTL passed only if another Store holds it: a claim of this
+// Store, expired or not, answers [webhook.DedupInFlight].
 func (s *Store) Claim(ctx context.Context, key string) (webhook.DedupState, error) {
-	old, err := s.rdb.SetArgs(ctx, s.prefix+key, s.owner, redis.SetArgs{Mode: "NX", TTL: s.ttl, Get: true}).Result()
+	st, err := claimScript.Run(ctx, s.rdb, []string{s.prefix + key},
+		s.owner, s.ttl.Milliseconds(), s.retention.Milliseconds(), doneValue).Int()
 	switch {
-	case errors.Is(err, redis.Nil): // it was absent: set
-		return webhook.DedupClaimed, nil
 	case err != nil:
-		return 0, fmt.Errorf("redisdedup: claim (SET NX GET needs Redis 7.0 or later): %w", err)
-	case old == doneValue:
+		return 0, fmt.Errorf("redisdedup: claim: %w", err)
+	case st == 0:
+		return webhook.DedupClaimed, nil
+	case st == 2:
 		return webhook.DedupDone, nil
 	}
 	return webhook.DedupInFlight, nil
 }
 
-// The scripts act on KEYS[1] only if it holds this Store's claim (ARGV[1]).
+// The scripts work on KEYS[1]; ARGV[1] is this Store's owner id. A claim's
+// value is the owner id, a space and the end of its TTL in milliseconds of
+// Redis's clock (TIME).
 var (
+	// claimScript returns 0 (claimed) when it claims the key for the claim
+	// TTL (ARGV[2] ms), keeping the key the retention (ARGV[3] ms) longer;
+	// 2 (done) when the key holds the done marker (ARGV[4]); 1 (in flight)
+	// when it holds a claim not to be taken over: this Store's own, expired
+	// or not, another's within its TTL, or a value of another form.
+	claimScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[4] then return 2 end
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+if v then
+	local owner, deadline = string.match(v, '^(%S+) (%d+)$')
+	if owner == nil or owner == ARGV[1] or now < tonumber(deadline) then return 1 end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. string.format('%.0f', now + ARGV[2]),
+	'PX', string.format('%.0f', ARGV[2] + ARGV[3]))
+return 0`)
+	// doneScript and releaseScript return 1 when they act, 0 when the key
+	// does not hold this Store's claim.
 	doneScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local v = redis.call('GET', KEYS[1])
+if not v or string.match(v, '^(%S+) ') ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`)
 	releaseScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local v = redis.call('GET', KEYS[1])
+if not v or string.match(v, '^(%S+) ') ~= ARGV[1] then return 0 end
 return redis.call('DEL', KEYS[1])`)
 )
 

@@ -54,8 +54,9 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-// Every key carries an expiry: the claim TTL while in flight, the retention
-// once done; so Redis forgets old notifications by itself.
+// Every key carries an expiry: the claim TTL and then the retention while
+// in flight (an expired claim stays its owner's), the retention once done;
+// so Redis forgets old notifications by itself.
 func TestExpiries(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -72,7 +73,7 @@ func TestExpiries(t *testing.T) {
 	if st, err := s.Claim(ctx, "k"); err != nil || st != webhook.DedupClaimed {
 		t.Fatalf("Claim = %v, %v", st, err)
 	}
-	ttl(time.Minute)
+	ttl(time.Minute + time.Hour)
 	if err := s.Done(ctx, "k"); err != nil {
 		t.Fatal(err)
 	}
@@ -81,11 +82,35 @@ func TestExpiries(t *testing.T) {
 	if _, err := def.Claim(ctx, "d"); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := rdb.PTTL(ctx, p+"d").Result(); got <= redisdedup.DefaultClaimTTL-time.Second || got > redisdedup.DefaultClaimTTL {
-		t.Errorf("WithClaimTTL(0): PTTL %v, want the default %v", got, redisdedup.DefaultClaimTTL)
+	want := redisdedup.DefaultClaimTTL + redisdedup.DefaultRetention
+	if got, _ := rdb.PTTL(ctx, p+"d").Result(); got <= want-time.Second || got > want {
+		t.Errorf("WithClaimTTL(0), WithRetention(-1): PTTL %v, want the defaults' sum %v", got, want)
 	}
 	if redisdedup.DefaultRetention <= 73*time.Hour {
 		t.Errorf("DefaultRetention %v is within the platform's retry window", redisdedup.DefaultRetention)
+	}
+}
+
+// A value Claim does not know (an earlier version's claim: the bare owner
+// id) is in flight until Redis expires it, and only its owner's Done or
+// Release could end it.
+func TestForeignValue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rdb := clients(t)["plain"]
+	p := prefix()
+	if err := rdb.Set(ctx, p+"k", "SOMEOTHEROWNERID", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	s := redisdedup.New(rdb, redisdedup.WithPrefix(p))
+	if st, err := s.Claim(ctx, "k"); err != nil || st != webhook.DedupInFlight {
+		t.Errorf("Claim = %v, %v; want in flight", st, err)
+	}
+	if err := s.Release(ctx, "k"); !errors.Is(err, webhook.ErrClaimLost) {
+		t.Errorf("Release = %v, want ErrClaimLost", err)
+	}
+	if got, _ := rdb.Get(ctx, p+"k").Result(); got != "SOMEOTHEROWNERID" {
+		t.Errorf("value %q, want it unchanged", got)
 	}
 }
 

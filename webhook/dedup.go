@@ -49,13 +49,17 @@ const (
 // gets DedupClaimed. Methods must be safe for concurrent use.
 //
 // A store shared by replicas (github.com/elementsgo/elements/pgdedup,
-// .../redisdedup) lets a claim expire after a claim TTL, so the notification
-// of a replica that crashed mid-callback is processed on redelivery; it keeps
-// done keys for a retention longer than the platform's retry window (about
-// 73 hours); and it ties each claim to the store value that made it, so Done
+// .../redisdedup) ties each claim to an owner, the store value that made it
+// (a new one for each process); it lets a claim expire after a claim TTL, so
+// the notification of a replica that crashed mid-callback is processed on
+// redelivery; and it keeps done keys for a retention longer than the
+// platform's retry window (about 73 hours). Only another owner takes over an
+// expired claim: a Claim of a key its own owner holds, expired or not,
+// returns DedupInFlight, as that holder is alive and its callback may still
+// run (taken over, its late Release or Done would end the new claim). Done
 // and Release of a claim that expired and was taken over change nothing and
 // return an error wrapping [ErrClaimLost].
-// [github.com/elementsgo/elements/webhooktest.TestDeduplicator]
+// [github.com/elementsgo/elements/webhook/webhooktest.TestDeduplicator]
 // checks an implementation against these rules.
 //
 // An error from Claim makes the handler answer 500 without calling the host;

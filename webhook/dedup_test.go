@@ -165,6 +165,74 @@ func TestHandlerDedupInFlight(t *testing.T) {
 	}
 }
 
+// A callback that runs past the claim TTL keeps its claim against the
+// platform's retries to the same replica: they get 409, and the slow
+// delivery's Release cannot end another delivery's claim. (Test failed
+// before: the retry took the expired claim over and ran beside the slow
+// one; the slow one's Release then deleted the retry's claim, and a third
+// delivery ran beside the retry.)
+func TestHandlerDedupSlowCallbackOneReplica(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		body := testBody(1)
+		d := NewMemoryDeduplicator(10)
+		d.ClaimTTL = time.Minute
+		gates := []chan error{make(chan error), make(chan error), make(chan error)}
+		var calls, running atomic.Int32
+		var overlap atomic.Bool
+		h := &Handler{
+			SigningKeys:  []string{"k"},
+			Deduplicator: d,
+			OnNotification: func(context.Context, *Notification) error {
+				if running.Add(1) > 1 {
+					overlap.Store(true)
+				}
+				defer running.Add(-1)
+				return <-gates[calls.Add(1)-1]
+			},
+		}
+		deliver := func() <-chan int {
+			code := make(chan int, 1)
+			go func() {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, signedPost(body, "k"))
+				code <- w.Code
+			}()
+			synctest.Wait() // answered, or blocked in its callback
+			return code
+		}
+		answer := func(code <-chan int) int {
+			select {
+			case c := <-code:
+				return c
+			default:
+				return 0 // still in its callback
+			}
+		}
+		first := deliver()
+		time.Sleep(2 * d.ClaimTTL)
+		if got := answer(deliver()); got != http.StatusConflict {
+			t.Errorf("retry while the first delivery runs past the claim TTL: status %d, want 409", got)
+		}
+		gates[0] <- errors.New("the slow delivery fails")
+		synctest.Wait()
+		if got := answer(first); got != http.StatusInternalServerError {
+			t.Errorf("slow delivery: status %d, want 500", got)
+		}
+		third := deliver()
+		for _, g := range gates[1:] {
+			close(g)
+		}
+		synctest.Wait()
+		if got := answer(third); got != http.StatusOK {
+			t.Errorf("retry after the slow delivery failed: status %d, want 200", got)
+		}
+		if calls.Load() != 2 || overlap.Load() {
+			t.Errorf("%d callbacks, two at once: %v; want 2, one at a time", calls.Load(), overlap.Load())
+		}
+	})
+}
+
 // Many identical deliveries at once, with callbacks that fail and panic now
 // and then; each delivery retries until 2xx, as the platform does. Each
 // notification must reach the host successfully exactly once, and no 2xx may

@@ -32,10 +32,10 @@ type Error struct {
 	Err        error // the cause
 }
 
-// Error returns the status and the cause, e.g. "webhook: answered
-// 401 Unauthorized: elements: invalid webhook signature: no signing key
-// matches". It never holds a key or a signature, and the cause's text is
-// cut after 1 KiB (a parse error may quote what a request sent).
+// Error returns the status and the cause, e.g. "webhook: answered 401
+// Unauthorized: webhook: invalid signature: no signing key matches". It
+// never holds a key or a signature, and the cause's text is cut after 1 KiB
+// (a parse error may quote what a request sent).
 func (e *Error) Error() string {
 	return "webhook: answered " + strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode) + ": " + redact.Line(e.Err.Error(), 1<<10)
 }

@@ -226,6 +226,25 @@ type failReader struct{}
 
 func (failReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
 
+// The text of a reported error is the one Error's doc gives as its example.
+func TestHandlerErrorText(t *testing.T) {
+	t.Parallel()
+	var reported errorLog
+	h := &Handler{
+		SigningKeys:    []string{fixtureKey},
+		OnNotification: func(context.Context, *Notification) error { return nil },
+		OnError:        reported.hook,
+	}
+	h.ServeHTTP(httptest.NewRecorder(), signedPost(readRawFixture(t, "notification_acuity.json"), "another key"))
+	errs := reported.all()
+	if len(errs) != 1 {
+		t.Fatalf("OnError called %d times, want 1", len(errs))
+	}
+	if want := "webhook: answered 401 Unauthorized: webhook: invalid signature: no signing key matches"; errs[0].Error() != want {
+		t.Errorf("Error() = %q, want %q", errs[0].Error(), want)
+	}
+}
+
 func TestHandlerRotation(t *testing.T) {
 	t.Parallel()
 	body := testBody(1)

@@ -19,11 +19,15 @@ import (
 //
 // Claims belong to the MemoryDeduplicator they were made through: Done and
 // Release of a key it does not hold change nothing and return an error
-// wrapping [ErrClaimLost].
+// wrapping [ErrClaimLost]. A key claimed through it stays in flight until
+// Done or Release, however long its callback runs (see ClaimTTL).
 type MemoryDeduplicator struct {
-	// ClaimTTL is how long a claim holds: after it, a Claim of the key takes
-	// it over (its holder is presumed dead). Zero: claims never expire, as
-	// their holder lives in this process.
+	// ClaimTTL changes nothing for the claims made through this
+	// MemoryDeduplicator, as they are all its own: a Claim never takes over
+	// a claim its own owner holds, expired or not, since that holder (this
+	// process) is alive and its callback may still run. Only a store shared
+	// by replicas, such as pgdedup's, takes over another owner's claim
+	// after its claim TTL.
 	ClaimTTL time.Duration
 	// Retention is how long a done key is remembered; zero: until capacity
 	// newer done keys push it out.
@@ -67,7 +71,8 @@ func NewMemoryDeduplicator(capacity int) *MemoryDeduplicator {
 
 // replica returns a [Deduplicator] that shares d's keys, capacity, ClaimTTL
 // and Retention but holds claims under an owner of its own, as the store of
-// another replica would: it cannot complete or release d's claims, nor d its.
+// another replica would: it cannot complete or release d's claims, nor d its,
+// and takes over d's claims after ClaimTTL, as d takes over its.
 // The tests run the conformance suite over one in-process store with it.
 func (d *MemoryDeduplicator) replica() Deduplicator {
 	d.mu.Lock()
@@ -117,6 +122,8 @@ func (d *MemoryDeduplicator) claim(key string, owner uint64) DedupState {
 			return DedupDone
 		}
 		return DedupInFlight
+	case seen && !e.done && e.owner == owner:
+		return DedupInFlight // expired, but the claimer's own: its holder lives
 	case d.keys == nil: // the zero value
 		d.keys = make(map[string]memEntry)
 	}

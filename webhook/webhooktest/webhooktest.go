@@ -71,8 +71,13 @@ const (
 //     return an error wrapping [webhook.ErrClaimLost].
 //   - A claim expires after the claim TTL: another store's Claim then takes
 //     it over, and the former holder can no longer complete or release it.
+//   - A store's Claim never takes over its own claim, expired or not: it
+//     returns DedupInFlight. The holder is a live process (a restarted
+//     process opens a new store, a new owner), whose callback may still
+//     run; taking the claim over would let that callback's Release or Done
+//     end the new claim.
 //   - A done key stays done after the claim TTL and is forgotten (claimable
-//     again) after the retention.
+//     again, by the store that made it too) after the retention.
 //
 // Left open: Done or Release by a holder whose claim expired but that no
 // other store has taken over may succeed or report ErrClaimLost.
@@ -99,7 +104,9 @@ func TestDeduplicator(t *testing.T, open func(t *testing.T) webhook.Deduplicator
 		{"ConcurrentTakeover", dedupConcurrentTakeover},
 		{"NotHeld", dedupNotHeld},
 		{"Expiry", dedupExpiry},
+		{"ExpiredOwnClaim", dedupExpiredOwnClaim},
 		{"Retention", dedupRetention},
+		{"OwnRetention", dedupOwnRetention},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,14 +223,15 @@ func dedupConcurrentClaims(c *dedupChecker) {
 	c.race(c.stores(2), "new")
 }
 
-// A claim that expired is taken over by exactly one of concurrent Claims.
+// A claim that expired is taken over by exactly one of concurrent Claims
+// of two other stores.
 func dedupConcurrentTakeover(c *dedupChecker) {
-	s := c.stores(2)
+	s := c.stores(3)
 	for k := range dedupRaceKeys {
-		c.claim(s[0], "A", fmt.Sprint("expired", k), claimed)
+		c.claim(s[2], "C", fmt.Sprint("expired", k), claimed)
 	}
 	time.Sleep(DeduplicatorClaimTTL + DeduplicatorClaimTTL/4)
-	c.race(s, "expired")
+	c.race(s[:2], "expired")
 }
 
 const dedupRaceKeys = 8
@@ -308,6 +316,26 @@ func dedupExpiry(c *dedupChecker) {
 	c.claim(a, "A", "k", done)
 }
 
+// A store's own expired claim is in flight to it, and only another store
+// takes it over.
+func dedupExpiredOwnClaim(c *dedupChecker) {
+	s := c.stores(3)
+	a, b, third := s[0], s[1], s[2]
+	c.claim(a, "A", "k", claimed)
+	time.Sleep(DeduplicatorClaimTTL + DeduplicatorClaimTTL/4)
+	c.claim(a, "A", "k", inFlight) // expired, but A's own: A's callback may still run
+	c.claim(a, "A", "k", inFlight)
+	c.claim(b, "B", "k", claimed) // another store takes it over
+	c.claim(a, "A", "k", inFlight)
+	c.finish(a, "A", "k", false, false) // A's late Release does not end B's claim
+	c.claim(third, "C", "k", inFlight)
+	c.finish(a, "A", "k", true, false) // nor does its Done
+	c.claim(third, "C", "k", inFlight)
+	c.finish(b, "B", "k", true, true)
+	c.claim(a, "A", "k", done)
+	c.claim(third, "C", "k", done)
+}
+
 func dedupRetention(c *dedupChecker) {
 	s := c.stores(2)
 	a, b := s[0], s[1]
@@ -319,5 +347,17 @@ func dedupRetention(c *dedupChecker) {
 	time.Sleep(time.Until(doneAt.Add(DeduplicatorRetention + DeduplicatorClaimTTL/4)))
 	c.claim(b, "B", "k", claimed) // forgotten after the retention
 	c.finish(b, "B", "k", true, true)
+	c.claim(a, "A", "k", done)
+}
+
+// A store's own done key is forgotten after the retention too: the rule
+// that a store does not take over its own claim is for claims in flight.
+func dedupOwnRetention(c *dedupChecker) {
+	a := c.stores(1)[0]
+	c.claim(a, "A", "k", claimed)
+	c.finish(a, "A", "k", true, true)
+	time.Sleep(DeduplicatorRetention + DeduplicatorClaimTTL/4)
+	c.claim(a, "A", "k", claimed)
+	c.finish(a, "A", "k", true, true)
 	c.claim(a, "A", "k", done)
 }
