@@ -45,7 +45,9 @@
 // One effect per notification: a route that writes to the same database
 // calls [CompleteTx] in its own transaction, so that its write and the
 // job's completion commit together; a crash before the commit leaves
-// neither, and River runs the job again.
+// neither, and River runs the job again. A run that River's rescuer
+// replaced (it outlived RescueStuckJobsAfter) cannot complete the job any
+// more: its CompleteTx returns [ErrJobNotRunning], and its write rolls back.
 //
 // After a crash: a notification whose Put returned nil is in the database
 // whatever happens to the process next. The jobs a killed process was
