@@ -25,6 +25,10 @@ const (
 	maxSnooze = time.Hour
 )
 
+// lookupTimeout bounds the Worker's look at a job's state after a callback
+// failed, which it makes even when the job's context is done.
+const lookupTimeout = 5 * time.Second
+
 // NotificationArgs is the job [Inbox.Put] inserts: one verified
 // notification and its de-duplication key.
 //
@@ -57,9 +61,15 @@ func (NotificationArgs) Kind() string { return Kind }
 // have) snoozes the job for the Retry-After (at least a second, at most an
 // hour) without counting the attempt. Give the Client the workers use
 // elements.WithPaceWait (a second, say), so that a job whose tenant's
-// turn is far away snoozes and frees its worker for other tenants. A job whose notification does not parse is cancelled: retrying
-// cannot help. Jobs get River's job timeout (a minute unless the client
-// sets JobTimeout).
+// turn is far away snoozes and frees its worker for other tenants. A job
+// whose notification does not parse is cancelled: retrying cannot help.
+// Jobs get River's job timeout (a minute unless the client sets
+// JobTimeout).
+//
+// A callback that fails, whatever the error, after its [CompleteTx]
+// committed cannot be retried or snoozed: the job is completed. The Worker
+// logs it at level ERROR, with the job's id and the error, to the
+// handler's Logger, or slog.Default() when it has none.
 type Worker struct {
 	river.WorkerDefaults[NotificationArgs]
 	h *webhook.Handler
@@ -99,30 +109,47 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[NotificationArgs]) err
 	if err == nil {
 		return nil
 	}
+	// First: a job whose CompleteTx committed cannot be retried or
+	// snoozed, so the failure must be logged, whatever it is.
+	if r.completed.Load() && w.completedThenFailed(ctx, job, err) {
+		return err
+	}
 	var rl rateLimited
 	if errors.As(err, &rl) {
 		if d, ok := rl.RetryAfter(); ok {
 			return river.JobSnooze(min(max(d, minSnooze), maxSnooze))
 		}
 	}
-	if r.completed.Load() {
-		w.completedThenFailed(ctx, job, err)
-	}
 	return err
 }
 
-// completedThenFailed reports a callback that failed after CompleteTx
-// completed the job: if that completion committed, River cannot retry the
-// job, so the failure would go unnoticed.
-func (w *Worker) completedThenFailed(ctx context.Context, job *river.Job[NotificationArgs], err error) {
+// completedThenFailed logs a callback that failed after CompleteTx
+// completed the job, and reports whether it did: if that completion
+// committed, River can neither retry nor snooze the job, so the failure
+// would go unnoticed. It reports false when the job is not completed (the
+// CompleteTx rolled back: River retries the job). The job's context may be
+// done (its JobTimeout): the lookup gets a few seconds of its own. A
+// lookup that fails is logged too, as the job may be completed.
+func (w *Worker) completedThenFailed(ctx context.Context, job *river.Job[NotificationArgs], err error) bool {
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookupTimeout)
+	defer cancel()
 	client := river.ClientFromContext[pgx.Tx](ctx)
-	row, gerr := client.JobGet(ctx, job.ID)
-	if gerr != nil || row.State != rivertype.JobStateCompleted || w.h.Logger == nil {
-		return
+	row, gerr := client.JobGet(lctx, job.ID)
+	if gerr == nil && row.State != rivertype.JobStateCompleted {
+		return false
 	}
-	w.h.Logger.LogAttrs(ctx, slog.LevelError,
-		"riverinbox: a callback failed after CompleteTx completed the job; River will not retry it (call CompleteTx in the job's last write)",
-		slog.Int64("jobId", job.ID), slog.String("error", err.Error()))
+	logger := w.h.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	msg := "riverinbox: a callback failed after CompleteTx completed the job; River will not retry it (call CompleteTx in the job's last write)"
+	attrs := []slog.Attr{slog.Int64("jobId", job.ID), slog.String("error", err.Error())}
+	if gerr != nil {
+		msg = "riverinbox: a callback failed after CompleteTx, and the job's state could not be read: if the CompleteTx committed, River will not retry it"
+		attrs = append(attrs, slog.String("lookupError", gerr.Error()))
+	}
+	logger.LogAttrs(lctx, slog.LevelError, msg, attrs...)
+	return true
 }
 
 // ErrNotInWorker is returned by [CompleteTx] called outside a callback
