@@ -172,14 +172,14 @@ func ExampleWebhookFromNotification() {
 // The thin-payload problem: a platform event carries ids only, so fetch the
 // full appointment with the instance's token inside the WebhookHandler.
 func ExampleGetAppointment() {
-	client, err := elements.NewClient(os.Getenv("CE_USER_SECRET"), os.Getenv("CE_ORG_SECRET"))
+	client, err := elements.NewClient(os.Getenv("ELEMENTS_USER_SECRET"), os.Getenv("ELEMENTS_ORG_SECRET"))
 	if err != nil {
 		log.Fatal(err)
 	}
 	tokens := map[int64]string{} // instance id -> token, saved at Create
 
 	h := &webhook.Handler{
-		SigningKeys: []string{os.Getenv("CE_SIGNING_KEY")},
+		SigningKeys: []string{os.Getenv("ELEMENTS_SIGNING_KEY")},
 		OnNotification: func(ctx context.Context, n *webhook.Notification) error {
 			w, err := acuity.WebhookFromNotification(n)
 			if err != nil {

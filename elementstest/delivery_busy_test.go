@@ -85,8 +85,8 @@ func TestDeliveryConcurrencyIsBounded(t *testing.T) {
 	}
 }
 
-// WithTimeScale scales the platform's attempt timeout (2 s) and its retry
-// waits together: at 1/100, an attempt times out after 20 ms and the first
+// WithTimeScale scales the attempt timeout (the fake's assumed 2 s) and
+// the retry waits together: at 1/100, an attempt times out after 20 ms and the first
 // devportal retry comes 40 ms after it.
 func TestTimeScaleScalesTimeoutAndWaits(t *testing.T) {
 	t.Parallel()

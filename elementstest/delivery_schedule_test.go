@@ -39,7 +39,7 @@ func TestRetrySchedules(t *testing.T) {
 }
 
 // WithDeliveryRetry's waits double from minWait up to maxWait, in real time;
-// the attempt timeout is the platform's 2 s scaled, unless set.
+// the attempt timeout is the fake's assumed 2 s scaled, unless set.
 func TestDeliveryWaitsAndTimeout(t *testing.T) {
 	t.Parallel()
 	c := &Server{cfg: defaultOptions()}

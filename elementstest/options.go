@@ -26,7 +26,7 @@ type options struct {
 	minWait       time.Duration // WithDeliveryRetry's waits, real time
 	maxWait       time.Duration
 	scale         float64       // WithTimeScale
-	timeout       time.Duration // WithDeliveryTimeout; 0: the platform's, scaled
+	timeout       time.Duration // WithDeliveryTimeout; 0: the fake's assumed 2 s, scaled
 	workers       int           // WithDeliveryConcurrency; 0: unbounded
 	hubPerSecond  int           // WithHubRateLimit; 0: no limit
 	hubConcurrent int
@@ -71,7 +71,8 @@ func WithDeliveryRetry(maxRetries int, minWait, maxWait time.Duration) Option {
 
 // WithDeliveryTimeout bounds each delivery attempt to d of real time; an
 // attempt that runs longer counts as failed and is retried. Without it the
-// bound is the platform's 2s, scaled by [WithTimeScale]. It needs d > 0.
+// bound is the fake's assumed 2 s (the platform documents none), scaled by
+// [WithTimeScale]. It needs d > 0.
 func WithDeliveryTimeout(d time.Duration) Option {
 	return func(o *options) { o.timeout, o.given.timeout = d, true }
 }
@@ -97,10 +98,11 @@ func WithRetrySchedule(rs RetrySchedule) Option {
 }
 
 // WithTimeScale runs the platform's clock f times as fast as real time: the
-// waits of [WithRetrySchedule]'s schedule and the platform's attempt timeout
-// (2s) are multiplied by f, together, so a test keeps the platform's
-// proportions: with f = 0.001 an attempt times out after 2 ms and, on
-// [DevPortalSchedule], the first retry comes 4 ms after the first failure.
+// waits of [WithRetrySchedule]'s schedule and the attempt timeout, the
+// fake's assumed 2 s (the platform documents none), are multiplied by f,
+// together, so a test keeps the fake's proportions: with f = 0.001 an
+// attempt times out after 2 ms and, on [DevPortalSchedule], the first
+// retry comes 4 ms after the first failure.
 // Durations given to [WithDeliveryRetry] and [WithDeliveryTimeout] are real
 // time and not scaled.
 //

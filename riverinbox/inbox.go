@@ -42,10 +42,24 @@
 // keeps each key's time in [Table], written in the transaction that
 // inserts the job, so a key is recorded exactly when its job is.
 //
+// What a job keeps: the parsed notification re-encoded by
+// [webhook.Notification.MarshalJSON], stored as the string
+// [NotificationArgs.Notification], not the bytes the platform sent and the
+// handler verified ([webhook.Inbox.Put] gets the parsed notification). So
+// the signature cannot be checked again on it, and JSON that no field of
+// [webhook.Notification] holds is not kept. Parsed again by the [Worker], it gives back every field of
+// webhook.Notification and of each of its Events, equal to the verified
+// notification's, with two differences: Raw and User are the bytes sent
+// when they were sent compact (as the platform sends them), else the same
+// JSON compacted; and the dates (an event's Date and PollDate) are the
+// same instants, in UTC (the offset they were sent with is not kept).
+//
 // One effect per notification: a route that writes to the same database
 // calls [CompleteTx] in its own transaction, so that its write and the
 // job's completion commit together; a crash before the commit leaves
-// neither, and River runs the job again.
+// neither, and River runs the job again. A run that River's rescuer
+// replaced (it outlived RescueStuckJobsAfter) cannot complete the job any
+// more: its CompleteTx returns [ErrJobNotRunning], and its write rolls back.
 //
 // After a crash: a notification whose Put returned nil is in the database
 // whatever happens to the process next. The jobs a killed process was

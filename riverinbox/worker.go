@@ -25,6 +25,10 @@ const (
 	maxSnooze = time.Hour
 )
 
+// lookupTimeout bounds the Worker's look at a job's state after a callback
+// failed, which it makes even when the job's context is done.
+const lookupTimeout = 5 * time.Second
+
 // NotificationArgs is the job [Inbox.Put] inserts: one verified
 // notification and its de-duplication key.
 //
@@ -57,9 +61,15 @@ func (NotificationArgs) Kind() string { return Kind }
 // have) snoozes the job for the Retry-After (at least a second, at most an
 // hour) without counting the attempt. Give the Client the workers use
 // elements.WithPaceWait (a second, say), so that a job whose tenant's
-// turn is far away snoozes and frees its worker for other tenants. A job whose notification does not parse is cancelled: retrying
-// cannot help. Jobs get River's job timeout (a minute unless the client
-// sets JobTimeout).
+// turn is far away snoozes and frees its worker for other tenants. A job
+// whose notification does not parse is cancelled: retrying cannot help.
+// Jobs get River's job timeout (a minute unless the client sets
+// JobTimeout).
+//
+// A callback that fails, whatever the error, after its [CompleteTx]
+// committed cannot be retried or snoozed: the job is completed. The Worker
+// logs it at level ERROR, with the job's id and the error, to the
+// handler's Logger, or slog.Default() when it has none.
 type Worker struct {
 	river.WorkerDefaults[NotificationArgs]
 	h *webhook.Handler
@@ -99,35 +109,61 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[NotificationArgs]) err
 	if err == nil {
 		return nil
 	}
+	// First: a job whose CompleteTx committed cannot be retried or
+	// snoozed, so the failure must be logged, whatever it is.
+	if r.completed.Load() && w.completedThenFailed(ctx, job, err) {
+		return err
+	}
 	var rl rateLimited
 	if errors.As(err, &rl) {
 		if d, ok := rl.RetryAfter(); ok {
 			return river.JobSnooze(min(max(d, minSnooze), maxSnooze))
 		}
 	}
-	if r.completed.Load() {
-		w.completedThenFailed(ctx, job, err)
-	}
 	return err
 }
 
-// completedThenFailed reports a callback that failed after CompleteTx
-// completed the job: if that completion committed, River cannot retry the
-// job, so the failure would go unnoticed.
-func (w *Worker) completedThenFailed(ctx context.Context, job *river.Job[NotificationArgs], err error) {
+// completedThenFailed logs a callback that failed after CompleteTx
+// completed the job, and reports whether it did: if that completion
+// committed, River can neither retry nor snooze the job, so the failure
+// would go unnoticed. It reports false when the job is not completed (the
+// CompleteTx rolled back: River retries the job). The job's context may be
+// done (its JobTimeout): the lookup gets a few seconds of its own. A
+// lookup that fails is logged too, as the job may be completed.
+func (w *Worker) completedThenFailed(ctx context.Context, job *river.Job[NotificationArgs], err error) bool {
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookupTimeout)
+	defer cancel()
 	client := river.ClientFromContext[pgx.Tx](ctx)
-	row, gerr := client.JobGet(ctx, job.ID)
-	if gerr != nil || row.State != rivertype.JobStateCompleted || w.h.Logger == nil {
-		return
+	row, gerr := client.JobGet(lctx, job.ID)
+	if gerr == nil && row.State != rivertype.JobStateCompleted {
+		return false
 	}
-	w.h.Logger.LogAttrs(ctx, slog.LevelError,
-		"riverinbox: a callback failed after CompleteTx completed the job; River will not retry it (call CompleteTx in the job's last write)",
-		slog.Int64("jobId", job.ID), slog.String("error", err.Error()))
+	logger := w.h.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	msg := "riverinbox: a callback failed after CompleteTx completed the job; River will not retry it (call CompleteTx in the job's last write)"
+	attrs := []slog.Attr{slog.Int64("jobId", job.ID), slog.String("error", err.Error())}
+	if gerr != nil {
+		msg = "riverinbox: a callback failed after CompleteTx, and the job's state could not be read: if the CompleteTx committed, River will not retry it"
+		attrs = append(attrs, slog.String("lookupError", gerr.Error()))
+	}
+	logger.LogAttrs(lctx, slog.LevelError, msg, attrs...)
+	return true
 }
 
 // ErrNotInWorker is returned by [CompleteTx] called outside a callback
 // that a [Worker] runs.
 var ErrNotInWorker = errors.New("riverinbox: CompleteTx: no job in the context; call it from a callback the Worker runs, with the context it got")
+
+// ErrJobNotRunning is wrapped by the error of a [CompleteTx] whose run no
+// longer holds the job: the job is not running this run's attempt any
+// more. An earlier CompleteTx of this run committed, or River gave the job
+// to another run (its rescuer takes back a job still running
+// RescueStuckJobsAfter after it started: a paused VM, a stalled process),
+// which completed it or runs it now. Return the error, so that the
+// route's transaction rolls back and its write is not applied twice.
+var ErrJobNotRunning = errors.New("riverinbox: CompleteTx: the job is no longer this run's")
 
 // CompleteTx completes the job of the notification being dispatched in tx,
 // the transaction of the callback's own write, so that the write and the
@@ -149,36 +185,58 @@ var ErrNotInWorker = errors.New("riverinbox: CompleteTx: no job in the context; 
 //		})
 //	})
 //
+// CompleteTx first locks the job's row in tx and checks that the job is
+// still running this run's attempt; if not, it returns an error wrapping
+// [ErrJobNotRunning] and completes nothing: return it, so that the write
+// rolls back. The lock holds until tx ends, so no other run can complete
+// or take the job in between.
+//
 // The job completes once, as a whole, so CompleteTx serves notifications of
 // one event (Acuity's hold one): for a notification of several it returns
 // an error, since completing the job in the first event's transaction would
 // leave the later events unretried if they failed or the process died. For
 // those, make the writes idempotent and let the Worker complete the job.
-// It also returns an error when a CompleteTx of this job committed before,
-// and [ErrNotInWorker] outside a Worker's callback. A callback that fails
-// after its CompleteTx committed cannot be retried; the Worker logs that
-// to the handler's Logger.
+// It returns [ErrNotInWorker] outside a Worker's callback. A callback that
+// fails after its CompleteTx committed cannot be retried; the Worker logs
+// that (see [Worker]).
 func CompleteTx(ctx context.Context, tx pgx.Tx) error {
 	r, ok := ctx.Value(runningKey{}).(*running)
 	if !ok {
 		return ErrNotInWorker
 	}
+	id := r.job.ID
 	if r.events > 1 {
-		return fmt.Errorf("riverinbox: CompleteTx: job %d holds a notification of %d events; the job completes as a whole, so CompleteTx serves notifications of one event (make the writes idempotent instead)", r.job.ID, r.events)
+		return fmt.Errorf("riverinbox: CompleteTx: job %d holds a notification of %d events; the job completes as a whole, so CompleteTx serves notifications of one event (make the writes idempotent instead)", id, r.events)
 	}
 	client := river.ClientFromContext[pgx.Tx](ctx)
-	if r.completed.Load() { // an earlier CompleteTx: did its transaction commit?
-		row, err := client.JobGetTx(ctx, tx, r.job.ID)
-		if err != nil {
-			return fmt.Errorf("riverinbox: CompleteTx: job %d: %w", r.job.ID, err)
-		}
-		if row.State != rivertype.JobStateRunning {
-			return fmt.Errorf("riverinbox: CompleteTx: job %d is %s already, by an earlier CompleteTx", r.job.ID, row.State)
-		}
+	// River's JobCompleteTx changes only a running job, whatever its
+	// attempt, and returns the row without an error in any state: check
+	// first, under the row's lock.
+	var state rivertype.JobState
+	var attempt int
+	err := tx.QueryRow(ctx, `SELECT state::text, attempt FROM `+jobTable(client.Schema())+` WHERE id = $1 FOR UPDATE`, id).
+		Scan(&state, &attempt)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("riverinbox: CompleteTx: job %d is gone (deleted): %w", id, ErrJobNotRunning)
+	case err != nil:
+		return fmt.Errorf("riverinbox: CompleteTx: job %d: %w", id, err)
+	case state != rivertype.JobStateRunning || attempt != r.job.Attempt:
+		return fmt.Errorf("riverinbox: CompleteTx: job %d is %s at attempt %d, not running this run's attempt %d: %w",
+			id, state, attempt, r.job.Attempt, ErrJobNotRunning)
 	}
 	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, r.job); err != nil {
-		return fmt.Errorf("riverinbox: CompleteTx: job %d: %w", r.job.ID, err)
+		return fmt.Errorf("riverinbox: CompleteTx: job %d: %w", id, err)
 	}
 	r.completed.Store(true)
 	return nil
+}
+
+// jobTable is River's job table as River's driver names it: in the River
+// client's schema if it has one, else found through the search_path.
+func jobTable(schema string) string {
+	if schema == "" {
+		return "river_job"
+	}
+	return pgx.Identifier{schema, "river_job"}.Sanitize()
 }

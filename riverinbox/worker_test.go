@@ -293,8 +293,8 @@ func TestCompleteTxMisuse(t *testing.T) {
 	if err := errs["two"]; err == nil || !strings.Contains(err.Error(), "2 events") {
 		t.Errorf("two events: %v, want an error naming the 2 events", err)
 	}
-	if err := errs["twice"]; err == nil || !strings.Contains(err.Error(), "completed already") {
-		t.Errorf("second CompleteTx: %v, want an error saying the job is completed already", err)
+	if err := errs["twice"]; !errors.Is(err, riverinbox.ErrJobNotRunning) || !strings.Contains(err.Error(), "is completed") {
+		t.Errorf("second CompleteTx: %v, want ErrJobNotRunning, saying the job is completed", err)
 	}
 	mu.Unlock()
 	var ids []string

@@ -26,7 +26,7 @@ const (
 )
 
 // appointmentsTable is what the route writes: each tenant's appointments as
-// they are now.
+// they are now, and the sequence that numbers the route's fetches.
 const appointmentsTable = `CREATE TABLE IF NOT EXISTS appointments (
 	instance_id bigint NOT NULL,
 	appointment_id bigint NOT NULL,
@@ -34,9 +34,12 @@ const appointmentsTable = `CREATE TABLE IF NOT EXISTS appointments (
 	starts_at timestamptz NOT NULL,
 	canceled boolean NOT NULL,
 	acuity jsonb NOT NULL,        -- the appointment as Acuity sent it
-	event_id text NOT NULL,       -- the notification that last changed it
+	event_id text NOT NULL,       -- the notification whose fetch it holds
+	fetch_seq bigint NOT NULL DEFAULT 0, -- that fetch's number (appointment_fetches)
 	PRIMARY KEY (instance_id, appointment_id)
-)`
+);
+ALTER TABLE appointments ADD COLUMN IF NOT EXISTS fetch_seq bigint NOT NULL DEFAULT 0; -- a table from before fetch_seq
+CREATE SEQUENCE IF NOT EXISTS appointment_fetches`
 
 // queue is the queue-first receiver's database: River's jobs, the inbox's
 // keys and the application's appointments, in one PostgreSQL.
@@ -109,16 +112,35 @@ func (q *queue) close() {
 	q.pool.Close()
 }
 
-// saveAppointment writes the appointment and completes the event's job in
-// one transaction: both happen or neither, so a crash never applies an
-// event twice and never loses one.
-func (q *queue) saveAppointment(ctx context.Context, n *webhook.Notification, action string, a *acuity.Appointment) error {
+// saveAppointment fetches the appointment with fetch, then writes it and
+// completes the event's job in one transaction: both happen or neither, so
+// a crash never applies an event twice and never loses one.
+//
+// One change can make two jobs for one appointment (Acuity sends changed
+// alongside rescheduled and canceled), and two workers may fetch it at
+// once: the one that fetched first may write last. So each fetch is
+// numbered from a database sequence before it starts, and the write keeps
+// the appointment of the highest number, whichever commits last. A change's
+// own job fetches after the change, so the fetch numbered last holds every
+// change notified before it started. (Not a clock: the replicas' clocks
+// differ, and a sequence of CACHE 1, the default, numbers in the order the
+// numbers are taken, across connections.)
+func (q *queue) saveAppointment(ctx context.Context, n *webhook.Notification, action string, fetch func(context.Context) (*acuity.Appointment, error)) error {
+	var seq int64
+	if err := q.pool.QueryRow(ctx, `SELECT nextval('appointment_fetches')`).Scan(&seq); err != nil {
+		return err
+	}
+	a, err := fetch(ctx)
+	if err != nil {
+		return err
+	}
 	return pgx.BeginFunc(ctx, q.pool, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO appointments (instance_id, appointment_id, last_action, starts_at, canceled, acuity, event_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+		_, err := tx.Exec(ctx, `INSERT INTO appointments AS old (instance_id, appointment_id, last_action, starts_at, canceled, acuity, event_id, fetch_seq)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (instance_id, appointment_id) DO UPDATE SET last_action = excluded.last_action, starts_at = excluded.starts_at,
-	canceled = excluded.canceled, acuity = excluded.acuity, event_id = excluded.event_id`,
-			n.InstanceID, a.ID, action, a.Datetime, a.Canceled, string(a.Raw), n.EventID)
+	canceled = excluded.canceled, acuity = excluded.acuity, event_id = excluded.event_id, fetch_seq = excluded.fetch_seq
+WHERE old.fetch_seq < excluded.fetch_seq`, // else a later fetch is saved already: keep it
+			n.InstanceID, a.ID, action, a.Datetime, a.Canceled, string(a.Raw), n.EventID, seq)
 		if err != nil {
 			return err
 		}

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"io"
 	"log/slog"
 	"maps"
@@ -11,9 +13,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/elementsgo/elements"
 	"github.com/elementsgo/elements/internal/testserver"
 	"github.com/elementsgo/elements/riverinbox"
 	"github.com/jackc/pgx/v5"
@@ -231,5 +235,118 @@ func TestRunSaysWhichShape(t *testing.T) {
 				t.Errorf("the log does not say %q:\n%s", tc.want, log.String())
 			}
 		})
+	}
+}
+
+// holdFirstFetch lets the first appointment fetch through to the hub, then
+// holds its answer until release is closed: a worker that fetched, then
+// stalled before its write.
+type holdFirstFetch struct {
+	once             sync.Once
+	fetched, release chan struct{}
+}
+
+func (h *holdFirstFetch) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err != nil || r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/elements/api-v2/hubs/scheduling/appointments/") {
+		return resp, err
+	}
+	first := false
+	h.once.Do(func() { first = true })
+	if !first {
+		return resp, nil
+	}
+	body, err := io.ReadAll(resp.Body) // the appointment as it is now
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	close(h.fetched)
+	select {
+	case <-h.release:
+	case <-r.Context().Done():
+	}
+	return resp, err
+}
+
+// Acuity sends changed alongside rescheduled and canceled: one change, two
+// jobs for one appointment, on two workers. The job that fetched first but
+// writes last must not overwrite the appointment the other job fetched
+// after the change.
+func TestQueueFirstKeepsTheLaterFetch(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	q, err := openQueue(ctx, newDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	routes := http.NewServeMux()
+	app := httptest.NewServer(routes)
+	t.Cleanup(app.Close)
+	f := newFakeTenants(t, app.URL+"/events")
+	hold := &holdFirstFetch{fetched: make(chan struct{}), release: make(chan struct{})}
+	released := sync.OnceFunc(func() { close(hold.release) })
+	t.Cleanup(released)
+	client, err := f.platform.NewClient(elements.WithHTTPClient(&http.Client{Transport: hold}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHandler(f.tenants, client, q, logger)
+	if err := q.start(ctx, h, 2, logger); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(q.close)
+	routes.Handle("/", newMux(h))
+	canceled := func() (bool, bool) {
+		var c bool
+		err := q.pool.QueryRow(ctx, `SELECT canceled FROM appointments WHERE instance_id = $1 AND appointment_id = 8801`, f.a).Scan(&c)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return false, false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, true
+	}
+
+	f.acuityWebhook(t, f.a, "action=rescheduled&id=8801") // job 1 fetches the appointment, not canceled, and stalls
+	select {
+	case <-hold.fetched:
+	case <-ctx.Done():
+		t.Fatalf("no fetch; log:\n%s", logs.String())
+	}
+	f.setAppointment(t, f.a, 8801, true)
+	f.acuityWebhook(t, f.a, "action=canceled&id=8801") // job 2 fetches it canceled, and saves it
+	for c, ok := canceled(); !ok || !c; c, ok = canceled() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the canceled appointment was not saved; log:\n%s", logs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	released() // job 1 writes what it fetched before the change
+	for {
+		res, err := q.river.JobList(ctx, river.NewJobListParams().Kinds(riverinbox.Kind))
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := 0
+		for _, j := range res.Jobs {
+			if j.State == rivertype.JobStateCompleted {
+				done++
+			}
+		}
+		if len(res.Jobs) == 2 && done == 2 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d of %d jobs completed; log:\n%s", done, len(res.Jobs), logs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if c, _ := canceled(); !c {
+		t.Errorf("the appointment is saved not canceled: the older fetch, written last, overwrote the newer one")
 	}
 }

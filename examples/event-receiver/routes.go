@@ -10,11 +10,12 @@ import (
 	"github.com/elementsgo/elements/webhook"
 )
 
-// saver keeps what the appointment route learned: the database, in the
-// transaction that completes the event's job (queue-first, queue.go), or
-// the log (inline, logSaver).
+// saver keeps what the appointment route learns: it fetches the
+// appointment with fetch and keeps it in the database, in the transaction
+// that completes the event's job (queue-first, queue.go, which orders the
+// fetches of one appointment), or in the log (inline, logSaver).
 type saver interface {
-	saveAppointment(ctx context.Context, n *webhook.Notification, action string, a *acuity.Appointment) error
+	saveAppointment(ctx context.Context, n *webhook.Notification, action string, fetch func(context.Context) (*acuity.Appointment, error)) error
 }
 
 // newHandler returns the events handler: each tenant's events checked
@@ -52,11 +53,9 @@ func newHandler(t *tenants, client *elements.Client, s saver, logger *slog.Logge
 		// The event is thin: fetch the appointment. The client paces the
 		// account (about 10 requests a second) and waits out a 429; one it
 		// does not wait out snoozes the job for its Retry-After.
-		appt, err := acuity.GetAppointment(ctx, client, token, id)
-		if err != nil {
-			return err
-		}
-		return s.saveAppointment(ctx, n, action, appt)
+		return s.saveAppointment(ctx, n, action, func(ctx context.Context) (*acuity.Appointment, error) {
+			return acuity.GetAppointment(ctx, client, token, id)
+		})
 	}
 	h.Handle(acuity.ElementKey, acuity.ObjectAppointments, webhook.EventCreated, route)
 	h.Handle(acuity.ElementKey, acuity.ObjectAppointments, webhook.EventUpdated, route)
@@ -70,7 +69,11 @@ func newHandler(t *tenants, client *elements.Client, s saver, logger *slog.Logge
 // logSaver is the inline receiver's saver: it logs the appointment.
 type logSaver struct{ logger *slog.Logger }
 
-func (s logSaver) saveAppointment(ctx context.Context, n *webhook.Notification, action string, a *acuity.Appointment) error {
+func (s logSaver) saveAppointment(ctx context.Context, n *webhook.Notification, action string, fetch func(context.Context) (*acuity.Appointment, error)) error {
+	a, err := fetch(ctx)
+	if err != nil {
+		return err
+	}
 	s.logger.InfoContext(ctx, "appointment", "instance", n.InstanceID, "appointment", a.ID, "action", action,
 		"start", a.Datetime, "canceled", a.Canceled)
 	return nil
