@@ -130,12 +130,7 @@ func hydrateParam(r *http.Request) (bool, error) {
 // "No deliveries found", as the platform's lists may answer). A where
 // clause it cannot read is a 400.
 func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
-	f, err := parseDeliveriesWhere(r.URL.Query().Get("where"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	hydrate, err := hydrateParam(r)
+	f, hydrate, err := deliveriesQuery(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -151,6 +146,16 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	writePage(w, r, "deliveries", list)
 }
 
+// deliveriesQuery reads the where clause and hydrate of a deliveries call.
+func deliveriesQuery(r *http.Request) (deliveryFilter, bool, error) {
+	f, err := parseDeliveriesWhere(r.URL.Query().Get("where"))
+	if err != nil {
+		return f, false, err
+	}
+	hydrate, err := hydrateParam(r)
+	return f, hydrate, err
+}
+
 // redeliver answers PUT /notifications/subscriptions/deliveries?where=...:
 // the where clause must select status='queued' (400 otherwise); every
 // webhook subscription it selects (by config.url, or all) is reactivated
@@ -159,15 +164,10 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 // is 200 with the deliveries taken from the queues, now status retry (a
 // JSON array, [] when none waited; hydrated with hydrate=true).
 func (s *Server) redeliver(w http.ResponseWriter, r *http.Request) {
-	f, err := parseDeliveriesWhere(r.URL.Query().Get("where"))
+	f, hydrate, err := deliveriesQuery(r)
 	if err == nil && f.status != DeliveryQueued {
 		err = badRequest("where must select status='queued': a PUT redelivers the queued deliveries")
 	}
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	hydrate, err := hydrateParam(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
