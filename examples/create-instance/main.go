@@ -83,7 +83,7 @@ func parseFlags(args []string, getenv func(string) string, out io.Writer) (*conf
 	fs.SetOutput(out)
 	var c config
 	host := fs.String("host", "us", "platform host: "+strings.Join(hostNames(), ", "))
-	fs.StringVar(&c.baseURL, "base-url", "", "platform base URL, overriding -host (e.g. an elementstest fake's URL)")
+	fs.StringVar(&c.baseURL, "base-url", "", "platform base URL, overriding -host (or a fake: go run ./cmd/elementstest)")
 	fs.StringVar(&c.user, "user", "", "user secret (default: env ELEMENTS_USER_SECRET)")
 	fs.StringVar(&c.org, "org", "", "organization secret (default: env ELEMENTS_ORG_SECRET)")
 	fs.StringVar(&c.clientID, "client-id", "", "Acuity OAuth client id (default: env ACUITY_CLIENT_ID)")

@@ -120,7 +120,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	c := &config{}
 	flags.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	flags.StringVar(&c.dbURL, "database-url", "", "PostgreSQL URL: queue-first on River (default: env DATABASE_URL; empty: inline)")
-	flags.StringVar(&c.baseURL, "base-url", "", "the platform's base URL (default: env ELEMENTS_BASE_URL, else "+elements.DefaultBaseURL+")")
+	flags.StringVar(&c.baseURL, "base-url", "", "the platform's base URL (default: env ELEMENTS_BASE_URL, else "+elements.DefaultBaseURL+"; or a fake: go run ./cmd/elementstest)")
 	flags.IntVar(&c.workers, "workers", 10, "River workers of this process (queue-first)")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
