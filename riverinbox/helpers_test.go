@@ -3,12 +3,10 @@ package riverinbox_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -49,26 +47,8 @@ const signingKey = "riverinbox-test-key"
 func newDB(tb testing.TB) *pgxpool.Pool {
 	tb.Helper()
 	ctx := context.Background()
-	url := server.Get(tb).PostgresURL()
-	name := "t_" + strings.ToLower(rand.Text()[:12])
-	admin := func(sql string) error {
-		conn, err := pgx.Connect(ctx, url)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	if err := admin("CREATE DATABASE " + name); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := admin("DROP DATABASE " + name + " WITH (FORCE)"); err != nil {
-			tb.Errorf("dropping the test database: %v", err)
-		}
-	})
-	pool, err := pgxpool.New(ctx, strings.Replace(url, "/postgres?", "/"+name+"?", 1))
+	url := server.Get(tb).NewDatabase(tb, pgExec)
+	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -81,6 +61,17 @@ func newDB(tb testing.TB) *pgxpool.Pool {
 		tb.Fatalf("River's migrations: %v", err)
 	}
 	return pool
+}
+
+// pgExec runs one statement on a connection of its own.
+func pgExec(ctx context.Context, url, sql string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, sql)
+	return err
 }
 
 // fastRetry retries a failed job after 10 ms instead of River's backoff

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"io"
 	"log/slog"
@@ -46,27 +45,18 @@ func TestMain(m *testing.M) {
 // returns its URL.
 func newDatabase(t *testing.T) string {
 	t.Helper()
-	ctx := context.Background()
-	url := server.Get(t).PostgresURL()
-	name := "t_" + strings.ToLower(rand.Text()[:12])
-	admin := func(sql string) error {
-		conn, err := pgx.Connect(ctx, url)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
+	return server.Get(t).NewDatabase(t, pgExec)
+}
+
+// pgExec runs one statement on a connection of its own.
+func pgExec(ctx context.Context, url, sql string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
 		return err
 	}
-	if err := admin("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := admin("DROP DATABASE " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("dropping the test database: %v", err)
-		}
-	})
-	return strings.Replace(url, "/postgres?", "/"+name+"?", 1)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, sql)
+	return err
 }
 
 // Queue-first: the platform's deliveries (one of them twice) are answered

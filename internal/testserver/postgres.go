@@ -1,10 +1,14 @@
 package testserver
 
 import (
+	"context"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"testing"
 )
 
 // StartPostgres initialises a PostgreSQL cluster in a temporary folder and
@@ -52,4 +56,24 @@ func StartPostgres() (*Server, error) {
 // PostgresURL is the connection URL of a server StartPostgres started.
 func (s *Server) PostgresURL() string {
 	return "postgres://postgres@" + s.Addr + "/postgres?sslmode=disable"
+}
+
+// NewDatabase creates a database of one test's own on a server
+// StartPostgres started, drops it (closing its connections) when the test
+// ends, and returns its URL. exec runs one SQL statement at the URL it is
+// given: the caller's PostgreSQL client (this module has none).
+func (s *Server) NewDatabase(tb testing.TB, exec func(ctx context.Context, url, sql string) error) string {
+	tb.Helper()
+	ctx := context.Background()
+	admin := s.PostgresURL()
+	name := "t_" + strings.ToLower(rand.Text()[:12])
+	if err := exec(ctx, admin, "CREATE DATABASE "+name); err != nil {
+		tb.Fatalf("creating the test database: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := exec(ctx, admin, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			tb.Errorf("dropping the test database: %v", err)
+		}
+	})
+	return strings.Replace(admin, "/postgres?", "/"+name+"?", 1)
 }
