@@ -32,5 +32,6 @@ require (
 // uses released versions instead.
 replace (
 	github.com/elementsgo/elements => ../../
+	github.com/elementsgo/elements/redislimit => ../../redislimit
 	github.com/elementsgo/elements/riverinbox => ../../riverinbox
 )
